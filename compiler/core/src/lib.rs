@@ -1,0 +1,10 @@
+//! The pure core of the Aura compiler: source text in; UAST, diagnostics and audit facts out.
+//! No IO happens here: the CLI, hosts and test harnesses wrap it.
+
+pub mod audit;
+pub mod diagnostic;
+pub mod fmt;
+pub mod parse;
+pub mod render;
+
+pub use diagnostic::{Diagnostic, Label};

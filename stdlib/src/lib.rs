@@ -1,0 +1,7 @@
+//! The standard library prelude: Aura source compiled in with every program.
+
+/// File name used in diagnostics about the prelude.
+pub const PRELUDE_NAME: &str = "<stdlib>/prelude.aura";
+
+/// Builtins written in Aura itself. They may call the intrinsic `__type_error(msg)`.
+pub const PRELUDE: &str = include_str!("../prelude.aura");
