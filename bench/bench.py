@@ -88,6 +88,12 @@ class RunFailed(Exception):
         self.detail = detail
 
 
+def progress(text: str) -> None:
+    """A one-line status on an interactive stderr; nothing when stderr is redirected."""
+    if sys.stderr.isatty():
+        print(f"\r\033[K{text}", file=sys.stderr, end="", flush=True)
+
+
 def first_line(text: str) -> str:
     for line in text.splitlines():
         if line.strip():
@@ -142,7 +148,7 @@ def measure(backend: Backend, name: str, runs: int, timeout: float, tmp: str,
         times = []
         output = None
         for i in range(runs):
-            print(f"  {name:8} {backend.label:12} run {i + 1}/{runs}", file=sys.stderr, end="\r")
+            progress(f"{name} / {backend.label}: run {i + 1} of {runs}")
             elapsed, out = run_once(argv, timeout)
             times.append(elapsed)
             if output is None:
@@ -154,7 +160,7 @@ def measure(backend: Backend, name: str, runs: int, timeout: float, tmp: str,
         notes.append(f"{backend.label} / {name}: {failure.detail}")
         return Cell(text=failure.cell)
     finally:
-        print(" " * 60, file=sys.stderr, end="\r")
+        progress("")
 
 
 def fmt_time(cell: Cell) -> str:
