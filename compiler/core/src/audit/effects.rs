@@ -19,6 +19,9 @@ const STACK_GROWTH: usize = 1024 * 1024;
 /// Builtins that change their first argument in place.
 const IN_PLACE: &[&str] = &["push", "pop", "remove"];
 
+/// Builtins that store an argument (by position) inside their first argument.
+const STORES: &[(&str, usize)] = &[("push", 1)];
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
     None,
@@ -492,8 +495,13 @@ impl<'a> Walker<'a, '_> {
                 Some(Event::Leak { span, reason: format!("puts {} in {container}", what()) })
             }
             Use::Return | Use::Store(_) | Use::Element(_) => None,
-            Use::Arg(Callee::Builtin(name), index) => (*index == 0 && IN_PLACE.contains(name))
-                .then(|| Event::Change { span, reason: format!("{name} changes {} in place", what()) }),
+            Use::Arg(Callee::Builtin(name), 0) if IN_PLACE.contains(name) => {
+                Some(Event::Change { span, reason: format!("{name} changes {} in place", what()) })
+            }
+            Use::Arg(Callee::Builtin(name), index) if whole && STORES.contains(&(name, *index)) => {
+                Some(Event::Leak { span, reason: format!("{name} stores {} in a list", what()) })
+            }
+            Use::Arg(Callee::Builtin(_), _) => None,
             Use::Arg(Callee::Func(func), index) => (*index < self.functions.arity(*func)).then(|| {
                 Event::PassTo {
                     span,

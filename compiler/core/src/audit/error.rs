@@ -13,7 +13,8 @@ pub enum AuditError {
         name: String,
         /// A similar name in scope.
         suggestion: Option<String>,
-        /// The object whose method uses the name, when the name is a slot of that object.
+        /// When the name is a slot of the object whose method uses it (or of a prototype of
+        /// that object): the object that defines the slot.
         slot_of: Option<String>,
     },
     /// E0202: `x = ...` where no `let x` is in scope and there is no global `x`.
@@ -102,6 +103,12 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
+/// "a function", "an object".
+fn a(kind: &str) -> String {
+    let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {kind}")
+}
+
 fn did_you_mean(suggestion: &Option<String>) -> Option<String> {
     suggestion.as_ref().map(|s| format!("did you mean `{s}`?"))
 }
@@ -165,7 +172,7 @@ impl AuditError {
             }
             AuditError::AssignToDefinition { span, name, kind, defined } => {
                 let d = Diagnostic::new(code, format!("cannot assign to {kind} `{name}`"))
-                    .with_label(span, format!("`{name}` is a {kind}, not a variable"));
+                    .with_label(span, format!("`{name}` is {}, not a variable", a(kind)));
                 secondary(d, defined, format!("{kind} `{name}` is defined here"))
                     .with_hint(format!("use another name, e.g. `let {name}_value = ...`"))
             }
@@ -199,7 +206,7 @@ impl AuditError {
             AuditError::DuplicateDefinition { span, name, kind, first, first_kind } => {
                 let d = Diagnostic::new(code, format!("`{name}` is defined twice at top level"))
                     .with_label(span, format!("{kind} `{name}` defined again here"));
-                secondary(d, Some(first), format!("first defined here as a {first_kind}"))
+                secondary(d, Some(first), format!("first defined here as {}", a(first_kind)))
                     .with_hint("rename one of them: top-level names share one namespace")
             }
             AuditError::DuplicateParam { span, name, first } => {
@@ -254,7 +261,7 @@ impl AuditError {
             }
             AuditError::UnknownPrototype { span, name, object, actually, suggestion } => {
                 let label = match actually {
-                    Some(kind) => format!("`{name}` is a {kind}, not an object"),
+                    Some(kind) => format!("`{name}` is {}, not an object", a(kind)),
                     None => "not an object of this module".to_string(),
                 };
                 let d = Diagnostic::new(
@@ -266,10 +273,14 @@ impl AuditError {
             }
             AuditError::PrototypeCycle { span, cycle, links } => {
                 let path = cycle.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" -> ");
-                let mut d = Diagnostic::new(code, format!("prototype cycle: {path}"))
-                    .with_label(span, "this link closes a cycle");
-                for link in links {
-                    d = secondary(d, Some(link), "part of the cycle");
+                let step = |i: usize| match (cycle.get(i), cycle.get(i + 1)) {
+                    (Some(from), Some(to)) => format!("`{from}` delegates to `{to}`"),
+                    _ => "part of the cycle".to_string(),
+                };
+                let mut d =
+                    Diagnostic::new(code, format!("prototype cycle: {path}")).with_label(span, step(0));
+                for (i, link) in links.into_iter().enumerate() {
+                    d = secondary(d, Some(link), step(i + 1));
                 }
                 d.with_hint("a prototype chain must end: remove one of these links")
             }

@@ -146,7 +146,12 @@ fn check_prototypes(module: &Module, env: &Env<'_>, errors: &mut Vec<AuditError>
         if env.objects.contains_key(proto.name.as_str()) {
             continue;
         }
-        let actually = env.top.get(proto.name.as_str()).map(|d| d.kind());
+        let actually = match env.resolve(&proto.name, None) {
+            Some(super::env::Global::Top(def)) => Some(def.kind()),
+            Some(super::env::Global::Capability) => Some("capability"),
+            Some(super::env::Global::Prelude(_) | super::env::Global::Builtin(_)) => Some("builtin"),
+            Some(super::env::Global::PluginFn(_)) | None => None,
+        };
         let suggestion = match actually {
             Some(_) => None,
             None => suggest::closest(&proto.name, objects.iter().map(|o| o.name.name.as_str())),

@@ -270,14 +270,15 @@ impl<'a> Walker<'a, '_> {
             self.errors.push(AuditError::UndeclaredCapability { span, name: name.to_string() });
             return;
         }
-        let slot_of = self.object.filter(|o| self.is_slot_along_chain(o, name)).map(|o| o.name.name.clone());
+        let slot_of = self.object.and_then(|o| self.slot_owner(o, name));
         let mut candidates: Vec<&str> = self.local_names().collect();
         candidates.extend(self.env.visible_names(self.plugin));
         let suggestion = suggest::closest(name, candidates);
         self.errors.push(AuditError::UnknownName { span, name: name.to_string(), suggestion, slot_of });
     }
 
-    fn is_slot_along_chain(&self, object: &ObjectDef, name: &str) -> bool {
+    /// The object along `object`'s prototype chain that has a slot or method `name`.
+    fn slot_owner(&self, object: &ObjectDef, name: &str) -> Option<String> {
         let mut current = Some(object);
         let mut steps = 0;
         while let Some(o) = current {
@@ -286,15 +287,15 @@ impl<'a> Walker<'a, '_> {
                 ObjectMember::Method(f) => f.name.name == name,
             });
             if found {
-                return true;
+                return Some(o.name.name.clone());
             }
             steps += 1;
             if steps > self.env.objects.len() {
-                return false; // a prototype cycle
+                return None; // a prototype cycle
             }
             current = o.proto.as_ref().and_then(|p| self.env.objects.get(p.name.as_str()).copied());
         }
-        false
+        None
     }
 
     fn expr(&mut self, expr: &'a Expr) {
@@ -353,7 +354,8 @@ impl<'a> Walker<'a, '_> {
                         name: name.to_string(),
                         kind: "builtin",
                         expected: builtin.arity_text(),
-                        expected_one: builtin.min_args == 1 && builtin.max_args == Some(1),
+                        expected_one: builtin.min_args == 1
+                            && builtin.max_args.is_none_or(|max| max == 1),
                         found,
                         signature: None,
                         defined: None,
