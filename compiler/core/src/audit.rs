@@ -83,8 +83,14 @@ fn run(module: &Module, prelude: Option<&Module>) -> AuditReport {
     items::check(module, &env, &mut errors);
     scope::check(module, &env, &mut errors);
     let methods = mutation::infer(module, &env);
-    let mut diagnostics: Vec<Diagnostic> = errors.into_iter().map(AuditError::into_diagnostic).collect();
+    let mut diagnostics: Vec<Diagnostic> = errors
+        .into_iter()
+        .map(AuditError::into_diagnostic)
+        .collect();
     // Source order; checks that found problems at one place keep the order they ran in.
     diagnostics.sort_by_key(|d| d.primary_span().start);
-    AuditReport { diagnostics, methods }
+    AuditReport {
+        diagnostics,
+        methods,
+    }
 }

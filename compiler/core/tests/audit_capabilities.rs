@@ -20,7 +20,9 @@ fn undeclared_store() {
 
 #[test]
 fn undeclared_log_and_clock_each_reported() {
-    assert_audit!("uses store\n\nfn main() {\n    log.info(\"t\")\n    store.set(\"t\", clock.now())\n}");
+    assert_audit!(
+        "uses store\n\nfn main() {\n    log.info(\"t\")\n    store.set(\"t\", clock.now())\n}"
+    );
 }
 
 #[test]

@@ -46,9 +46,7 @@ fn duplicate_parameter_in_a_fn() {
 
 #[test]
 fn duplicate_parameter_in_a_method_and_a_fn_literal() {
-    assert_audit!(
-        "object o {\n    fn m(x, x) {}\n}\n\nlet f = fn(y, y) { return y }"
-    );
+    assert_audit!("object o {\n    fn m(x, x) {}\n}\n\nlet f = fn(y, y) { return y }");
 }
 
 #[test]
@@ -92,5 +90,7 @@ fn route_methods_compare_ignoring_case() {
 
 #[test]
 fn same_member_names_in_different_objects_are_fine() {
-    assert_audit!("object a {\n    x = 1\n}\n\nobject b : a {\n    x = 2\n    fn m(x) { return x }\n}");
+    assert_audit!(
+        "object a {\n    x = 1\n}\n\nobject b : a {\n    x = 2\n    fn m(x) { return x }\n}"
+    );
 }

@@ -33,7 +33,11 @@ fn codes(report: &AuditReport) -> Vec<&'static str> {
 }
 
 fn titles(report: &AuditReport) -> Vec<String> {
-    report.diagnostics.iter().map(|d| format!("{} {}", d.code, d.title)).collect()
+    report
+        .diagnostics
+        .iter()
+        .map(|d| format!("{} {}", d.code, d.title))
+        .collect()
 }
 
 fn var(name: &str) -> Value {
@@ -114,9 +118,16 @@ fn unknown_names_and_the_hidden_intrinsic() {
     ])]));
     assert_eq!(
         titles(&report),
-        vec!["E0201 unknown name `prnt`", "E0201 unknown name `nope`", "E0201 unknown name `__type_error`"]
+        vec![
+            "E0201 unknown name `prnt`",
+            "E0201 unknown name `nope`",
+            "E0201 unknown name `__type_error`"
+        ]
     );
-    assert_eq!(report.diagnostics[0].hint.as_deref(), Some("did you mean `print`?"));
+    assert_eq!(
+        report.diagnostics[0].hint.as_deref(),
+        Some("did you mean `print`?")
+    );
 }
 
 #[test]
@@ -179,7 +190,10 @@ fn user_definitions_shadow_prelude_and_builtins() {
     let report = run(json!([
         func("abs", &["a", "b"], vec![]),
         func("len", &[], vec![]),
-        main_fn(vec![expr(call("abs", vec![int(1), int(2)])), expr(call("len", vec![]))]),
+        main_fn(vec![
+            expr(call("abs", vec![int(1), int(2)])),
+            expr(call("len", vec![]))
+        ]),
     ]));
     assert_eq!(titles(&report), Vec::<String>::new());
 }
@@ -231,8 +245,17 @@ fn loops_and_fn_literals() {
             ]}}),
         ]),
     ]));
-    assert_eq!(codes(&report), vec!["E0209", "E0209", "E0209", "E0209"], "{:#?}", titles(&report));
-    let hints: Vec<bool> = report.diagnostics.iter().map(|d| d.hint.is_some()).collect();
+    assert_eq!(
+        codes(&report),
+        vec!["E0209", "E0209", "E0209", "E0209"],
+        "{:#?}",
+        titles(&report)
+    );
+    let hints: Vec<bool> = report
+        .diagnostics
+        .iter()
+        .map(|d| d.hint.is_some())
+        .collect();
     assert_eq!(hints, vec![false, false, true, true]);
 }
 
@@ -285,8 +308,16 @@ fn prototypes() {
 #[test]
 fn empty_and_odd_names_do_not_panic() {
     let report = run(json!([
-        func("", &["", ""], vec![expr(var("")), set_var("", int(1)), expr(call("", vec![]))]),
-        object("", Some(""), vec![method("", &[], vec![set_field(this(), "", int(1))])]),
+        func(
+            "",
+            &["", ""],
+            vec![expr(var("")), set_var("", int(1)), expr(call("", vec![]))]
+        ),
+        object(
+            "",
+            Some(""),
+            vec![method("", &[], vec![set_field(this(), "", int(1))])]
+        ),
     ]));
     assert!(!report.diagnostics.is_empty());
     assert_eq!(report.methods.len(), 1);
@@ -336,7 +367,7 @@ fn deep_nesting_does_not_overflow_the_stack() {
     });
     let report = audit(&m, &prelude());
     assert_eq!(codes(&report).len(), 4000);
-    assert_eq!(facts(&report)[0].1, true);
+    assert!(facts(&report)[0].1);
     on_big_stack(move || drop(m));
 }
 
@@ -344,7 +375,13 @@ fn facts(report: &AuditReport) -> Vec<(String, bool, Vec<String>)> {
     report
         .methods
         .iter()
-        .map(|f| (format!("{}.{}", f.owner, f.method), f.mutates, f.reasons.clone()))
+        .map(|f| {
+            (
+                format!("{}.{}", f.owner, f.method),
+                f.mutates,
+                f.reasons.clone(),
+            )
+        })
         .collect()
 }
 
@@ -374,11 +411,27 @@ fn mutation_basics() {
     let expected: Vec<(String, bool, Vec<String>)> = vec![
         ("counter.get", false, vec![]),
         ("counter.bump", true, vec!["writes self.count"]),
-        ("counter.twice", true, vec!["sends self.bump, which mutates"]),
+        (
+            "counter.twice",
+            true,
+            vec!["sends self.bump, which mutates"],
+        ),
         ("counter.shown", false, vec![]),
-        ("counter.kept", true, vec!["passes self to keep, which lets it escape"]),
-        ("counter.filled", true, vec!["passes self.items to fill, which changes it"]),
-        ("counter.pushed", true, vec!["push changes l (l may hold part of self) in place"]),
+        (
+            "counter.kept",
+            true,
+            vec!["passes self to keep, which lets it escape"],
+        ),
+        (
+            "counter.filled",
+            true,
+            vec!["passes self.items to fill, which changes it"],
+        ),
+        (
+            "counter.pushed",
+            true,
+            vec!["push changes l (l may hold part of self) in place"],
+        ),
         ("counter.cloned", false, vec![]),
         ("counter.me", true, vec!["returns self"]),
         ("counter.unknown", false, vec![]),
@@ -392,23 +445,63 @@ fn mutation_basics() {
 #[test]
 fn mutation_through_chain_dnu_and_overrides() {
     let report = run(json!([
-        object("base", None, vec![
-            method("poke", &[], vec![expr(send(this(), "hook", vec![]))]),
-            method("hook", &[], vec![]),
-            method("ask", &[], vec![expr(send(this(), "whatever", vec![]))]),
-        ]),
-        object("child", Some("base"), vec![
-            method("hook", &[], vec![set_field(this(), "x", int(1))]),
-            method("does_not_understand", &["n", "a"], vec![set_field(this(), "last", var("n"))]),
-            method("go", &[], vec![expr(send(this(), "missing", vec![]))]),
-        ]),
-        object("cyc1", Some("cyc2"), vec![method("m", &[], vec![expr(send(this(), "z", vec![]))])]),
+        object(
+            "base",
+            None,
+            vec![
+                method("poke", &[], vec![expr(send(this(), "hook", vec![]))]),
+                method("hook", &[], vec![]),
+                method("ask", &[], vec![expr(send(this(), "whatever", vec![]))]),
+            ]
+        ),
+        object(
+            "child",
+            Some("base"),
+            vec![
+                method("hook", &[], vec![set_field(this(), "x", int(1))]),
+                method(
+                    "does_not_understand",
+                    &["n", "a"],
+                    vec![set_field(this(), "last", var("n"))]
+                ),
+                method("go", &[], vec![expr(send(this(), "missing", vec![]))]),
+            ]
+        ),
+        object(
+            "cyc1",
+            Some("cyc2"),
+            vec![method("m", &[], vec![expr(send(this(), "z", vec![]))])]
+        ),
         object("cyc2", Some("cyc1"), vec![]),
     ]));
     let got = facts(&report);
-    assert_eq!(got[0], ("base.poke".to_string(), true, vec!["sends self.hook, which mutates as overridden in `child`".to_string()]));
-    assert_eq!(got[1].1, false);
-    assert_eq!(got[2], ("base.ask".to_string(), true, vec!["sends self.whatever, answered by does_not_understand in `child`, which mutates".to_string()]));
-    assert_eq!(got[5], ("child.go".to_string(), true, vec!["sends self.missing, answered by does_not_understand, which mutates".to_string()]));
-    assert_eq!(got[6].1, false);
+    assert_eq!(
+        got[0],
+        (
+            "base.poke".to_string(),
+            true,
+            vec!["sends self.hook, which mutates as overridden in `child`".to_string()]
+        )
+    );
+    assert!(!got[1].1);
+    assert_eq!(
+        got[2],
+        (
+            "base.ask".to_string(),
+            true,
+            vec![
+                "sends self.whatever, answered by does_not_understand in `child`, which mutates"
+                    .to_string()
+            ]
+        )
+    );
+    assert_eq!(
+        got[5],
+        (
+            "child.go".to_string(),
+            true,
+            vec!["sends self.missing, answered by does_not_understand, which mutates".to_string()]
+        )
+    );
+    assert!(!got[6].1);
 }

@@ -23,7 +23,9 @@ fn break_inside_while_and_for_is_fine() {
 
 #[test]
 fn a_loop_outside_a_fn_literal_does_not_count() {
-    assert_audit!("fn main() {\n    while true {\n        let f = fn() { break }\n        f()\n    }\n}");
+    assert_audit!(
+        "fn main() {\n    while true {\n        let f = fn() { break }\n        f()\n    }\n}"
+    );
 }
 
 #[test]

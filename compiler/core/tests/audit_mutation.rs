@@ -54,9 +54,7 @@ fn unknown_sends_go_to_does_not_understand() {
 
 #[test]
 fn sending_a_slot_that_is_not_a_fn_does_not_mutate() {
-    assert_mutation!(
-        "object o {\n    size = 3\n    fn go() { return self.size() }\n}"
-    );
+    assert_mutation!("object o {\n    size = 3\n    fn go() { return self.size() }\n}");
 }
 
 #[test]
@@ -151,4 +149,11 @@ fn counter_example() {
 #[test]
 fn does_not_understand_example() {
     assert_mutation!(include_str!("audit_valid/dnu.aura"));
+}
+
+#[test]
+fn a_fn_that_hands_its_parameter_to_unknown_code_may_change_it() {
+    assert_mutation!(
+        "fn apply(f, x) { return f(x) }\n\nfn measure(x) { return len(x) }\n\nobject o {\n    items = []\n    fn each(g) { apply(g, self.items) }\n    fn size() { return measure(self.items) }\n}"
+    );
 }

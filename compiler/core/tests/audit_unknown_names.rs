@@ -35,7 +35,9 @@ fn let_initialiser_does_not_see_its_own_name() {
 
 #[test]
 fn for_variable_is_scoped_to_the_loop_body() {
-    assert_audit!("fn main() {\n    for item in [1, 2] {\n        print(item)\n    }\n    print(item)\n}");
+    assert_audit!(
+        "fn main() {\n    for item in [1, 2] {\n        print(item)\n    }\n    print(item)\n}"
+    );
 }
 
 #[test]
@@ -52,7 +54,9 @@ fn nested_fn_is_visible_after_its_statement_and_in_its_body() {
 
 #[test]
 fn fn_literal_sees_enclosing_locals_but_not_later_ones() {
-    assert_audit!("fn main() {\n    let a = 1\n    let f = fn() { return a + b }\n    let b = 2\n}");
+    assert_audit!(
+        "fn main() {\n    let a = 1\n    let f = fn() { return a + b }\n    let b = 2\n}"
+    );
 }
 
 #[test]

@@ -31,7 +31,10 @@ fn assert_clean(dir: &str) -> usize {
             failures += &aura_compiler::render::text(&report.diagnostics, &name, &source);
         }
     }
-    assert!(failures.is_empty(), "valid programs rejected by the audit:\n{failures}");
+    assert!(
+        failures.is_empty(),
+        "valid programs rejected by the audit:\n{failures}"
+    );
     files.len()
 }
 

@@ -37,12 +37,27 @@ pub enum Event {
     /// Writes into the tracked value: always a mutation.
     Change { span: Span, reason: String },
     /// Lets the root escape (passes, stores or returns it): conservatively a mutation.
-    Leak { span: Span, reason: String },
+    /// `unseen`: it went to code the audit cannot see into, which may also change it.
+    Leak {
+        span: Span,
+        reason: String,
+        unseen: bool,
+    },
     /// `root.method(...)`: a mutation when the method, found statically, mutates.
-    Send { span: Span, method: String, receiver: String },
+    Send {
+        span: Span,
+        method: String,
+        receiver: String,
+    },
     /// Passes a tracked value to a function known statically: a mutation when that function can
     /// change (or, for the root, leak) its parameter.
-    PassTo { span: Span, func: usize, param: usize, kind: Kind, what: String },
+    PassTo {
+        span: Span,
+        func: usize,
+        param: usize,
+        kind: Kind,
+        what: String,
+    },
 }
 
 /// The functions whose parameters get summaries: the module's top-level fns (first definition
@@ -57,8 +72,11 @@ pub struct Functions<'a> {
 
 impl<'a> Functions<'a> {
     pub fn new(env: &Env<'a>) -> Functions<'a> {
-        let mut functions =
-            Functions { defs: Vec::new(), prelude: HashMap::new(), module: HashMap::new() };
+        let mut functions = Functions {
+            defs: Vec::new(),
+            prelude: HashMap::new(),
+            module: HashMap::new(),
+        };
         for def in &env.defs {
             if let TopDef::Fn(f) = def {
                 let name = f.name.name.as_str();
@@ -79,7 +97,9 @@ impl<'a> Functions<'a> {
     }
 
     pub fn name(&self, func: usize) -> &str {
-        self.defs.get(func).map_or("?", |def| def.name.name.as_str())
+        self.defs
+            .get(func)
+            .map_or("?", |def| def.name.name.as_str())
     }
 
     pub fn arity(&self, func: usize) -> usize {
@@ -139,7 +159,11 @@ pub fn analyze<'a>(
         env,
         functions,
         prelude,
-        self_kind: if self_is_root { Kind::Whole } else { Kind::None },
+        self_kind: if self_is_root {
+            Kind::Whole
+        } else {
+            Kind::None
+        },
         locals: HashSet::new(),
         taint: HashMap::new(),
         events: Vec::new(),
@@ -188,7 +212,12 @@ fn collect_stmt<'a>(stmt: &'a Stmt, out: &mut HashSet<&'a str>) {
             }
             collect_expr(value, out);
         }
-        Stmt::If { cond, then, otherwise, .. } => {
+        Stmt::If {
+            cond,
+            then,
+            otherwise,
+            ..
+        } => {
             collect_expr(cond, out);
             collect_locals(then, out);
             if let Some(otherwise) = otherwise {
@@ -199,7 +228,9 @@ fn collect_stmt<'a>(stmt: &'a Stmt, out: &mut HashSet<&'a str>) {
             collect_expr(cond, out);
             collect_locals(body, out);
         }
-        Stmt::For { var, iter, body, .. } => {
+        Stmt::For {
+            var, iter, body, ..
+        } => {
             let _ = out.insert(&var.name);
             collect_expr(iter, out);
             collect_locals(body, out);
@@ -278,7 +309,12 @@ impl<'a> Walker<'a, '_> {
                 self.raise(&name.name, kind);
             }
             Stmt::Assign { target, value, .. } => self.assign(target, value, emit),
-            Stmt::If { cond, then, otherwise, .. } => {
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+                ..
+            } => {
                 let _ = self.expr(cond, &Use::Harmless, emit);
                 self.block(then, emit);
                 if let Some(otherwise) = otherwise {
@@ -289,7 +325,9 @@ impl<'a> Walker<'a, '_> {
                 let _ = self.expr(cond, &Use::Harmless, emit);
                 self.block(body, emit);
             }
-            Stmt::For { var, iter, body, .. } => {
+            Stmt::For {
+                var, iter, body, ..
+            } => {
                 let kind = self.expr(iter, &Use::Harmless, emit);
                 self.raise(&var.name, kind.min(Kind::Part));
                 self.block(body, emit);
@@ -319,12 +357,20 @@ impl<'a> Walker<'a, '_> {
                     let _ = self.expr(value, &Use::Store(format!("global `{name}`")), emit);
                 }
             }
-            Target::Field { span, object, field } => {
+            Target::Field {
+                span,
+                object,
+                field,
+            } => {
                 let kind = self.expr(object, &Use::Harmless, emit);
                 let written = format!("{}.{}", self.describe(object), field.name);
                 self.write(kind, *span, object, written, value, emit);
             }
-            Target::Index { span, object, index } => {
+            Target::Index {
+                span,
+                object,
+                index,
+            } => {
                 let kind = self.expr(object, &Use::Harmless, emit);
                 let _ = self.expr(index, &Use::Harmless, emit);
                 let written = format!("{}[{}]", self.describe(object), short(index));
@@ -354,7 +400,9 @@ impl<'a> Walker<'a, '_> {
 
     /// Walks an expression used as `usage`; returns the kind of its value.
     fn expr(&mut self, expr: &'a Expr, usage: &Use<'_>, emit: bool) -> Kind {
-        stacker::maybe_grow(RED_ZONE, STACK_GROWTH, || self.expr_inner(expr, usage, emit))
+        stacker::maybe_grow(RED_ZONE, STACK_GROWTH, || {
+            self.expr_inner(expr, usage, emit)
+        })
     }
 
     fn expr_inner(&mut self, expr: &'a Expr, usage: &Use<'_>, emit: bool) -> Kind {
@@ -408,7 +456,12 @@ impl<'a> Walker<'a, '_> {
                 }
                 Kind::None
             }
-            Expr::Send { span, receiver, method, args } => {
+            Expr::Send {
+                span,
+                receiver,
+                method,
+                args,
+            } => {
                 let kind = self.expr(receiver, &Use::Harmless, emit);
                 let receiver_text = self.describe(receiver);
                 if kind == Kind::Whole {
@@ -487,33 +540,48 @@ impl<'a> Walker<'a, '_> {
         let whole = kind == Kind::Whole;
         let event = match usage {
             Use::Harmless => None,
-            Use::Return if whole => Some(Event::Leak { span, reason: format!("returns {}", what()) }),
-            Use::Store(place) if whole => {
-                Some(Event::Leak { span, reason: format!("stores {} in {place}", what()) })
-            }
-            Use::Element(container) if whole => {
-                Some(Event::Leak { span, reason: format!("puts {} in {container}", what()) })
-            }
+            Use::Return if whole => Some(Event::Leak {
+                span,
+                reason: format!("returns {}", what()),
+                unseen: false,
+            }),
+            Use::Store(place) if whole => Some(Event::Leak {
+                span,
+                reason: format!("stores {} in {place}", what()),
+                unseen: false,
+            }),
+            Use::Element(container) if whole => Some(Event::Leak {
+                span,
+                reason: format!("puts {} in {container}", what()),
+                unseen: false,
+            }),
             Use::Return | Use::Store(_) | Use::Element(_) => None,
-            Use::Arg(Callee::Builtin(name), 0) if IN_PLACE.contains(name) => {
-                Some(Event::Change { span, reason: format!("{name} changes {} in place", what()) })
-            }
+            Use::Arg(Callee::Builtin(name), 0) if IN_PLACE.contains(name) => Some(Event::Change {
+                span,
+                reason: format!("{name} changes {} in place", what()),
+            }),
             Use::Arg(Callee::Builtin(name), index) if whole && STORES.contains(&(name, *index)) => {
-                Some(Event::Leak { span, reason: format!("{name} stores {} in a list", what()) })
+                Some(Event::Leak {
+                    span,
+                    reason: format!("{name} stores {} in a list", what()),
+                    unseen: false,
+                })
             }
             Use::Arg(Callee::Builtin(_), _) => None,
-            Use::Arg(Callee::Func(func), index) => (*index < self.functions.arity(*func)).then(|| {
-                Event::PassTo {
+            Use::Arg(Callee::Func(func), index) => {
+                (*index < self.functions.arity(*func)).then(|| Event::PassTo {
                     span,
                     func: *func,
                     param: *index,
                     kind,
                     what: format!("passes {} to {}", what(), self.functions.name(*func)),
-                }
-            }),
-            Use::Arg(Callee::Unknown(callee), _) if whole => {
-                Some(Event::Leak { span, reason: format!("passes {} to {callee}", what()) })
+                })
             }
+            Use::Arg(Callee::Unknown(callee), _) if whole => Some(Event::Leak {
+                span,
+                reason: format!("passes {} to {callee}", what()),
+                unseen: true,
+            }),
             Use::Arg(Callee::Unknown(callee), _) => Some(Event::Change {
                 span,
                 reason: format!("passes {} to {callee}, which may change it", what()),
@@ -540,7 +608,9 @@ impl<'a> Walker<'a, '_> {
                 return String::new();
             }
         }
-        let Expr::Var { name, .. } = root else { return String::new() };
+        let Expr::Var { name, .. } = root else {
+            return String::new();
+        };
         match self.taint.get(name.as_str()) {
             Some(Kind::Whole) if self.self_kind == Kind::Whole => format!(" ({name} may be self)"),
             Some(Kind::Part) if self.self_kind == Kind::Whole => {
@@ -558,12 +628,16 @@ fn describe(expr: &Expr, depth: usize) -> String {
     match expr {
         Expr::SelfRef { .. } => "self".to_string(),
         Expr::Var { name, .. } => name.clone(),
-        Expr::Field { object, field, .. } => format!("{}.{}", describe(object, depth + 1), field.name),
+        Expr::Field { object, field, .. } => {
+            format!("{}.{}", describe(object, depth + 1), field.name)
+        }
         Expr::Index { object, index, .. } => {
             format!("{}[{}]", describe(object, depth + 1), short(index))
         }
         Expr::Call { callee, .. } => format!("{}(...)", describe(callee, depth + 1)),
-        Expr::Send { receiver, method, .. } => {
+        Expr::Send {
+            receiver, method, ..
+        } => {
             format!("{}.{}(...)", describe(receiver, depth + 1), method.name)
         }
         Expr::List { .. } => "a list".to_string(),

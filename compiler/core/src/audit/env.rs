@@ -114,11 +114,17 @@ impl<'a> Env<'a> {
     }
 
     pub fn capability(&self, name: &str) -> Option<Span> {
-        self.capabilities.iter().find(|(n, _)| *n == name).map(|(_, span)| *span)
+        self.capabilities
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, span)| *span)
     }
 
     pub fn prelude_fn(&self, name: &str) -> Option<&'a FnDef> {
-        self.prelude.iter().find(|def| def.name.name == name).copied()
+        self.prelude
+            .iter()
+            .find(|def| def.name.name == name)
+            .copied()
     }
 
     pub fn builtin(&self, name: &str) -> Option<&'static Builtin> {
@@ -152,7 +158,12 @@ impl<'a> Env<'a> {
         names.extend(self.defs.iter().map(|def| def.name().name.as_str()));
         names.extend(self.capabilities.iter().map(|(name, _)| *name));
         names.extend(self.prelude.iter().map(|def| def.name.name.as_str()));
-        names.extend(BUILTINS.iter().filter(|b| self.stdlib || !b.stdlib_only).map(|b| b.name));
+        names.extend(
+            BUILTINS
+                .iter()
+                .filter(|b| self.stdlib || !b.stdlib_only)
+                .map(|b| b.name),
+        );
         names
     }
 }

@@ -18,7 +18,11 @@ pub enum AuditError {
         slot_of: Option<String>,
     },
     /// E0202: `x = ...` where no `let x` is in scope and there is no global `x`.
-    AssignUndeclared { span: Span, name: String, suggestion: Option<String> },
+    AssignUndeclared {
+        span: Span,
+        name: String,
+        suggestion: Option<String>,
+    },
     /// E0203: `f = ...` where `f` names a function, object, plugin, builtin or capability.
     AssignToDefinition {
         span: Span,
@@ -53,7 +57,11 @@ pub enum AuditError {
         first_kind: &'static str,
     },
     /// E0206: a parameter list naming one parameter twice.
-    DuplicateParam { span: Span, name: String, first: Span },
+    DuplicateParam {
+        span: Span,
+        name: String,
+        first: Span,
+    },
     /// E0207: an object or plugin with two members of one name.
     DuplicateMember {
         span: Span,
@@ -64,7 +72,12 @@ pub enum AuditError {
         first: Span,
     },
     /// E0208: a plugin with two routes for one METHOD and PATH.
-    DuplicateRoute { span: Span, route: String, plugin: String, first: Span },
+    DuplicateRoute {
+        span: Span,
+        route: String,
+        plugin: String,
+        first: Span,
+    },
     /// E0209: `break`/`continue` outside a loop of the same function.
     LoopControlOutsideLoop {
         span: Span,
@@ -73,7 +86,11 @@ pub enum AuditError {
         loop_outside_fn: bool,
     },
     /// E0210: `uses` naming something that is not a capability.
-    UnknownCapability { span: Span, name: String, suggestion: Option<String> },
+    UnknownCapability {
+        span: Span,
+        name: String,
+        suggestion: Option<String>,
+    },
     /// E0211: a known capability used without `uses`.
     UndeclaredCapability { span: Span, name: String },
     /// E0212: `object a : b` where `b` is not an object of the module.
@@ -105,7 +122,11 @@ fn plural(n: usize) -> &'static str {
 
 /// "a function", "an object".
 fn a(kind: &str) -> String {
-    let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
     format!("{article} {kind}")
 }
 
@@ -150,7 +171,12 @@ impl AuditError {
     pub fn into_diagnostic(self) -> Diagnostic {
         let code = self.code();
         match self {
-            AuditError::UnknownName { span, name, suggestion, slot_of } => {
+            AuditError::UnknownName {
+                span,
+                name,
+                suggestion,
+                slot_of,
+            } => {
                 let hint = match (slot_of, did_you_mean(&suggestion)) {
                     (Some(object), _) => Some(format!(
                         "`{name}` is a slot of `{object}`: inside a method, write `self.{name}`"
@@ -163,14 +189,26 @@ impl AuditError {
                 );
                 maybe_hint(d, hint)
             }
-            AuditError::AssignUndeclared { span, name, suggestion } => {
+            AuditError::AssignUndeclared {
+                span,
+                name,
+                suggestion,
+            } => {
                 let hint = did_you_mean(&suggestion)
                     .unwrap_or_else(|| format!("declare it first with `let {name} = ...`"));
                 Diagnostic::new(code, format!("assignment to undeclared name `{name}`"))
-                    .with_label(span, "no `let` of this name is in scope, and there is no such global")
+                    .with_label(
+                        span,
+                        "no `let` of this name is in scope, and there is no such global",
+                    )
                     .with_hint(hint)
             }
-            AuditError::AssignToDefinition { span, name, kind, defined } => {
+            AuditError::AssignToDefinition {
+                span,
+                name,
+                kind,
+                defined,
+            } => {
                 let d = Diagnostic::new(code, format!("cannot assign to {kind} `{name}`"))
                     .with_label(span, format!("`{name}` is {}, not a variable", a(kind)));
                 secondary(d, defined, format!("{kind} `{name}` is defined here"))
@@ -186,28 +224,46 @@ impl AuditError {
                 signature,
                 defined,
             } => {
-                let takes = if expected_one { "argument" } else { "arguments" };
-                let title =
-                    format!("{kind} `{name}` takes {expected} {takes}, but {found} {} given", {
+                let takes = if expected_one {
+                    "argument"
+                } else {
+                    "arguments"
+                };
+                let title = format!(
+                    "{kind} `{name}` takes {expected} {takes}, but {found} {} given",
+                    {
                         if found == 1 {
                             "was"
                         } else {
                             "were"
                         }
-                    });
-                let d = Diagnostic::new(code, title)
-                    .with_label(span, format!("called with {found} argument{}", plural(found)));
+                    }
+                );
+                let d = Diagnostic::new(code, title).with_label(
+                    span,
+                    format!("called with {found} argument{}", plural(found)),
+                );
                 let d = secondary(d, defined, format!("`{name}` is defined here"));
                 match signature {
                     Some(signature) => d.with_hint(format!("the signature is `{signature}`")),
                     None => d,
                 }
             }
-            AuditError::DuplicateDefinition { span, name, kind, first, first_kind } => {
+            AuditError::DuplicateDefinition {
+                span,
+                name,
+                kind,
+                first,
+                first_kind,
+            } => {
                 let d = Diagnostic::new(code, format!("`{name}` is defined twice at top level"))
                     .with_label(span, format!("{kind} `{name}` defined again here"));
-                secondary(d, Some(first), format!("first defined here as {}", a(first_kind)))
-                    .with_hint("rename one of them: top-level names share one namespace")
+                secondary(
+                    d,
+                    Some(first),
+                    format!("first defined here as {}", a(first_kind)),
+                )
+                .with_hint("rename one of them: top-level names share one namespace")
             }
             AuditError::DuplicateParam { span, name, first } => {
                 let d = Diagnostic::new(code, format!("parameter `{name}` is declared twice"))
@@ -215,7 +271,13 @@ impl AuditError {
                 secondary(d, Some(first), "first declared here")
                     .with_hint("give each parameter its own name")
             }
-            AuditError::DuplicateMember { span, name, owner_kind, owner, first } => {
+            AuditError::DuplicateMember {
+                span,
+                name,
+                owner_kind,
+                owner,
+                first,
+            } => {
                 let d = Diagnostic::new(
                     code,
                     format!("{owner_kind} `{owner}` defines `{name}` twice"),
@@ -224,7 +286,12 @@ impl AuditError {
                 secondary(d, Some(first), "first defined here")
                     .with_hint("rename one of them: slots, methods and fns share one namespace")
             }
-            AuditError::DuplicateRoute { span, route, plugin, first } => {
+            AuditError::DuplicateRoute {
+                span,
+                route,
+                plugin,
+                first,
+            } => {
                 let d = Diagnostic::new(
                     code,
                     format!("plugin `{plugin}` defines route `{route}` twice"),
@@ -233,7 +300,11 @@ impl AuditError {
                 secondary(d, Some(first), "first defined here")
                     .with_hint("a request can reach only one of them: remove or change one")
             }
-            AuditError::LoopControlOutsideLoop { span, keyword, loop_outside_fn } => {
+            AuditError::LoopControlOutsideLoop {
+                span,
+                keyword,
+                loop_outside_fn,
+            } => {
                 let d = Diagnostic::new(code, format!("`{keyword}` outside a loop"))
                     .with_label(span, "not inside a `while` or `for` of this function");
                 if loop_outside_fn {
@@ -244,7 +315,11 @@ impl AuditError {
                     d
                 }
             }
-            AuditError::UnknownCapability { span, name, suggestion } => {
+            AuditError::UnknownCapability {
+                span,
+                name,
+                suggestion,
+            } => {
                 let known = aura_uast::CAPABILITIES.join(", ");
                 let hint = match did_you_mean(&suggestion) {
                     Some(hint) => format!("{hint} known capabilities: {known}"),
@@ -254,12 +329,19 @@ impl AuditError {
                     .with_label(span, "not a capability a host provides")
                     .with_hint(hint)
             }
-            AuditError::UndeclaredCapability { span, name } => {
-                Diagnostic::new(code, format!("capability `{name}` is used but not declared"))
-                    .with_label(span, "this module did not declare it with `uses`")
-                    .with_hint(format!("add `uses {name}` at the top of the module"))
-            }
-            AuditError::UnknownPrototype { span, name, object, actually, suggestion } => {
+            AuditError::UndeclaredCapability { span, name } => Diagnostic::new(
+                code,
+                format!("capability `{name}` is used but not declared"),
+            )
+            .with_label(span, "this module did not declare it with `uses`")
+            .with_hint(format!("add `uses {name}` at the top of the module")),
+            AuditError::UnknownPrototype {
+                span,
+                name,
+                object,
+                actually,
+                suggestion,
+            } => {
                 let label = match actually {
                     Some(kind) => format!("`{name}` is {}, not an object", a(kind)),
                     None => "not an object of this module".to_string(),
@@ -272,13 +354,17 @@ impl AuditError {
                 maybe_hint(d, did_you_mean(&suggestion))
             }
             AuditError::PrototypeCycle { span, cycle, links } => {
-                let path = cycle.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" -> ");
+                let path = cycle
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(" -> ");
                 let step = |i: usize| match (cycle.get(i), cycle.get(i + 1)) {
                     (Some(from), Some(to)) => format!("`{from}` delegates to `{to}`"),
                     _ => "part of the cycle".to_string(),
                 };
-                let mut d =
-                    Diagnostic::new(code, format!("prototype cycle: {path}")).with_label(span, step(0));
+                let mut d = Diagnostic::new(code, format!("prototype cycle: {path}"))
+                    .with_label(span, step(0));
                 for (i, link) in links.into_iter().enumerate() {
                     d = secondary(d, Some(link), step(i + 1));
                 }

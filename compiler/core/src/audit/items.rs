@@ -128,7 +128,10 @@ fn route_head(route: &aura_uast::RouteDef) -> Span {
     if route.span.is_empty() || route.method.span.end < route.span.start {
         route.method.span
     } else {
-        Span { start: route.span.start, end: route.method.span.end }
+        Span {
+            start: route.span.start,
+            end: route.method.span.end,
+        }
     }
 }
 
@@ -149,7 +152,9 @@ fn check_prototypes(module: &Module, env: &Env<'_>, errors: &mut Vec<AuditError>
         let actually = match env.resolve(&proto.name, None) {
             Some(super::env::Global::Top(def)) => Some(def.kind()),
             Some(super::env::Global::Capability) => Some("capability"),
-            Some(super::env::Global::Prelude(_) | super::env::Global::Builtin(_)) => Some("builtin"),
+            Some(super::env::Global::Prelude(_) | super::env::Global::Builtin(_)) => {
+                Some("builtin")
+            }
             Some(super::env::Global::PluginFn(_)) | None => None,
         };
         let suggestion = match actually {
@@ -169,13 +174,19 @@ fn check_prototypes(module: &Module, env: &Env<'_>, errors: &mut Vec<AuditError>
     let mut reported: Vec<&str> = Vec::new();
     for def in &objects {
         let start = def.name.name.as_str();
-        if env.objects.get(start).is_none_or(|first| !std::ptr::eq(*first, *def)) {
+        if env
+            .objects
+            .get(start)
+            .is_none_or(|first| !std::ptr::eq(*first, *def))
+        {
             continue; // a duplicate object: E0205 already
         }
         let mut chain: Vec<&str> = vec![start];
         let mut current = *def;
         while let Some(proto) = &current.proto {
-            let Some(next) = env.objects.get(proto.name.as_str()) else { break };
+            let Some(next) = env.objects.get(proto.name.as_str()) else {
+                break;
+            };
             if let Some(pos) = chain.iter().position(|n| *n == next.name.name) {
                 let cycle = &chain[pos..];
                 if pos == 0 && !cycle.iter().any(|n| reported.contains(n)) {
@@ -192,11 +203,19 @@ fn check_prototypes(module: &Module, env: &Env<'_>, errors: &mut Vec<AuditError>
 
 fn report_cycle(cycle: &[&str], env: &Env<'_>, errors: &mut Vec<AuditError>) {
     let link = |name: &str| {
-        env.objects.get(name).and_then(|o| o.proto.as_ref()).map(|p| p.span).unwrap_or_default()
+        env.objects
+            .get(name)
+            .and_then(|o| o.proto.as_ref())
+            .map(|p| p.span)
+            .unwrap_or_default()
     };
     let mut names: Vec<String> = cycle.iter().map(|n| n.to_string()).collect();
     names.extend(cycle.first().map(|n| n.to_string()));
     let span = cycle.first().map(|n| link(n)).unwrap_or_default();
     let links = cycle.iter().skip(1).map(|n| link(n)).collect();
-    errors.push(AuditError::PrototypeCycle { span, cycle: names, links });
+    errors.push(AuditError::PrototypeCycle {
+        span,
+        cycle: names,
+        links,
+    });
 }

@@ -71,24 +71,32 @@ pub fn infer(module: &Module, env: &Env<'_>) -> Vec<MethodFact> {
     }
     let proto: Vec<Option<usize>> = objects
         .iter()
-        .map(|def| def.proto.as_ref().and_then(|p| index.get(p.name.as_str()).copied()))
+        .map(|def| {
+            def.proto
+                .as_ref()
+                .and_then(|p| index.get(p.name.as_str()).copied())
+        })
         .collect();
 
     let mut units: Vec<Unit<'_>> = Vec::new();
     let mut members: HashMap<(usize, &str), Member> = HashMap::new();
     for (o, def) in objects.iter().enumerate() {
         for member in &def.members {
-            let (name, span, body): (&str, Span, Option<(&[Ident], &Block, bool)>) = match member {
-                ObjectMember::Method(f) => (&f.name.name, f.span, Some((&f.params, &f.body, true))),
-                ObjectMember::Slot { name, span, value } => match value {
-                    Expr::Lambda { params, body, .. } => (&name.name, *span, Some((params, body, false))),
-                    _ => (&name.name, *span, None),
-                },
-            };
+            let (name, span, body) = member_body(member);
             let member = match body {
-                Some((params, body, reported)) => {
-                    let events = analyze(env, &functions, env.stdlib, params, body, None, true);
-                    units.push(Unit { object: o, name, span, events, reported });
+                Some(Body {
+                    params,
+                    block,
+                    reported,
+                }) => {
+                    let events = analyze(env, &functions, env.stdlib, params, block, None, true);
+                    units.push(Unit {
+                        object: o,
+                        name,
+                        span,
+                        events,
+                        reported,
+                    });
                     Member::Unit(units.len() - 1)
                 }
                 None => Member::Value,
@@ -111,7 +119,9 @@ pub fn infer(module: &Module, env: &Env<'_>) -> Vec<MethodFact> {
         chain
     };
     let lookup = |start: usize, name: &str| -> Option<Member> {
-        chain(start).into_iter().find_map(|o| members.get(&(o, name)).copied())
+        chain(start)
+            .into_iter()
+            .find_map(|o| members.get(&(o, name)).copied())
     };
     let resolve = |start: usize, name: &str| -> Option<(usize, bool)> {
         match lookup(start, name) {
@@ -125,7 +135,11 @@ pub fn infer(module: &Module, env: &Env<'_>) -> Vec<MethodFact> {
     };
     // Objects that delegate to each object (directly or further down), in source order.
     let descendants: Vec<Vec<usize>> = (0..objects.len())
-        .map(|o| (0..objects.len()).filter(|d| *d != o && chain(*d).contains(&o)).collect())
+        .map(|o| {
+            (0..objects.len())
+                .filter(|d| *d != o && chain(*d).contains(&o))
+                .collect()
+        })
         .collect();
 
     // Send targets of every send event of every unit.
@@ -138,12 +152,20 @@ pub fn infer(module: &Module, env: &Env<'_>) -> Vec<MethodFact> {
                     Event::Send { method, .. } => {
                         let mut found = Vec::new();
                         if let Some((u, dnu)) = resolve(unit.object, method) {
-                            found.push(Target { unit: u, via: None, dnu });
+                            found.push(Target {
+                                unit: u,
+                                via: None,
+                                dnu,
+                            });
                         }
                         for d in descendants.get(unit.object).into_iter().flatten() {
                             if let Some((u, dnu)) = resolve(*d, method) {
                                 if !found.iter().any(|t| t.unit == u) {
-                                    found.push(Target { unit: u, via: Some(*d), dnu });
+                                    found.push(Target {
+                                        unit: u,
+                                        via: Some(*d),
+                                        dnu,
+                                    });
                                 }
                             }
                         }
@@ -158,7 +180,9 @@ pub fn infer(module: &Module, env: &Env<'_>) -> Vec<MethodFact> {
     let passes = |event: &Event| -> bool {
         match event {
             Event::Change { .. } | Event::Leak { .. } => true,
-            Event::PassTo { func, param, kind, .. } => {
+            Event::PassTo {
+                func, param, kind, ..
+            } => {
                 let summary = summary_of(&summaries, *func, *param);
                 summary.changes || (*kind == Kind::Whole && summary.leaks)
             }
@@ -195,12 +219,8 @@ pub fn infer(module: &Module, env: &Env<'_>) -> Vec<MethodFact> {
         match item {
             Item::Object(def) => {
                 for member in &def.members {
-                    // Units were made in member order; skip the fn-valued slots.
-                    let is_unit = match member {
-                        ObjectMember::Method(_) => true,
-                        ObjectMember::Slot { value, .. } => matches!(value, Expr::Lambda { .. }),
-                    };
-                    if !is_unit {
+                    // Units were made in member order, one per member with a body.
+                    if member_body(member).2.is_none() {
                         continue;
                     }
                     let u = next_unit;
@@ -217,7 +237,13 @@ pub fn infer(module: &Module, env: &Env<'_>) -> Vec<MethodFact> {
                             Event::Change { reason, .. } | Event::Leak { reason, .. } => {
                                 Some(reason.clone())
                             }
-                            Event::PassTo { func, param, kind, what, .. } => {
+                            Event::PassTo {
+                                func,
+                                param,
+                                kind,
+                                what,
+                                ..
+                            } => {
                                 let summary = summary_of(&summaries, *func, *param);
                                 if summary.changes {
                                     Some(format!("{what}, which changes it"))
@@ -227,14 +253,14 @@ pub fn infer(module: &Module, env: &Env<'_>) -> Vec<MethodFact> {
                                     None
                                 }
                             }
-                            Event::Send { method, receiver, .. } => unit_targets
+                            Event::Send {
+                                method, receiver, ..
+                            } => unit_targets
                                 .get(i)
                                 .into_iter()
                                 .flatten()
                                 .find(|t| mutates.get(t.unit).copied().unwrap_or(false))
-                                .map(|t| {
-                                    send_reason(receiver, method, t, &objects, &units)
-                                }),
+                                .map(|t| send_reason(receiver, method, t, &objects, &units)),
                         };
                         if let Some(reason) = reason {
                             reasons.push(reason);
@@ -273,6 +299,38 @@ pub fn infer(module: &Module, env: &Env<'_>) -> Vec<MethodFact> {
     facts
 }
 
+/// The code of an object member that `self.m(...)` can run.
+struct Body<'a> {
+    params: &'a [Ident],
+    block: &'a Block,
+    /// A method (which gets a fact), not a fn-literal slot.
+    reported: bool,
+}
+
+fn member_body(member: &ObjectMember) -> (&str, Span, Option<Body<'_>>) {
+    match member {
+        ObjectMember::Method(f) => {
+            let body = Body {
+                params: &f.params,
+                block: &f.body,
+                reported: true,
+            };
+            (&f.name.name, f.span, Some(body))
+        }
+        ObjectMember::Slot { name, span, value } => match value {
+            Expr::Lambda { params, body, .. } => {
+                let body = Body {
+                    params,
+                    block: body,
+                    reported: false,
+                };
+                (&name.name, *span, Some(body))
+            }
+            _ => (&name.name, *span, None),
+        },
+    }
+}
+
 fn send_reason(
     receiver: &str,
     method: &str,
@@ -303,7 +361,14 @@ fn event_span(event: &Event) -> Span {
 }
 
 fn summary_of(summaries: &[Vec<Summary>], func: usize, param: usize) -> Summary {
-    summaries.get(func).and_then(|s| s.get(param)).copied().unwrap_or(Summary { changes: true, leaks: true })
+    summaries
+        .get(func)
+        .and_then(|s| s.get(param))
+        .copied()
+        .unwrap_or(Summary {
+            changes: true,
+            leaks: true,
+        })
 }
 
 /// Per-parameter summaries of every function, to a fixed point.
@@ -316,12 +381,24 @@ fn summarize(env: &Env<'_>, functions: &Functions<'_>) -> Vec<Vec<Summary>> {
             let prelude = env.stdlib || functions.is_prelude(i);
             def.params
                 .iter()
-                .map(|p| analyze(env, functions, prelude, &def.params, &def.body, Some(&p.name), false))
+                .map(|p| {
+                    analyze(
+                        env,
+                        functions,
+                        prelude,
+                        &def.params,
+                        &def.body,
+                        Some(&p.name),
+                        false,
+                    )
+                })
                 .collect()
         })
         .collect();
-    let mut summaries: Vec<Vec<Summary>> =
-        events.iter().map(|params| vec![Summary::default(); params.len()]).collect();
+    let mut summaries: Vec<Vec<Summary>> = events
+        .iter()
+        .map(|params| vec![Summary::default(); params.len()])
+        .collect();
     loop {
         let mut changed = false;
         for (f, params) in events.iter().enumerate() {
@@ -330,8 +407,13 @@ fn summarize(env: &Env<'_>, functions: &Functions<'_>) -> Vec<Vec<Summary>> {
                 for event in param_events {
                     match event {
                         Event::Change { .. } | Event::Send { .. } => summary.changes = true,
-                        Event::Leak { .. } => summary.leaks = true,
-                        Event::PassTo { func, param, kind, .. } => {
+                        Event::Leak { unseen, .. } => {
+                            summary.leaks = true;
+                            summary.changes |= *unseen;
+                        }
+                        Event::PassTo {
+                            func, param, kind, ..
+                        } => {
                             let callee = summaries
                                 .get(*func)
                                 .and_then(|s| s.get(*param))

@@ -94,7 +94,8 @@ impl<'a> Walker<'a, '_> {
             }
         }
         self.functions.push(Function { loops: 0 });
-        self.scopes.push(params.iter().map(|p| p.name.as_str()).collect());
+        self.scopes
+            .push(params.iter().map(|p| p.name.as_str()).collect());
         self.block(body);
         let _ = self.scopes.pop();
         let _ = self.functions.pop();
@@ -142,7 +143,12 @@ impl<'a> Walker<'a, '_> {
                 self.target(target);
                 self.expr(value);
             }
-            Stmt::If { cond, then, otherwise, .. } => {
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+                ..
+            } => {
                 self.expr(cond);
                 self.block(then);
                 if let Some(otherwise) = otherwise {
@@ -153,7 +159,9 @@ impl<'a> Walker<'a, '_> {
                 self.expr(cond);
                 self.in_loop(|w| w.block(body));
             }
-            Stmt::For { var, iter, body, .. } => {
+            Stmt::For {
+                var, iter, body, ..
+            } => {
                 self.expr(iter);
                 self.in_loop(|w| {
                     w.scopes.push(vec![var.name.as_str()]);
@@ -185,8 +193,16 @@ impl<'a> Walker<'a, '_> {
         let inside = self.functions.last().is_some_and(|f| f.loops > 0);
         if !inside {
             let n = self.functions.len();
-            let loop_outside_fn = self.functions.iter().take(n.saturating_sub(1)).any(|f| f.loops > 0);
-            self.errors.push(AuditError::LoopControlOutsideLoop { span, keyword, loop_outside_fn });
+            let loop_outside_fn = self
+                .functions
+                .iter()
+                .take(n.saturating_sub(1))
+                .any(|f| f.loops > 0);
+            self.errors.push(AuditError::LoopControlOutsideLoop {
+                span,
+                keyword,
+                loop_outside_fn,
+            });
         }
     }
 
@@ -249,7 +265,10 @@ impl<'a> Walker<'a, '_> {
 
     /// Locals innermost first, then globals.
     fn local_names(&self) -> impl Iterator<Item = &'a str> + '_ {
-        self.scopes.iter().rev().flat_map(|scope| scope.iter().rev().copied())
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|scope| scope.iter().rev().copied())
     }
 
     fn assignable_names(&self) -> Vec<&'a str> {
@@ -267,14 +286,22 @@ impl<'a> Walker<'a, '_> {
             return;
         }
         if CAPABILITIES.contains(&name) {
-            self.errors.push(AuditError::UndeclaredCapability { span, name: name.to_string() });
+            self.errors.push(AuditError::UndeclaredCapability {
+                span,
+                name: name.to_string(),
+            });
             return;
         }
         let slot_of = self.object.and_then(|o| self.slot_owner(o, name));
         let mut candidates: Vec<&str> = self.local_names().collect();
         candidates.extend(self.env.visible_names(self.plugin));
         let suggestion = suggest::closest(name, candidates);
-        self.errors.push(AuditError::UnknownName { span, name: name.to_string(), suggestion, slot_of });
+        self.errors.push(AuditError::UnknownName {
+            span,
+            name: name.to_string(),
+            suggestion,
+            slot_of,
+        });
     }
 
     /// The object along `object`'s prototype chain that has a slot or method `name`.
@@ -293,7 +320,10 @@ impl<'a> Walker<'a, '_> {
             if steps > self.env.objects.len() {
                 return None; // a prototype cycle
             }
-            current = o.proto.as_ref().and_then(|p| self.env.objects.get(p.name.as_str()).copied());
+            current = o
+                .proto
+                .as_ref()
+                .and_then(|p| self.env.objects.get(p.name.as_str()).copied());
         }
         None
     }

@@ -69,8 +69,14 @@ mod tests {
 
     #[test]
     fn closest_prefers_the_nearest_then_the_first() {
-        assert_eq!(closest("cuont", ["count", "amount"]), Some("count".to_string()));
-        assert_eq!(closest("prnt", ["print", "pront"]), Some("print".to_string()));
+        assert_eq!(
+            closest("cuont", ["count", "amount"]),
+            Some("count".to_string())
+        );
+        assert_eq!(
+            closest("prnt", ["print", "pront"]),
+            Some("print".to_string())
+        );
         assert_eq!(closest("x", ["y"]), None);
         assert_eq!(closest("total", ["zebra"]), None);
     }
