@@ -157,3 +157,10 @@ fn a_fn_that_hands_its_parameter_to_unknown_code_may_change_it() {
         "fn apply(f, x) { return f(x) }\n\nfn measure(x) { return len(x) }\n\nobject o {\n    items = []\n    fn each(g) { apply(g, self.items) }\n    fn size() { return measure(self.items) }\n}"
     );
 }
+
+#[test]
+fn writing_the_object_by_its_name_may_write_self() {
+    assert_mutation!(
+        "object config {\n    debug = false\n    fn enable() {\n        config.debug = true\n    }\n    fn read() {\n        return config.debug\n    }\n}\n\nobject other {\n    fn poke() {\n        config.debug = true\n    }\n    fn shadowed() {\n        let config = {}\n        config.debug = true\n    }\n}"
+    );
+}

@@ -141,37 +141,50 @@ pub struct Walker<'a, 'e> {
     self_kind: Kind,
     locals: HashSet<&'a str>,
     taint: HashMap<&'a str, Kind>,
+    /// Top-level objects that may be `self` when named (not shadowed by a local).
+    named: HashSet<&'a str>,
     events: Vec<Event>,
 }
 
-/// The events of one body. `root` names the tracked parameter (for a function summary); methods
-/// track `self` instead (`self_is_root`).
+/// What a body's analysis tracks.
+pub enum Root<'a> {
+    /// `self` of a method, and the top-level objects that may be `self` when a method of this
+    /// object runs: the object itself and those that delegate to it (`config.debug = true` in a
+    /// method of `config` writes `self` when the receiver is `config`).
+    SelfOf(Vec<&'a str>),
+    /// One parameter of a function (for its summary); `self` is not tracked.
+    Param(&'a str),
+}
+
+/// The events of one body (`params` and `body`), tracking `root`.
 pub fn analyze<'a>(
     env: &Env<'a>,
     functions: &Functions<'a>,
     prelude: bool,
     params: &'a [Ident],
     body: &'a Block,
-    root: Option<&'a str>,
-    self_is_root: bool,
+    root: Root<'a>,
 ) -> Vec<Event> {
     let mut walker = Walker {
         env,
         functions,
         prelude,
-        self_kind: if self_is_root {
-            Kind::Whole
-        } else {
-            Kind::None
-        },
+        self_kind: Kind::None,
         locals: HashSet::new(),
         taint: HashMap::new(),
+        named: HashSet::new(),
         events: Vec::new(),
     };
     walker.locals.extend(params.iter().map(|p| p.name.as_str()));
     collect_locals(body, &mut walker.locals);
-    if let Some(root) = root {
-        let _ = walker.taint.insert(root, Kind::Whole);
+    match root {
+        Root::SelfOf(objects) => {
+            walker.self_kind = Kind::Whole;
+            walker.named.extend(objects);
+        }
+        Root::Param(param) => {
+            let _ = walker.taint.insert(param, Kind::Whole);
+        }
     }
     // Taint to a fixed point: each round can only raise a local's kind (two levels).
     for _ in 0..=2 * walker.locals.len() + 1 {
@@ -285,6 +298,17 @@ impl<'a> Walker<'a, '_> {
         if kind > Kind::None && self.locals.contains(name) {
             let entry = self.taint.entry(name).or_insert(Kind::None);
             *entry = (*entry).max(kind);
+        }
+    }
+
+    /// What a name read as a value may hold.
+    fn var_kind(&self, name: &str) -> Kind {
+        if self.locals.contains(name) {
+            self.taint.get(name).copied().unwrap_or(Kind::None)
+        } else if self.named.contains(name) {
+            Kind::Whole
+        } else {
+            Kind::None
         }
     }
 
@@ -413,13 +437,7 @@ impl<'a> Walker<'a, '_> {
             | Expr::Float { .. }
             | Expr::Str { .. } => Kind::None,
             Expr::SelfRef { .. } => self.self_kind,
-            Expr::Var { name, .. } => {
-                if self.locals.contains(name.as_str()) {
-                    self.taint.get(name.as_str()).copied().unwrap_or(Kind::None)
-                } else {
-                    Kind::None
-                }
-            }
+            Expr::Var { name, .. } => self.var_kind(name),
             Expr::List { items, .. } => {
                 let mut kind = Kind::None;
                 for item in items {
@@ -611,9 +629,9 @@ impl<'a> Walker<'a, '_> {
         let Expr::Var { name, .. } = root else {
             return String::new();
         };
-        match self.taint.get(name.as_str()) {
-            Some(Kind::Whole) if self.self_kind == Kind::Whole => format!(" ({name} may be self)"),
-            Some(Kind::Part) if self.self_kind == Kind::Whole => {
+        match self.var_kind(name) {
+            Kind::Whole if self.self_kind == Kind::Whole => format!(" ({name} may be self)"),
+            Kind::Part if self.self_kind == Kind::Whole => {
                 format!(" ({name} may hold part of self)")
             }
             _ => String::new(),

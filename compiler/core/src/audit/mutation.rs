@@ -12,7 +12,7 @@
 //!    method's object and overrides `m` (a send to `self` may reach them). This last part is a
 //!    fixed point over all methods.
 
-use super::effects::{analyze, Event, Functions, Kind};
+use super::effects::{analyze, Event, Functions, Kind, Root};
 use super::env::Env;
 use super::MethodFact;
 use aura_uast::{Block, Expr, Ident, Item, Module, ObjectDef, ObjectMember, PluginMember, Span};
@@ -78,6 +78,36 @@ pub fn infer(module: &Module, env: &Env<'_>) -> Vec<MethodFact> {
         })
         .collect();
 
+    let chain = |start: usize| -> Vec<usize> {
+        let mut chain = vec![start];
+        let mut current = start;
+        while let Some(Some(next)) = proto.get(current) {
+            if chain.contains(next) {
+                break; // a prototype cycle (E0213)
+            }
+            chain.push(*next);
+            current = *next;
+        }
+        chain
+    };
+    // Objects that delegate to each object (directly or further down), in source order.
+    let descendants: Vec<Vec<usize>> = (0..objects.len())
+        .map(|o| {
+            (0..objects.len())
+                .filter(|d| *d != o && chain(*d).contains(&o))
+                .collect()
+        })
+        .collect();
+
+    // The names that may denote `self` in a method of each object: its own and its descendants'.
+    let may_be_self = |o: usize| -> Vec<&str> {
+        std::iter::once(o)
+            .chain(descendants.get(o).into_iter().flatten().copied())
+            .filter_map(|d| objects.get(d))
+            .map(|def| def.name.name.as_str())
+            .collect()
+    };
+
     let mut units: Vec<Unit<'_>> = Vec::new();
     let mut members: HashMap<(usize, &str), Member> = HashMap::new();
     for (o, def) in objects.iter().enumerate() {
@@ -89,7 +119,8 @@ pub fn infer(module: &Module, env: &Env<'_>) -> Vec<MethodFact> {
                     block,
                     reported,
                 }) => {
-                    let events = analyze(env, &functions, env.stdlib, params, block, None, true);
+                    let root = Root::SelfOf(may_be_self(o));
+                    let events = analyze(env, &functions, env.stdlib, params, block, root);
                     units.push(Unit {
                         object: o,
                         name,
@@ -106,18 +137,6 @@ pub fn infer(module: &Module, env: &Env<'_>) -> Vec<MethodFact> {
         }
     }
 
-    let chain = |start: usize| -> Vec<usize> {
-        let mut chain = vec![start];
-        let mut current = start;
-        while let Some(Some(next)) = proto.get(current) {
-            if chain.contains(next) {
-                break; // a prototype cycle (E0213)
-            }
-            chain.push(*next);
-            current = *next;
-        }
-        chain
-    };
     let lookup = |start: usize, name: &str| -> Option<Member> {
         chain(start)
             .into_iter()
@@ -133,15 +152,6 @@ pub fn infer(module: &Module, env: &Env<'_>) -> Vec<MethodFact> {
             },
         }
     };
-    // Objects that delegate to each object (directly or further down), in source order.
-    let descendants: Vec<Vec<usize>> = (0..objects.len())
-        .map(|o| {
-            (0..objects.len())
-                .filter(|d| *d != o && chain(*d).contains(&o))
-                .collect()
-        })
-        .collect();
-
     // Send targets of every send event of every unit.
     let targets: Vec<Vec<Vec<Target>>> = units
         .iter()
@@ -382,15 +392,8 @@ fn summarize(env: &Env<'_>, functions: &Functions<'_>) -> Vec<Vec<Summary>> {
             def.params
                 .iter()
                 .map(|p| {
-                    analyze(
-                        env,
-                        functions,
-                        prelude,
-                        &def.params,
-                        &def.body,
-                        Some(&p.name),
-                        false,
-                    )
+                    let root = Root::Param(&p.name);
+                    analyze(env, functions, prelude, &def.params, &def.body, root)
                 })
                 .collect()
         })
