@@ -66,3 +66,24 @@ fn conformance_programs_are_clean() {
 fn scoping_programs_are_clean() {
     assert!(assert_clean("compiler/core/tests/audit_valid") > 0);
 }
+
+/// The parser keeps what parsed of an invalid source; the audit must take any such module.
+#[test]
+fn partial_modules_of_truncated_sources_do_not_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files = aura_files(&root.join("compiler/core/tests/audit_valid"));
+    files.extend(aura_files(&root.join("examples")));
+    let prelude = support::prelude();
+    for path in files {
+        let source = std::fs::read_to_string(&path).unwrap_or_default();
+        let cuts: Vec<usize> = (0..source.len())
+            .step_by(7)
+            .filter(|i| source.is_char_boundary(*i))
+            .collect();
+        for cut in cuts {
+            let parsed = aura_compiler::parse::parse(&source[..cut]);
+            let report = aura_compiler::audit::audit(&parsed.module, &prelude);
+            let _ = aura_compiler::render::text(&report.diagnostics, "cut.aura", &source[..cut]);
+        }
+    }
+}
