@@ -567,7 +567,10 @@ impl<'a> Compiler<'a> {
                 Resolved::Var(Var::Local(s)) => {
                     if let uast::Expr::Binary { op: BinaryOp::Add, lhs, rhs, .. } = value {
                         if matches!(lhs.as_ref(), uast::Expr::Var { name: n, .. } if n == name) {
-                            return Ok(Stmt::AppendLocal(s, self.expr(rhs)?));
+                            return Ok(match self.expr(rhs)? {
+                                Expr::Const(Value::Int(k)) => Stmt::AddLocalInt(s, k),
+                                rhs => Stmt::AppendLocal(s, rhs),
+                            });
                         }
                     }
                     Stmt::SetLocal(s, self.expr(value)?)

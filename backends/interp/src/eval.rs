@@ -43,6 +43,8 @@ pub(crate) struct Machine<'a> {
     pub dnu: &'a Key,
 }
 
+#[cold]
+#[inline(never)]
 fn out_of_fuel() -> crate::value::Error {
     err(ErrorKind::OutOfFuel, "the program ran out of fuel")
 }
@@ -124,6 +126,7 @@ impl Machine<'_> {
     }
 
     /// A message send with the arguments on the stack from `base`.
+    #[inline(never)]
     pub(crate) fn send(&mut self, receiver: Value, name: &Key, base: usize) -> R<Value> {
         match &receiver {
             Value::Object(o) => match o.lookup(name) {
@@ -181,6 +184,7 @@ impl Machine<'_> {
         Ok(base)
     }
 
+    #[inline(never)]
     fn make_closure(&mut self, p: &Rc<FnProto>, f: &Frame) -> R<Value> {
         limits::charge(crate::value::HEADER + 8 * p.captures.len() as u64)?;
         let mut upvals = Vec::with_capacity(p.captures.len());
@@ -237,8 +241,21 @@ impl Machine<'_> {
             Stmt::AppendLocal(slot, e) => {
                 let rhs = self.eval(e, f)?;
                 let i = f.base + *slot as usize;
-                let lhs = std::mem::take(&mut self.stack[i]);
-                self.stack[i] = ops::add_owned(lhs, rhs)?;
+                if let (Value::Int(x), Value::Int(y)) = (&mut self.stack[i], &rhs) {
+                    *x = x.checked_add(*y).ok_or_else(ops::overflow)?;
+                } else {
+                    let lhs = std::mem::take(&mut self.stack[i]);
+                    self.stack[i] = ops::add_owned(lhs, rhs)?;
+                }
+            }
+            Stmt::AddLocalInt(slot, k) => {
+                let i = f.base + *slot as usize;
+                if let Value::Int(x) = &mut self.stack[i] {
+                    *x = x.checked_add(*k).ok_or_else(ops::overflow)?;
+                } else {
+                    let lhs = std::mem::take(&mut self.stack[i]);
+                    self.stack[i] = ops::add_owned(lhs, Value::Int(*k))?;
+                }
             }
             Stmt::NewCell(c, e) => {
                 let v = self.eval(e, f)?;
@@ -268,14 +285,14 @@ impl Machine<'_> {
                 ops::set_index(&object, &index, v)?;
             }
             Stmt::If(cond, then, otherwise) => {
-                return if self.eval(cond, f)?.is_truthy() {
+                return if self.truthy(cond, f)? {
                     self.block(then, f)
                 } else {
                     self.block(otherwise, f)
                 };
             }
             Stmt::While(cond, body) => loop {
-                if !self.eval(cond, f)?.is_truthy() {
+                if !self.truthy(cond, f)? {
                     break;
                 }
                 self.tick()?;
@@ -441,21 +458,8 @@ impl Machine<'_> {
                     self.eval(b, f)
                 }
             }
-            Expr::List(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for item in items.iter() {
-                    out.push(self.eval(item, f)?);
-                }
-                Ok(Value::List(List::new(out)?))
-            }
-            Expr::Map(entries) => {
-                let mut out = Entries::with_capacity_and_hasher(entries.len(), Default::default());
-                for (k, e) in entries.iter() {
-                    let v = self.eval(e, f)?;
-                    let _ = out.insert(k.clone(), v);
-                }
-                Ok(Value::Map(Map::new(out)?))
-            }
+            Expr::List(items) => self.eval_list(items, f),
+            Expr::Map(entries) => self.eval_map(entries, f),
             Expr::CallGlobal(g, args) => {
                 let callee = self.globals[*g as usize].clone();
                 let base = self.push_args(args, f)?;
@@ -468,16 +472,8 @@ impl Machine<'_> {
                 let base = self.push_args(args, f)?;
                 self.builtin(*b, base)
             }
-            Expr::Call(callee, args) => {
-                let callee = self.eval(callee, f)?;
-                let base = self.push_args(args, f)?;
-                self.call(callee, Value::Nil, base)
-            }
-            Expr::Send(receiver, name, args) => {
-                let receiver = self.eval(receiver, f)?;
-                let base = self.push_args(args, f)?;
-                self.send(receiver, name, base)
-            }
+            Expr::Call(callee, args) => self.eval_call(callee, args, f),
+            Expr::Send(receiver, name, args) => self.eval_send(receiver, name, args, f),
             Expr::Field(o, key) => {
                 let object = self.eval(o, f)?;
                 ops::field(&object, key)
@@ -488,10 +484,88 @@ impl Machine<'_> {
                 ops::index(&object, &index)
             }
             Expr::Lambda(p) => self.make_closure(p, f),
-            Expr::Grow(e) => {
-                stacker::maybe_grow(limits::RED_ZONE, limits::STACK_SEGMENT, || self.eval(e, f))
-            }
+            Expr::Grow(e) => self.eval_grow(e, f),
         }
+    }
+
+    /// A condition: comparisons of ints answer without building a `Value::Bool`.
+    #[inline]
+    fn truthy(&mut self, e: &Expr, f: &Frame) -> R<bool> {
+        match e {
+            Expr::BinLocalInt(op, s, k) => {
+                if let Value::Int(x) = &self.stack[f.base + *s as usize] {
+                    let (x, k) = (*x, *k);
+                    match op {
+                        Op::Lt => return Ok(x < k),
+                        Op::Le => return Ok(x <= k),
+                        Op::Gt => return Ok(x > k),
+                        Op::Ge => return Ok(x >= k),
+                        Op::Eq => return Ok(x == k),
+                        Op::Ne => return Ok(x != k),
+                        _ => {}
+                    }
+                }
+                Ok(self.eval(e, f)?.is_truthy())
+            }
+            Expr::Bin(op @ (Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Eq | Op::Ne), a, b) => {
+                let x = self.eval(a, f)?;
+                let y = self.eval(b, f)?;
+                if let (Value::Int(x), Value::Int(y)) = (&x, &y) {
+                    let (x, y) = (*x, *y);
+                    return Ok(match op {
+                        Op::Lt => x < y,
+                        Op::Le => x <= y,
+                        Op::Gt => x > y,
+                        Op::Ge => x >= y,
+                        Op::Eq => x == y,
+                        _ => x != y,
+                    });
+                }
+                Ok(ops::binary(*op, &x, &y)?.is_truthy())
+            }
+            Expr::Not(x) => Ok(!self.truthy(x, f)?),
+            Expr::And(a, b) => Ok(self.truthy(a, f)? && self.truthy(b, f)?),
+            Expr::Or(a, b) => Ok(self.truthy(a, f)? || self.truthy(b, f)?),
+            _ => Ok(self.eval(e, f)?.is_truthy()),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_list(&mut self, items: &[Expr], f: &Frame) -> R<Value> {
+        let mut out = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            out.push(self.eval(item, f)?);
+        }
+        Ok(Value::List(List::new(out)?))
+    }
+
+    #[inline(never)]
+    fn eval_map(&mut self, entries: &[(Key, Expr)], f: &Frame) -> R<Value> {
+        let mut out = Entries::with_capacity_and_hasher(entries.len(), Default::default());
+        for (k, e) in entries.iter() {
+            let v = self.eval(e, f)?;
+            let _ = out.insert(k.clone(), v);
+        }
+        Ok(Value::Map(Map::new(out)?))
+    }
+
+    #[inline(never)]
+    fn eval_call(&mut self, callee: &Expr, args: &[Expr], f: &Frame) -> R<Value> {
+        let callee = self.eval(callee, f)?;
+        let base = self.push_args(args, f)?;
+        self.call(callee, Value::Nil, base)
+    }
+
+    #[inline(never)]
+    fn eval_send(&mut self, receiver: &Expr, name: &Key, args: &[Expr], f: &Frame) -> R<Value> {
+        let receiver = self.eval(receiver, f)?;
+        let base = self.push_args(args, f)?;
+        self.send(receiver, name, base)
+    }
+
+    #[inline(never)]
+    fn eval_grow(&mut self, e: &Expr, f: &Frame) -> R<Value> {
+        stacker::maybe_grow(limits::RED_ZONE, limits::STACK_SEGMENT, || self.eval(e, f))
     }
 
     /// Runs a function value from the host side (no frame): `this` is the receiver or nil.

@@ -7,6 +7,8 @@ use aura_runtime::ErrorKind;
 use std::collections::HashSet;
 use std::rc::Rc;
 
+#[cold]
+#[inline(never)]
 pub(crate) fn overflow() -> crate::value::Error {
     err(ErrorKind::IntegerOverflow, "integer overflow")
 }
@@ -74,6 +76,7 @@ fn float_op(op: Op, x: f64, y: f64) -> Value {
 }
 
 /// Any binary operator except `and`/`or`.
+#[inline(never)]
 pub(crate) fn binary(op: Op, a: &Value, b: &Value) -> R<Value> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => int_op(op, *x, *y),

@@ -66,6 +66,8 @@ pub(crate) enum Stmt {
     SetLocal(u32, Expr),
     /// `x = x + e` on a plain local: appends in place when the string or list is not shared.
     AppendLocal(u32, Expr),
+    /// `x = x + k` on a plain local, `k` an int constant.
+    AddLocalInt(u32, i64),
     /// `let` of a captured local: a fresh cell.
     NewCell(u32, Expr),
     SetCell(u32, Expr),
