@@ -49,12 +49,17 @@ pub fn check_source(source: &str) -> Checked {
             methods: Vec::new(),
         };
     }
-    check_module(parsed.module)
+    audited(parsed.module, Some(source))
 }
 
 /// Audits a module that came as UAST (e.g. JSON from another tool), after the same nesting limits
 /// the parser enforces, so that no later recursive stage meets an unbounded tree.
 pub fn check_module(module: Module) -> Checked {
+    audited(module, None)
+}
+
+/// Limits, then the audit; with the source at hand, mutation reasons also say their line.
+fn audited(module: Module, source: Option<&str>) -> Checked {
     let limits = parse::check_limits(&module);
     if !limits.is_empty() {
         return Checked {
@@ -75,7 +80,10 @@ pub fn check_module(module: Module) -> Checked {
             }
         }
     };
-    let report = audit::audit(&module, &prelude);
+    let mut report = audit::audit(&module, &prelude);
+    if let Some(source) = source {
+        report = report.with_lines(source);
+    }
     Checked {
         module,
         prelude,
