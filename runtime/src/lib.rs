@@ -72,7 +72,10 @@ pub struct RuntimeError {
 
 impl RuntimeError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> RuntimeError {
-        RuntimeError { kind, message: message.into() }
+        RuntimeError {
+            kind,
+            message: message.into(),
+        }
     }
 }
 
@@ -126,7 +129,13 @@ mod tests {
 
     #[test]
     fn floats_print_like_rust_debug() {
-        let cases = [(1.0, "1.0"), (0.1, "0.1"), (1e300, "1e300"), (1e-7, "1e-7"), (1e16, "1e16")];
+        let cases = [
+            (1.0, "1.0"),
+            (0.1, "0.1"),
+            (1e300, "1e300"),
+            (1e-7, "1e-7"),
+            (1e16, "1e16"),
+        ];
         for (value, text) in cases {
             assert_eq!(format_float(value), text);
         }

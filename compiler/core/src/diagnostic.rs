@@ -25,11 +25,19 @@ pub struct Label {
 
 impl Diagnostic {
     pub fn new(code: &'static str, title: impl Into<String>) -> Diagnostic {
-        Diagnostic { code, title: title.into(), labels: Vec::new(), hint: None }
+        Diagnostic {
+            code,
+            title: title.into(),
+            labels: Vec::new(),
+            hint: None,
+        }
     }
 
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
-        self.labels.push(Label { span, message: message.into() });
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
         self
     }
 

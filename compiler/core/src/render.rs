@@ -25,8 +25,14 @@ pub fn text(diagnostics: &[Diagnostic], path: &str, source: &str) -> String {
         if let Some(hint) = &diagnostic.hint {
             report = report.with_help(hint);
         }
-        if report.finish().write((path, Source::from(source)), &mut out).is_err() {
-            out.extend_from_slice(format!("error[{}]: {}\n", diagnostic.code, diagnostic.title).as_bytes());
+        if report
+            .finish()
+            .write((path, Source::from(source)), &mut out)
+            .is_err()
+        {
+            out.extend_from_slice(
+                format!("error[{}]: {}\n", diagnostic.code, diagnostic.title).as_bytes(),
+            );
         }
     }
     String::from_utf8_lossy(&out).into_owned()
@@ -51,7 +57,12 @@ pub fn json_diagnostics<'a>(
         .iter()
         .map(|diagnostic| {
             let (line, column) = line_column(source, diagnostic.primary_span().start as usize);
-            JsonDiagnostic { file: path, line, column, diagnostic }
+            JsonDiagnostic {
+                file: path,
+                line,
+                column,
+                diagnostic,
+            }
         })
         .collect()
 }
@@ -89,7 +100,10 @@ mod tests {
     fn renders_location_line_and_hint() {
         let source = "fn main() {\n    print(nope)\n}\n";
         let diagnostic = Diagnostic::new("E0201", "unknown name `nope`")
-            .with_label(Span::new(22, 26), "not a local, global, function or builtin")
+            .with_label(
+                Span::new(22, 26),
+                "not a local, global, function or builtin",
+            )
             .with_hint("declare it with `let nope = ...`");
         let text = text(&[diagnostic], "x.aura", source);
         assert!(text.contains("x.aura:2:11"), "{text}");

@@ -34,15 +34,30 @@ impl Builtin {
 }
 
 const fn fixed(name: &'static str, n: usize) -> Builtin {
-    Builtin { name, min_args: n, max_args: Some(n), stdlib_only: false }
+    Builtin {
+        name,
+        min_args: n,
+        max_args: Some(n),
+        stdlib_only: false,
+    }
 }
 
 const fn between(name: &'static str, min: usize, max: usize) -> Builtin {
-    Builtin { name, min_args: min, max_args: Some(max), stdlib_only: false }
+    Builtin {
+        name,
+        min_args: min,
+        max_args: Some(max),
+        stdlib_only: false,
+    }
 }
 
 const fn variadic(name: &'static str, min: usize) -> Builtin {
-    Builtin { name, min_args: min, max_args: None, stdlib_only: false }
+    Builtin {
+        name,
+        min_args: min,
+        max_args: None,
+        stdlib_only: false,
+    }
 }
 
 /// Every native builtin. Order is stable: backends may use the index as an id.
@@ -78,7 +93,12 @@ pub const BUILTINS: &[Builtin] = &[
     fixed("json_encode", 1),
     fixed("json_decode", 1),
     fixed("sha256", 1),
-    Builtin { name: "__type_error", min_args: 1, max_args: Some(1), stdlib_only: true },
+    Builtin {
+        name: "__type_error",
+        min_args: 1,
+        max_args: Some(1),
+        stdlib_only: true,
+    },
 ];
 
 /// Capabilities a module may declare with `uses`; hosts provide them.

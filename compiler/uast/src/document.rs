@@ -37,7 +37,9 @@ pub enum DocumentError {
     /// Not JSON, or JSON that is not a UAST document.
     Invalid(String),
     /// A UAST document of another schema or version.
-    Version { found: String },
+    Version {
+        found: String,
+    },
     TooDeep,
 }
 
@@ -105,7 +107,8 @@ fn deserialize(text: &str) -> Result<serde_json::Value, DocumentError> {
     de.disable_recursion_limit();
     let value = serde_json::Value::deserialize(&mut de)
         .map_err(|e| DocumentError::Invalid(e.to_string()))?;
-    de.end().map_err(|e| DocumentError::Invalid(e.to_string()))?;
+    de.end()
+        .map_err(|e| DocumentError::Invalid(e.to_string()))?;
     Ok(value)
 }
 
@@ -155,7 +158,11 @@ fn definitions(module: &Module) -> Vec<Definition> {
                 Item::Plugin(def) => ("plugin", &def.name.name),
                 Item::Uses { .. } | Item::Let { .. } => return None,
             };
-            Some(Definition { kind: kind.to_string(), name: name.clone(), hash: content_hash(item) })
+            Some(Definition {
+                kind: kind.to_string(),
+                name: name.clone(),
+                hash: content_hash(item),
+            })
         })
         .collect()
 }
