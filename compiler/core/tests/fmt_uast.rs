@@ -374,7 +374,7 @@ fn long_lines_break() {
         {"kind": "let", "name": {"name": "config"}, "value": {"kind": "map", "entries": entries}},
         func("main", &[], json!([
             expr_stmt(call(var("some_function"), Value::Array(long_args.clone()))),
-            expr_stmt(send(var("object"), "method", Value::Array(long_args.clone()))),
+            expr_stmt(send(var("receiver"), "method", Value::Array(long_args.clone()))),
             expr_stmt(call(var("f"), json!([
                 call(var("g"), Value::Array(long_args)),
                 {"kind": "list", "items": short},

@@ -325,6 +325,7 @@ type Element<'a> = dyn Fn(usize, At, Mode) -> String + 'a;
 ///     b,
 /// close
 /// ```
+/// A sequence of one element never breaks itself; the element may break instead.
 fn sequence(open: &str, close: &str, len: usize, element: &Element, at: At, mode: Mode) -> String {
     if len == 0 {
         return format!("{open}{close}");
@@ -348,6 +349,10 @@ fn sequence(open: &str, close: &str, len: usize, element: &Element, at: At, mode
     let measured = one_line(Mode::Measure);
     let first_line = measured.split('\n').next().unwrap_or("");
     if at.col + first_line.chars().count() <= MAX_WIDTH {
+        return one_line(Mode::Normal);
+    }
+    if len == 1 {
+        // A sole element hugs the brackets and breaks itself: `f([` … `])`, `print(g(` … `))`.
         return one_line(Mode::Normal);
     }
     let inner = At::line_start(at.indent + 1);
