@@ -4,8 +4,8 @@
 use aura_compiler::fmt::format;
 use aura_compiler::parse::parse;
 use aura_uast::{
-    canonical, BinaryOp, Block, Expr, FnDef, Ident, Item, MapEntry, Module, Span, Stmt, Target,
-    UnaryOp,
+    canonical, BinaryOp, Block, Expr, FnDef, Ident, Item, MapEntry, Module, ObjectDef,
+    ObjectMember, PluginDef, PluginMember, RouteDef, Span, Stmt, Target, UnaryOp,
 };
 use std::path::{Path, PathBuf};
 
@@ -327,11 +327,12 @@ fn expr(rng: &mut Rng, depth: usize) -> Expr {
     }
 }
 
-/// A random statement using random expressions.
+/// A random statement using random expressions; `depth` bounds the nesting of blocks too.
 fn stmt(rng: &mut Rng, depth: usize) -> Stmt {
     let span = Span::default();
     let d = depth.max(1);
-    match rng.below(7) {
+    let inner = depth.saturating_sub(2);
+    match rng.below(12) {
         0 => Stmt::Let {
             span,
             name: ident(rng.pick(NAMES)),
@@ -361,33 +362,125 @@ fn stmt(rng: &mut Rng, depth: usize) -> Stmt {
             span,
             value: Some(expr(rng, d)),
         },
-        3 => Stmt::If {
-            span,
-            cond: expr(rng, d),
-            then: Block {
-                span,
-                stmts: vec![Stmt::Expr {
+        3 => Stmt::Return { span, value: None },
+        4 => {
+            let otherwise = match rng.below(3) {
+                0 => None,
+                // An `else` block holding exactly one `if` prints as `else if`.
+                1 => Some(Block {
                     span,
-                    expr: expr(rng, d),
-                }],
-            },
-            otherwise: None,
-        },
-        4 => Stmt::While {
+                    stmts: vec![stmt_if(rng, inner)],
+                }),
+                _ => Some(block(rng, inner)),
+            };
+            Stmt::If {
+                span,
+                cond: expr(rng, d),
+                then: block(rng, inner),
+                otherwise,
+            }
+        }
+        5 => Stmt::While {
             span,
             cond: expr(rng, d),
-            body: Block::default(),
+            body: block(rng, inner),
         },
-        5 => Stmt::For {
+        6 => Stmt::For {
             span,
             var: ident("i"),
             iter: expr(rng, d),
-            body: Block::default(),
+            body: block(rng, inner),
         },
+        7 => Stmt::Break { span },
+        8 => Stmt::Continue { span },
+        9 => Stmt::Fn(fn_def(rng, None, inner)),
         _ => Stmt::Expr {
             span,
             expr: expr(rng, d),
         },
+    }
+}
+
+fn stmt_if(rng: &mut Rng, depth: usize) -> Stmt {
+    let span = Span::default();
+    let otherwise = (rng.below(2) == 0).then(|| block(rng, depth));
+    Stmt::If {
+        span,
+        cond: expr(rng, depth.max(1)),
+        then: block(rng, depth),
+        otherwise,
+    }
+}
+
+/// Up to three random statements (none when `depth` is used up).
+fn block(rng: &mut Rng, depth: usize) -> Block {
+    let count = if depth == 0 { 0 } else { rng.below(4) };
+    Block {
+        span: Span::default(),
+        stmts: (0..count).map(|_| stmt(rng, depth)).collect(),
+    }
+}
+
+/// A fn named `name`, or a random name.
+fn fn_def(rng: &mut Rng, name: Option<&str>, depth: usize) -> FnDef {
+    let name = name.unwrap_or_else(|| rng.pick(NAMES));
+    let params = (0..rng.below(3))
+        .map(|i| ident(["p", "q", "r"][i]))
+        .collect();
+    FnDef {
+        span: Span::default(),
+        name: ident(name),
+        params,
+        body: block(rng, depth),
+    }
+}
+
+/// A random top-level item.
+fn item(rng: &mut Rng, n: usize) -> Item {
+    let span = Span::default();
+    let name = format!("item{n}");
+    match rng.below(6) {
+        0 => Item::Uses {
+            span,
+            names: vec![ident("store"), ident("log")],
+        },
+        1 => Item::Let {
+            span,
+            name: ident(&name),
+            value: expr(rng, 4),
+        },
+        2 => Item::Object(ObjectDef {
+            span,
+            name: ident(&name),
+            proto: (rng.below(2) == 0).then(|| ident("base")),
+            members: (0..rng.below(4))
+                .map(|_| match rng.below(2) {
+                    0 => ObjectMember::Slot {
+                        span,
+                        name: ident(rng.pick(NAMES)),
+                        value: expr(rng, 4),
+                    },
+                    _ => ObjectMember::Method(fn_def(rng, None, 3)),
+                })
+                .collect(),
+        }),
+        3 => Item::Plugin(PluginDef {
+            span,
+            name: ident(&name),
+            members: (0..rng.below(4))
+                .map(|_| match rng.below(2) {
+                    0 => PluginMember::Route(RouteDef {
+                        span,
+                        method: ident(rng.pick(&["GET", "POST", "DELETE"])),
+                        path: rng.pick(STRINGS).to_string(),
+                        param: ident("req"),
+                        body: block(rng, 3),
+                    }),
+                    _ => PluginMember::Fn(fn_def(rng, None, 3)),
+                })
+                .collect(),
+        }),
+        _ => Item::Fn(fn_def(rng, Some(&name), 6)),
     }
 }
 
@@ -402,15 +495,38 @@ fn random_expressions_round_trip_inner() {
     for case in 0..3000 {
         let span = Span::default();
         let stmts = (0..3).map(|_| stmt(&mut rng, 6)).collect();
-        let module = Module {
-            items: vec![Item::Fn(FnDef {
-                span,
-                name: ident("main"),
-                params: vec![],
-                body: Block { span, stmts },
-            })],
+        let main = FnDef {
+            span,
+            name: ident("main"),
+            params: vec![],
+            body: Block { span, stmts },
         };
-        if let Err(message) = check_module(&format!("random case {case}"), &module) {
+        let module = Module {
+            items: vec![Item::Fn(main)],
+        };
+        if let Err(message) = check_module(&format!("random expression case {case}"), &module) {
+            failures.push(message);
+            if failures.len() >= 5 {
+                break;
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn random_modules_round_trip() {
+    with_big_stack(random_modules_round_trip_inner);
+}
+
+fn random_modules_round_trip_inner() {
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut failures = Vec::new();
+    for case in 0..500 {
+        let module = Module {
+            items: (0..rng.below(6)).map(|n| item(&mut rng, n)).collect(),
+        };
+        if let Err(message) = check_module(&format!("random module case {case}"), &module) {
             failures.push(message);
             if failures.len() >= 5 {
                 break;
