@@ -33,6 +33,11 @@ pub enum ParseError {
         span: Span,
         text: String,
     },
+    /// `'text'`: reported with the unknown characters (`'` starts no token).
+    SingleQuoted {
+        span: Span,
+        text: String,
+    },
     /// `span` is the opening quote.
     UnterminatedString {
         span: Span,
@@ -116,6 +121,7 @@ impl ParseError {
         match self {
             ParseError::Unexpected { span, .. }
             | ParseError::UnknownCharacter { span, .. }
+            | ParseError::SingleQuoted { span, .. }
             | ParseError::UnterminatedString { span }
             | ParseError::InvalidEscape { span, .. }
             | ParseError::BadNumber { span, .. }
@@ -152,6 +158,12 @@ impl ParseError {
                     Some('#') => diagnostic.with_hint("comments start with `//`"),
                     _ => diagnostic,
                 }
+            }
+            ParseError::SingleQuoted { span, text } => {
+                let inner = text.get(1..text.len().saturating_sub(1)).unwrap_or("");
+                Diagnostic::new(UNKNOWN_CHARACTER, "unknown character `'`")
+                    .with_label(*span, "single quotes do not make a string")
+                    .with_hint(format!("strings use double quotes: \"{inner}\""))
             }
             ParseError::UnterminatedString { span } => {
                 Diagnostic::new(UNTERMINATED_STRING, "unterminated string")
@@ -325,6 +337,15 @@ fn starts_expression(token: &Token) -> bool {
     )
 }
 
+/// Labels of the constructs that sit one per line (statements, items, members).
+const BETWEEN_LINES: [&str; 5] = [
+    "statement",
+    "item",
+    "object member",
+    "plugin member",
+    "map key",
+];
+
 /// The readable list of what was expected: "expression", "`)` or `,`", "end of line or `;`".
 pub fn describe_expected(expected: &[Expected]) -> String {
     let has_label = |name: &str| {
@@ -345,7 +366,7 @@ pub fn describe_expected(expected: &[Expected]) -> String {
     let expression = has_label("expression");
     // Separators may come between any two statements or items; when one of those was expected,
     // naming the separators says nothing.
-    let between_lines = has_label("statement") || has_label("item");
+    let between_lines = BETWEEN_LINES.iter().any(|label| has_label(label));
     let newline = has_token(&Token::Newline) && !between_lines;
     let mut words: Vec<String> = Vec::new();
     for e in expected {
@@ -371,7 +392,7 @@ pub fn describe_expected(expected: &[Expected]) -> String {
     }
     // Statement- and item-level labels first, then the rest in the order the grammar gave them.
     words.sort_by_key(|w| match w.as_str() {
-        "item" | "statement" | "expression" => 0,
+        "item" | "statement" | "expression" | "object member" | "plugin member" => 0,
         "end of line" => 2,
         _ => 1,
     });
@@ -401,44 +422,54 @@ fn unexpected(span: Span, expected: &[Expected], found: &Option<Token>) -> Diagn
             .iter()
             .any(|e| matches!(e, Expected::Token(t) if t == token))
     };
-    match found {
+    let label = |name: &str| {
+        expected
+            .iter()
+            .any(|e| matches!(e, Expected::Label(l) if l == name))
+    };
+    let between_lines = BETWEEN_LINES.iter().any(|name| label(name));
+    let hint = match found {
+        _ if label("object member") => {
+            Some("an object holds slots `name = value` and methods `fn name() { }`".to_string())
+        }
+        Some(_) if label("map key") => {
+            Some("map keys are names or strings: `{a: 1}` or `{\"a b\": 1}`".to_string())
+        }
+        _ if label("plugin member") => {
+            Some("a plugin holds routes `route GET \"/path\" (req) { }` and `fn`s".to_string())
+        }
         Some(Token::Assign) if expects(&Token::LBrace) || expects(&Token::RParen) => {
-            diagnostic.with_hint("`=` assigns; use `==` to compare")
+            Some("`=` assigns; use `==` to compare".to_string())
         }
         Some(Token::Ident(_) | Token::Int(_) | Token::Float(_) | Token::Str(_))
-            if expects(&Token::Newline) =>
+            if expects(&Token::Newline) && !between_lines =>
         {
-            diagnostic.with_hint("put each statement on its own line, or separate them with `;`")
+            Some("put each statement on its own line, or separate them with `;`".to_string())
         }
         Some(Token::Ident(_) | Token::Int(_) | Token::Float(_) | Token::Str(_))
             if expects(&Token::Comma) =>
         {
-            diagnostic.with_hint("separate the elements with `,`")
+            Some("separate the elements with `,`".to_string())
         }
-        Some(
-            keyword @ (Token::Fn
-            | Token::Let
-            | Token::If
-            | Token::Else
-            | Token::While
-            | Token::For
-            | Token::In
-            | Token::Return
-            | Token::Break
-            | Token::Continue
-            | Token::Object
-            | Token::Plugin
-            | Token::Route
-            | Token::Uses),
-        ) if expected
-            .iter()
-            .any(|e| matches!(e, Expected::Label(l) if l == "identifier")) =>
+        Some(keyword)
+            if label("identifier")
+                && keyword
+                    .spelling()
+                    .is_some_and(|w| Token::keyword(w).is_some()) =>
         {
             let word = keyword.spelling().unwrap_or("");
-            diagnostic.with_hint(format!(
+            Some(format!(
                 "`{word}` is a keyword and cannot be used as a name"
             ))
         }
-        _ => diagnostic,
+        Some(close) if close.is_close_bracket() && label("item") => {
+            let text = close.spelling().unwrap_or("");
+            Some(format!("this `{text}` has no opening bracket to close"))
+        }
+        _ => None,
+    };
+    match hint {
+        Some(hint) => diagnostic.with_hint(hint),
+        None => diagnostic,
     }
 }

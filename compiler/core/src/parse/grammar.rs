@@ -210,7 +210,7 @@ where
         });
     let object_member = choice((fn_def.clone().map(ObjectMember::Method), slot))
         .map(Some)
-        .labelled("slot or method");
+        .labelled("object member");
     let object = just(Token::Object)
         .ignore_then(ident())
         .then(just(Token::Colon).ignore_then(ident()).or_not())
@@ -242,7 +242,7 @@ where
         fn_def.clone().map(PluginMember::Fn),
     ))
     .map(Some)
-    .labelled("route or fn");
+    .labelled("plugin member");
     let plugin = just(Token::Plugin)
         .ignore_then(ident())
         .then(lines(plugin_member))
@@ -255,8 +255,9 @@ where
         });
 
     let item = choice((uses, global, fn_def.map(Item::Fn), object, plugin)).map(Some);
-    // Statements are parsed at the top level only to say where they belong.
-    let misplaced = stmt.map_with(|_, e| {
+    // Statements are parsed at the top level only to say where they belong (`fn (` is taken for
+    // a function without its name rather than for a `fn` literal).
+    let misplaced = just(Token::Fn).not().ignore_then(stmt).map_with(|_, e| {
         let span = span(e.span());
         record(e, ParseError::StatementAtTopLevel { span });
         None

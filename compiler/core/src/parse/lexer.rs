@@ -42,6 +42,9 @@ enum Raw {
     Number(Num),
     #[token("\"", string)]
     Str(String),
+    /// `'text'`: not a string in Aura; reported, then read as the string it was meant to be.
+    #[regex(r"'[^'\n]*'")]
+    SingleQuoted,
     #[token("\n")]
     Newline,
     #[token("(")]
@@ -115,6 +118,15 @@ fn raw_lexemes(source: &str, errors: &mut Vec<ParseError>) -> Vec<(Lexeme, Span)
                 Raw::Number(Num::Float(value)) => Lexeme::Tok(Token::Float(value)),
                 Raw::Number(Num::Bad) => Lexeme::Tok(Token::Int(0)),
                 Raw::Str(value) => Lexeme::Tok(Token::Str(value)),
+                Raw::SingleQuoted => {
+                    let text = lexer.slice();
+                    errors.push(ParseError::SingleQuoted {
+                        span,
+                        text: text.to_string(),
+                    });
+                    let inner = text.get(1..text.len().saturating_sub(1)).unwrap_or("");
+                    Lexeme::Tok(Token::Str(inner.to_string()))
+                }
                 Raw::Newline => Lexeme::Tok(Token::Newline),
                 Raw::LParen => Lexeme::Tok(Token::LParen),
                 Raw::RParen => Lexeme::Tok(Token::RParen),
@@ -327,10 +339,13 @@ fn unicode_escape(
             .saturating_mul(16)
             .saturating_add(c.to_digit(16).unwrap_or(0));
     }
-    if chars.next_if(|(_, c)| *c == '}').is_none() || count == 0 || count > 6 {
+    let closed = chars.next_if(|(_, c)| *c == '}').is_some();
+    if closed {
+        *end += 1;
+    }
+    if !closed || count == 0 || count > 6 {
         return Err(EscapeProblem::MalformedUnicode);
     }
-    *end += 1;
     char::from_u32(value).ok_or(EscapeProblem::NotAScalar)
 }
 

@@ -1,0 +1,118 @@
+//! Operators: precedence, associativity, unary and postfix operators, line continuation.
+
+#[path = "support/parse.rs"]
+mod support;
+
+#[test]
+fn multiplication_binds_tighter_than_addition() {
+    assert_parse!("let x = 1 + 2 * 3 - 4 / 5 % 6");
+}
+
+#[test]
+fn same_precedence_is_left_associative() {
+    assert_parse!("let x = a - b - c\nlet y = a / b * c");
+}
+
+#[test]
+fn parentheses_override_precedence() {
+    assert_parse!("let x = (1 + 2) * 3");
+}
+
+#[test]
+fn comparison_below_arithmetic() {
+    assert_parse!("let x = a + 1 <= b * 2");
+}
+
+#[test]
+fn all_comparison_operators() {
+    assert_parse!("let a = x == y\nlet b = x != y\nlet c = x < y\nlet d = x <= y\nlet e = x > y\nlet f = x >= y");
+}
+
+#[test]
+fn parenthesised_comparisons_may_be_compared() {
+    assert_parse!("let x = (a < b) == (c < d)");
+}
+
+#[test]
+fn and_binds_tighter_than_or() {
+    assert_parse!("let x = a or b and c or d");
+}
+
+#[test]
+fn not_sits_between_and_and_comparison() {
+    // `not a == b` is `not (a == b)`; `not a and b` is `(not a) and b`.
+    assert_parse!("let x = not a == b\nlet y = not a and b\nlet z = not not a");
+}
+
+#[test]
+fn unary_minus_binds_tighter_than_multiplication() {
+    assert_parse!("let x = -a * b\nlet y = a * -b\nlet z = - -a");
+}
+
+#[test]
+fn unary_minus_binds_looser_than_postfix() {
+    assert_parse!("let x = -a.b\nlet y = -f(1)[0]");
+}
+
+#[test]
+fn call_index_and_field_chain() {
+    assert_parse!("let x = f(1)(2)[3].g");
+}
+
+#[test]
+fn field_followed_by_parenthesis_is_a_send() {
+    assert_parse!("let x = counter.increment(1, 2)");
+}
+
+#[test]
+fn parenthesised_field_then_call_is_a_call() {
+    assert_parse!("let x = (obj.f)(1)");
+}
+
+#[test]
+fn send_chain() {
+    assert_parse!("let x = a.b().c(1).d");
+}
+
+#[test]
+fn call_with_trailing_comma() {
+    assert_parse!("let x = f(1, 2,)");
+}
+
+#[test]
+fn index_with_expression() {
+    assert_parse!("let x = a[i + 1][j]");
+}
+
+#[test]
+fn method_call_on_self() {
+    assert_parse!("let x = self.count + self.step(1)");
+}
+
+#[test]
+fn line_continues_after_binary_operator() {
+    assert_parse!(
+        "fn main() {\n    let x = 1 +\n        2 *\n        3\n    let y = a and\n        b\n}"
+    );
+}
+
+#[test]
+fn line_continues_inside_parentheses_and_brackets() {
+    assert_parse!("fn main() {\n    let x = (1\n        + 2)\n    let y = f(\n        a,\n        b\n    )\n    let z = [a\n        , b]\n}");
+}
+
+#[test]
+fn line_continues_after_dot_and_assign() {
+    assert_parse!("fn main() {\n    let x =\n        a.\n        b\n}");
+}
+
+#[test]
+fn newline_before_operator_ends_the_statement() {
+    // Outside brackets a line that starts with `-` is a new statement.
+    assert_parse!("fn main() {\n    let x = a\n    -b\n}");
+}
+
+#[test]
+fn minus_after_an_operand_is_binary() {
+    assert_parse!("let a = x-1\nlet b = f(x) -2\nlet c = [1][0]-3");
+}
