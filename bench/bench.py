@@ -9,7 +9,7 @@ Environment:
   BENCH_ONLY=fib,loops  run only these benchmarks
   BENCH_TIMEOUT=300     seconds before a single run is killed ("timeout")
   AURA=path             the aura binary (default: $CARGO_TARGET_DIR or target, /release/aura)
-  PYTHON=python3        the CPython interpreter
+  PYTHON=python3        the CPython interpreter (default: the one running this script)
   LUA=lua5.4            the Lua 5.4 interpreter
 
 Each run is timed as a whole process (wall clock, start-up included). The first backend is the
@@ -71,7 +71,9 @@ def default_aura() -> str:
 def fill(template: str, name: str, src: str, tmp: str) -> list[str]:
     values = {
         "aura": os.environ.get("AURA") or default_aura(),
-        "python": os.environ.get("PYTHON") or "python3",
+        # the interpreter running this script: already resolved, so no pyenv-style shim
+        # start-up (tens of milliseconds) is timed
+        "python": os.environ.get("PYTHON") or sys.executable or "python3",
         "lua": os.environ.get("LUA") or "lua5.4",
         "name": name,
         "src": src,

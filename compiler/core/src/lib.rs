@@ -5,6 +5,8 @@ pub mod audit;
 pub mod diagnostic;
 pub mod fmt;
 pub mod parse;
+pub mod pipeline;
 pub mod render;
 
 pub use diagnostic::{Diagnostic, Label};
+pub use pipeline::{check_module, check_source, prelude, Checked};

@@ -1,0 +1,598 @@
+//! The evaluator: walks the resolved tree. Locals live in one value stack shared by all frames
+//! (a call pushes its arguments, grows the stack to the callee's slot count and truncates it on
+//! return); captured locals live in cells on a parallel cell stack.
+
+use crate::builtins;
+use crate::limits;
+use crate::ops;
+use crate::tree::{Block, Capture, Expr, FnProto, Op, Stmt, Var};
+use crate::value::{err, type_err, Closure, Entries, Key, List, Map, Value, R};
+use crate::Host;
+use aura_runtime::ErrorKind;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+pub(crate) type CellRef = Rc<RefCell<Value>>;
+
+/// How a statement finished.
+pub(crate) enum Flow {
+    Normal,
+    Break,
+    Continue,
+    Return(Value),
+}
+
+/// The frame of the running call.
+pub(crate) struct Frame<'f> {
+    base: usize,
+    cbase: usize,
+    upvals: &'f [CellRef],
+    this: &'f Value,
+}
+
+/// The state of one top-level call.
+pub(crate) struct Machine<'a> {
+    pub globals: &'a mut Vec<Value>,
+    pub stack: Vec<Value>,
+    pub cells: Vec<Option<CellRef>>,
+    pub host: &'a mut dyn Host,
+    pub depth: usize,
+    pub max_depth: usize,
+    /// Units left; `u64::MAX` when unlimited (never reached in practice).
+    pub fuel: u64,
+    pub dnu: &'a Key,
+}
+
+#[cold]
+#[inline(never)]
+fn out_of_fuel() -> crate::value::Error {
+    err(ErrorKind::OutOfFuel, "the program ran out of fuel")
+}
+
+impl Machine<'_> {
+    #[inline(always)]
+    fn tick(&mut self) -> R<()> {
+        if self.fuel == 0 {
+            return Err(out_of_fuel());
+        }
+        self.fuel -= 1;
+        Ok(())
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Calls
+
+    /// Calls `callee` with the arguments on the stack from `base`; they are consumed.
+    pub(crate) fn call(&mut self, callee: Value, this: Value, base: usize) -> R<Value> {
+        match callee {
+            Value::Fn(c) => self.invoke(&c, this, base),
+            Value::Builtin(b) => self.builtin(b, base),
+            other => {
+                self.stack.truncate(base);
+                Err(type_err(format!("cannot call a value of type {}", other.type_name())))
+            }
+        }
+    }
+
+    /// Calls a closure with its arguments on the stack from `base`.
+    pub(crate) fn invoke(&mut self, c: &Rc<Closure>, this: Value, base: usize) -> R<Value> {
+        let p: &FnProto = &c.proto;
+        let nargs = self.stack.len() - base;
+        if nargs != p.params as usize {
+            self.stack.truncate(base);
+            return Err(type_err(format!(
+                "{} expects {} argument{}, got {}",
+                fn_label(p),
+                p.params,
+                if p.params == 1 { "" } else { "s" },
+                nargs
+            )));
+        }
+        self.tick()?;
+        if self.depth >= self.max_depth {
+            return Err(err(
+                ErrorKind::StackOverflow,
+                format!("more than {} nested calls", self.max_depth),
+            ));
+        }
+        self.depth += 1;
+        self.stack.resize(base + p.slots as usize, Value::Nil);
+        let cbase = self.cells.len();
+        if p.cells > 0 {
+            self.cells.resize(cbase + p.cells as usize, None);
+            for &(param, cell) in p.param_cells.iter() {
+                let v = std::mem::take(&mut self.stack[base + param as usize]);
+                self.cells[cbase + cell as usize] = Some(Rc::new(RefCell::new(v)));
+            }
+        }
+        let frame = Frame { base, cbase, upvals: &c.upvals, this: &this };
+        let flow = stacker::maybe_grow(limits::RED_ZONE, limits::STACK_SEGMENT, || {
+            self.block(&p.body, &frame)
+        });
+        self.depth -= 1;
+        self.stack.truncate(base);
+        self.cells.truncate(cbase);
+        match flow? {
+            Flow::Return(v) => Ok(v),
+            _ => Ok(Value::Nil),
+        }
+    }
+
+    fn builtin(&mut self, id: u16, base: usize) -> R<Value> {
+        let Machine { stack, host, .. } = self;
+        let result = builtins::call(id, &stack[base..], &mut **host);
+        self.stack.truncate(base);
+        result
+    }
+
+    /// A message send with the arguments on the stack from `base`.
+    #[inline(never)]
+    pub(crate) fn send(&mut self, receiver: Value, name: &Key, base: usize) -> R<Value> {
+        match &receiver {
+            Value::Object(o) => match o.lookup(name) {
+                Some(Value::Fn(c)) => self.invoke(&c, receiver, base),
+                Some(Value::Builtin(b)) => self.builtin(b, base),
+                Some(other) => {
+                    self.stack.truncate(base);
+                    Err(type_err(format!(
+                        "slot `{}` of {} holds a {}, not a function",
+                        name.as_str(),
+                        crate::print::to_string(&receiver),
+                        other.type_name()
+                    )))
+                }
+                None => match o.lookup(self.dnu) {
+                    Some(handler @ (Value::Fn(_) | Value::Builtin(_))) => {
+                        let args: Vec<Value> = self.stack.split_off(base);
+                        let args = Value::List(List::new(args)?);
+                        self.stack.push(Value::Str(name.0.clone()));
+                        self.stack.push(args);
+                        self.call(handler, receiver, base)
+                    }
+                    _ => {
+                        self.stack.truncate(base);
+                        Err(does_not_understand(o.display_name(), name))
+                    }
+                },
+            },
+            Value::Map(m) => match m.get(name.as_str()) {
+                Some(Value::Fn(c)) => self.invoke(&c, receiver, base),
+                Some(Value::Builtin(b)) => self.builtin(b, base),
+                _ => {
+                    self.stack.truncate(base);
+                    Err(does_not_understand("map", name))
+                }
+            },
+            Value::Capability(c) => {
+                let args: Vec<Value> = self.stack.split_off(base);
+                let capability = aura_uast::CAPABILITIES.get(*c as usize).copied().unwrap_or("");
+                self.host.capability(capability, name.as_str(), &args).map_err(Box::new)
+            }
+            other => {
+                self.stack.truncate(base);
+                Err(does_not_understand(other.type_name(), name))
+            }
+        }
+    }
+
+    fn push_args(&mut self, args: &[Expr], f: &Frame) -> R<usize> {
+        let base = self.stack.len();
+        for a in args {
+            let v = self.eval(a, f)?;
+            self.stack.push(v);
+        }
+        Ok(base)
+    }
+
+    #[inline(never)]
+    fn make_closure(&mut self, p: &Rc<FnProto>, f: &Frame) -> R<Value> {
+        limits::charge(crate::value::HEADER + 8 * p.captures.len() as u64)?;
+        let mut upvals = Vec::with_capacity(p.captures.len());
+        for cap in p.captures.iter() {
+            upvals.push(match *cap {
+                Capture::Cell(c) => match &self.cells[f.cbase + c as usize] {
+                    Some(cell) => cell.clone(),
+                    None => Rc::new(RefCell::new(Value::Nil)),
+                },
+                Capture::Upval(u) => f.upvals[u as usize].clone(),
+            });
+        }
+        Ok(Value::Fn(Rc::new(Closure { proto: p.clone(), upvals: upvals.into_boxed_slice() })))
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Statements
+
+    pub(crate) fn block(&mut self, block: &Block, f: &Frame) -> R<Flow> {
+        for s in block.iter() {
+            match self.stmt(s, f)? {
+                Flow::Normal => {}
+                flow => return Ok(flow),
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    #[inline]
+    fn cell(&self, f: &Frame, c: u32) -> R<&CellRef> {
+        self.cells[f.cbase + c as usize]
+            .as_ref()
+            .ok_or_else(|| type_err("variable used before it was defined"))
+    }
+
+    #[inline]
+    fn bind(&mut self, var: Var, f: &Frame, v: Value) {
+        match var {
+            Var::Local(s) => self.stack[f.base + s as usize] = v,
+            Var::Cell(c) => self.cells[f.cbase + c as usize] = Some(Rc::new(RefCell::new(v))),
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt, f: &Frame) -> R<Flow> {
+        self.tick()?;
+        match s {
+            Stmt::Expr(e) => {
+                let _ = self.eval(e, f)?;
+            }
+            Stmt::SetLocal(slot, e) => {
+                let v = self.eval(e, f)?;
+                self.stack[f.base + *slot as usize] = v;
+            }
+            Stmt::AppendLocal(slot, e) => {
+                let rhs = self.eval(e, f)?;
+                let i = f.base + *slot as usize;
+                if let (Value::Int(x), Value::Int(y)) = (&mut self.stack[i], &rhs) {
+                    *x = x.checked_add(*y).ok_or_else(ops::overflow)?;
+                } else {
+                    let lhs = std::mem::take(&mut self.stack[i]);
+                    self.stack[i] = ops::add_owned(lhs, rhs)?;
+                }
+            }
+            Stmt::AddLocalInt(slot, k) => {
+                let i = f.base + *slot as usize;
+                if let Value::Int(x) = &mut self.stack[i] {
+                    *x = x.checked_add(*k).ok_or_else(ops::overflow)?;
+                } else {
+                    let lhs = std::mem::take(&mut self.stack[i]);
+                    self.stack[i] = ops::add_owned(lhs, Value::Int(*k))?;
+                }
+            }
+            Stmt::NewCell(c, e) => {
+                let v = self.eval(e, f)?;
+                self.cells[f.cbase + *c as usize] = Some(Rc::new(RefCell::new(v)));
+            }
+            Stmt::SetCell(c, e) => {
+                let v = self.eval(e, f)?;
+                *self.cell(f, *c)?.borrow_mut() = v;
+            }
+            Stmt::SetUpval(u, e) => {
+                let v = self.eval(e, f)?;
+                *f.upvals[*u as usize].borrow_mut() = v;
+            }
+            Stmt::SetGlobal(g, e) => {
+                let v = self.eval(e, f)?;
+                self.globals[*g as usize] = v;
+            }
+            Stmt::SetField(o, key, e) => {
+                let object = self.eval(o, f)?;
+                let v = self.eval(e, f)?;
+                ops::set_field(&object, key, v)?;
+            }
+            Stmt::SetIndex(o, i, e) => {
+                let object = self.eval(o, f)?;
+                let index = self.eval(i, f)?;
+                let v = self.eval(e, f)?;
+                ops::set_index(&object, &index, v)?;
+            }
+            Stmt::If(cond, then, otherwise) => {
+                return if self.truthy(cond, f)? {
+                    self.block(then, f)
+                } else {
+                    self.block(otherwise, f)
+                };
+            }
+            Stmt::While(cond, body) => loop {
+                if !self.truthy(cond, f)? {
+                    break;
+                }
+                self.tick()?;
+                match self.block(body, f)? {
+                    Flow::Break => break,
+                    Flow::Normal | Flow::Continue => {}
+                    ret @ Flow::Return(_) => return Ok(ret),
+                }
+            },
+            Stmt::ForRange { var, args, body } => return self.for_range(*var, args, body, f),
+            Stmt::For { var, iter, body } => {
+                let iter = self.eval(iter, f)?;
+                return self.for_in(*var, iter, body, f);
+            }
+            Stmt::Return(e) => return Ok(Flow::Return(self.eval(e, f)?)),
+            Stmt::Break => return Ok(Flow::Break),
+            Stmt::Continue => return Ok(Flow::Continue),
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn for_range(&mut self, var: Var, args: &[Expr], body: &Block, f: &Frame) -> R<Flow> {
+        let mut ints = [0i64; 3];
+        for (i, a) in args.iter().enumerate() {
+            ints[i] = match self.eval(a, f)? {
+                Value::Int(n) => n,
+                other => {
+                    return Err(type_err(format!(
+                        "range() expects ints, got {}",
+                        other.type_name()
+                    )))
+                }
+            };
+        }
+        let (start, end, step) = match args.len() {
+            1 => (0, ints[0], 1),
+            2 => (ints[0], ints[1], 1),
+            _ => (ints[0], ints[1], ints[2]),
+        };
+        if step == 0 {
+            return Err(type_err("range() step must not be zero"));
+        }
+        let mut i = start;
+        while (step > 0 && i < end) || (step < 0 && i > end) {
+            self.tick()?;
+            self.bind(var, f, Value::Int(i));
+            match self.block(body, f)? {
+                Flow::Break => break,
+                Flow::Normal | Flow::Continue => {}
+                ret @ Flow::Return(_) => return Ok(ret),
+            }
+            i = match i.checked_add(step) {
+                Some(n) => n,
+                None => break,
+            };
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn for_in(&mut self, var: Var, iter: Value, body: &Block, f: &Frame) -> R<Flow> {
+        macro_rules! run_body {
+            () => {
+                match self.block(body, f)? {
+                    Flow::Break => break,
+                    Flow::Normal | Flow::Continue => {}
+                    ret @ Flow::Return(_) => return Ok(ret),
+                }
+            };
+        }
+        match &iter {
+            Value::List(list) => {
+                let mut i = 0;
+                loop {
+                    let item = match list.items.borrow().get(i) {
+                        Some(v) => v.clone(),
+                        None => break,
+                    };
+                    i += 1;
+                    self.tick()?;
+                    self.bind(var, f, item);
+                    run_body!();
+                }
+            }
+            Value::Map(map) => {
+                let keys: Vec<Key> = map.entries.borrow().keys().cloned().collect();
+                for k in keys {
+                    self.tick()?;
+                    self.bind(var, f, Value::Str(k.0));
+                    run_body!();
+                }
+            }
+            Value::Str(s) => {
+                let text = s.as_str();
+                for ch in text.chars() {
+                    self.tick()?;
+                    self.bind(var, f, ops::char_value(ch)?);
+                    run_body!();
+                }
+            }
+            other => {
+                return Err(type_err(format!("cannot iterate over a {}", other.type_name())));
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Expressions
+
+    pub(crate) fn eval(&mut self, e: &Expr, f: &Frame) -> R<Value> {
+        match e {
+            Expr::Const(v) => Ok(v.clone()),
+            Expr::Local(s) => Ok(self.stack[f.base + *s as usize].clone()),
+            Expr::Cell(c) => Ok(self.cell(f, *c)?.borrow().clone()),
+            Expr::Upval(u) => Ok(f.upvals[*u as usize].borrow().clone()),
+            Expr::Global(g) => Ok(self.globals[*g as usize].clone()),
+            Expr::SelfRef => Ok(f.this.clone()),
+            Expr::Neg(x) => {
+                let v = self.eval(x, f)?;
+                ops::neg(&v)
+            }
+            Expr::Not(x) => Ok(Value::Bool(!self.eval(x, f)?.is_truthy())),
+            Expr::Bin(op, a, b) => {
+                let x = self.eval(a, f)?;
+                let y = self.eval(b, f)?;
+                if let (Value::Int(x), Value::Int(y)) = (&x, &y) {
+                    return ops::int_op(*op, *x, *y);
+                }
+                ops::binary(*op, &x, &y)
+            }
+            Expr::BinLocalInt(op, s, k) => {
+                let x = &self.stack[f.base + *s as usize];
+                if let Value::Int(x) = x {
+                    let (x, k) = (*x, *k);
+                    return match op {
+                        Op::Add => x.checked_add(k).map(Value::Int).ok_or_else(ops::overflow),
+                        Op::Sub => x.checked_sub(k).map(Value::Int).ok_or_else(ops::overflow),
+                        Op::Lt => Ok(Value::Bool(x < k)),
+                        Op::Le => Ok(Value::Bool(x <= k)),
+                        Op::Gt => Ok(Value::Bool(x > k)),
+                        Op::Ge => Ok(Value::Bool(x >= k)),
+                        Op::Eq => Ok(Value::Bool(x == k)),
+                        Op::Ne => Ok(Value::Bool(x != k)),
+                        _ => ops::int_op(*op, x, k),
+                    };
+                }
+                let x = x.clone();
+                ops::binary(*op, &x, &Value::Int(*k))
+            }
+            Expr::And(a, b) => {
+                let x = self.eval(a, f)?;
+                if x.is_truthy() {
+                    self.eval(b, f)
+                } else {
+                    Ok(x)
+                }
+            }
+            Expr::Or(a, b) => {
+                let x = self.eval(a, f)?;
+                if x.is_truthy() {
+                    Ok(x)
+                } else {
+                    self.eval(b, f)
+                }
+            }
+            Expr::List(items) => self.eval_list(items, f),
+            Expr::Map(entries) => self.eval_map(entries, f),
+            Expr::CallGlobal(g, args) => {
+                let callee = self.globals[*g as usize].clone();
+                let base = self.push_args(args, f)?;
+                if let Value::Fn(c) = &callee {
+                    return self.invoke(c, Value::Nil, base);
+                }
+                self.call(callee, Value::Nil, base)
+            }
+            Expr::CallBuiltin(b, args) => {
+                let base = self.push_args(args, f)?;
+                self.builtin(*b, base)
+            }
+            Expr::Call(callee, args) => self.eval_call(callee, args, f),
+            Expr::Send(receiver, name, args) => self.eval_send(receiver, name, args, f),
+            Expr::Field(o, key) => {
+                let object = self.eval(o, f)?;
+                ops::field(&object, key)
+            }
+            Expr::Index(o, i) => {
+                let object = self.eval(o, f)?;
+                let index = self.eval(i, f)?;
+                ops::index(&object, &index)
+            }
+            Expr::Lambda(p) => self.make_closure(p, f),
+            Expr::Grow(e) => self.eval_grow(e, f),
+        }
+    }
+
+    /// A condition: comparisons of ints answer without building a `Value::Bool`.
+    #[inline]
+    fn truthy(&mut self, e: &Expr, f: &Frame) -> R<bool> {
+        match e {
+            Expr::BinLocalInt(op, s, k) => {
+                if let Value::Int(x) = &self.stack[f.base + *s as usize] {
+                    let (x, k) = (*x, *k);
+                    match op {
+                        Op::Lt => return Ok(x < k),
+                        Op::Le => return Ok(x <= k),
+                        Op::Gt => return Ok(x > k),
+                        Op::Ge => return Ok(x >= k),
+                        Op::Eq => return Ok(x == k),
+                        Op::Ne => return Ok(x != k),
+                        _ => {}
+                    }
+                }
+                Ok(self.eval(e, f)?.is_truthy())
+            }
+            Expr::Bin(op @ (Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Eq | Op::Ne), a, b) => {
+                let x = self.eval(a, f)?;
+                let y = self.eval(b, f)?;
+                if let (Value::Int(x), Value::Int(y)) = (&x, &y) {
+                    let (x, y) = (*x, *y);
+                    return Ok(match op {
+                        Op::Lt => x < y,
+                        Op::Le => x <= y,
+                        Op::Gt => x > y,
+                        Op::Ge => x >= y,
+                        Op::Eq => x == y,
+                        _ => x != y,
+                    });
+                }
+                Ok(ops::binary(*op, &x, &y)?.is_truthy())
+            }
+            Expr::Not(x) => Ok(!self.truthy(x, f)?),
+            Expr::And(a, b) => Ok(self.truthy(a, f)? && self.truthy(b, f)?),
+            Expr::Or(a, b) => Ok(self.truthy(a, f)? || self.truthy(b, f)?),
+            _ => Ok(self.eval(e, f)?.is_truthy()),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_list(&mut self, items: &[Expr], f: &Frame) -> R<Value> {
+        let mut out = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            out.push(self.eval(item, f)?);
+        }
+        Ok(Value::List(List::new(out)?))
+    }
+
+    #[inline(never)]
+    fn eval_map(&mut self, entries: &[(Key, Expr)], f: &Frame) -> R<Value> {
+        let mut out = Entries::with_capacity_and_hasher(entries.len(), Default::default());
+        for (k, e) in entries.iter() {
+            let v = self.eval(e, f)?;
+            let _ = out.insert(k.clone(), v);
+        }
+        Ok(Value::Map(Map::new(out)?))
+    }
+
+    #[inline(never)]
+    fn eval_call(&mut self, callee: &Expr, args: &[Expr], f: &Frame) -> R<Value> {
+        let callee = self.eval(callee, f)?;
+        let base = self.push_args(args, f)?;
+        self.call(callee, Value::Nil, base)
+    }
+
+    #[inline(never)]
+    fn eval_send(&mut self, receiver: &Expr, name: &Key, args: &[Expr], f: &Frame) -> R<Value> {
+        let receiver = self.eval(receiver, f)?;
+        let base = self.push_args(args, f)?;
+        self.send(receiver, name, base)
+    }
+
+    #[inline(never)]
+    fn eval_grow(&mut self, e: &Expr, f: &Frame) -> R<Value> {
+        stacker::maybe_grow(limits::RED_ZONE, limits::STACK_SEGMENT, || self.eval(e, f))
+    }
+
+    /// Runs a function value from the host side (no frame): `this` is the receiver or nil.
+    pub(crate) fn call_with(&mut self, callee: Value, this: Value, args: Vec<Value>) -> R<Value> {
+        let base = self.stack.len();
+        self.stack.extend(args);
+        self.call(callee, this, base)
+    }
+
+    /// A message send from the host side.
+    pub(crate) fn send_with(&mut self, receiver: Value, name: &Key, args: Vec<Value>) -> R<Value> {
+        let base = self.stack.len();
+        self.stack.extend(args);
+        self.send(receiver, name, base)
+    }
+}
+
+fn fn_label(p: &FnProto) -> String {
+    match &p.name {
+        Some(n) => format!("fn {n}"),
+        None => "fn".to_string(),
+    }
+}
+
+pub(crate) fn does_not_understand(receiver: &str, name: &Key) -> crate::value::Error {
+    err(
+        ErrorKind::DoesNotUnderstand,
+        format!("{receiver} does not understand `{}`", name.as_str()),
+    )
+}

@@ -1,0 +1,135 @@
+//! `aura run`'s host: buffered standard output, an in-memory `store`, `log` to standard error,
+//! `clock` from the system clock.
+
+use crate::value::Value;
+use crate::Host;
+use aura_runtime::{ErrorKind, RuntimeError};
+use indexmap::IndexMap;
+use std::io::Write;
+
+/// Flush standard output once this much is buffered.
+const BUFFER: usize = 64 * 1024;
+
+#[derive(Default)]
+pub struct StdHost {
+    out: String,
+    store: IndexMap<String, Value>,
+}
+
+impl StdHost {
+    pub fn new() -> Self {
+        StdHost::default()
+    }
+
+    fn write_out(&mut self) {
+        if !self.out.is_empty() {
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(self.out.as_bytes());
+            let _ = stdout.flush();
+            self.out.clear();
+        }
+    }
+}
+
+impl Drop for StdHost {
+    fn drop(&mut self) {
+        self.write_out();
+    }
+}
+
+fn dnu(capability: &str, method: &str) -> RuntimeError {
+    RuntimeError::new(
+        ErrorKind::DoesNotUnderstand,
+        format!("{capability} does not understand `{method}`"),
+    )
+}
+
+fn arity(capability: &str, method: &str, expected: usize, args: &[Value]) -> Result<(), RuntimeError> {
+    if args.len() == expected {
+        return Ok(());
+    }
+    Err(RuntimeError::new(
+        ErrorKind::Type,
+        format!(
+            "{capability}.{method}() expects {expected} argument{}, got {}",
+            if expected == 1 { "" } else { "s" },
+            args.len()
+        ),
+    ))
+}
+
+fn key<'a>(capability: &str, method: &str, v: &'a Value) -> Result<&'a str, RuntimeError> {
+    v.as_str().ok_or_else(|| {
+        RuntimeError::new(
+            ErrorKind::Type,
+            format!("{capability}.{method}() expects a str key, got {}", v.type_name()),
+        )
+    })
+}
+
+impl Host for StdHost {
+    fn print(&mut self, line: &str) {
+        self.out.push_str(line);
+        self.out.push('\n');
+        if self.out.len() >= BUFFER {
+            self.write_out();
+        }
+    }
+
+    fn capability(
+        &mut self,
+        capability: &str,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, RuntimeError> {
+        match (capability, method) {
+            ("store", "get") => {
+                arity(capability, method, 1, args)?;
+                let k = key(capability, method, &args[0])?;
+                Ok(self.store.get(k).cloned().unwrap_or_default())
+            }
+            ("store", "set") => {
+                arity(capability, method, 2, args)?;
+                let k = key(capability, method, &args[0])?.to_string();
+                let _ = self.store.insert(k, args[1].clone());
+                Ok(Value::Nil)
+            }
+            ("store", "delete") => {
+                arity(capability, method, 1, args)?;
+                let k = key(capability, method, &args[0])?;
+                Ok(self.store.shift_remove(k).unwrap_or_default())
+            }
+            ("store", "keys") => {
+                arity(capability, method, 0, args)?;
+                Ok(Value::list(self.store.keys().map(|k| Value::string(k.as_str())).collect()))
+            }
+            ("log", "info" | "warn" | "error") => {
+                arity(capability, method, 1, args)?;
+                self.write_out();
+                let _ = writeln!(std::io::stderr(), "{method}: {}", args[0]);
+                Ok(Value::Nil)
+            }
+            ("clock", "now") => {
+                arity(capability, method, 0, args)?;
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs_f64())
+                    .unwrap_or(0.0);
+                Ok(Value::Float(now))
+            }
+            ("clock", "millis") => {
+                arity(capability, method, 0, args)?;
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_millis())
+                    .unwrap_or(0);
+                Ok(Value::Int(i64::try_from(now).unwrap_or(i64::MAX)))
+            }
+            _ => Err(dnu(capability, method)),
+        }
+    }
+
+    fn flush(&mut self) {
+        self.write_out();
+    }
+}

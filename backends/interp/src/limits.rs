@@ -1,0 +1,114 @@
+//! Resource limits: memory accounting, and the constants behind call depth and stack growth.
+//!
+//! **Memory** is counted per thread, in approximate bytes: a string counts its UTF-8 length plus
+//! a 32-byte header, a list 16 bytes per element, a map 40 bytes per entry, an object 64 bytes
+//! plus 40 per slot. Bytes are charged when a value is created or grown and given back when it is
+//! freed, so the limit bounds the *live* heap of the program, not the total it ever allocated.
+//! A top-level call (`run`, `Instance::call`, `Instance::send`) may grow the live heap by at most
+//! `Options::max_memory` bytes over what was live when it started; beyond that is
+//! `out of memory`. Allocations are also made with `try_reserve`, so a request the system cannot
+//! satisfy is `out of memory` too, never an abort.
+//!
+//! **Fuel** and **depth** live in the evaluator (`eval.rs`); this file only holds the numbers.
+
+use crate::value::{err, R};
+use aura_runtime::ErrorKind;
+use std::cell::Cell;
+
+thread_local! {
+    static LIVE: Cell<u64> = const { Cell::new(0) };
+    static LIMIT: Cell<u64> = const { Cell::new(u64::MAX) };
+}
+
+/// Stack the evaluator keeps free below it before growing onto a new segment.
+pub(crate) const RED_ZONE: usize = 256 * 1024;
+/// Size of each new stack segment.
+pub(crate) const STACK_SEGMENT: usize = 8 * 1024 * 1024;
+
+/// Charges `bytes`; fails with `out of memory` (and charges nothing) past the limit.
+#[inline]
+pub(crate) fn charge(bytes: u64) -> R<()> {
+    LIVE.with(|live| {
+        let now = live.get().saturating_add(bytes);
+        if now > LIMIT.with(Cell::get) {
+            return Err(out_of_memory());
+        }
+        live.set(now);
+        Ok(())
+    })
+}
+
+/// Fails with `out of memory` if charging `bytes` would pass the limit (charges nothing).
+#[inline]
+pub(crate) fn check(bytes: u64) -> R<()> {
+    let now = LIVE.with(Cell::get).saturating_add(bytes);
+    if now > LIMIT.with(Cell::get) {
+        return Err(out_of_memory());
+    }
+    Ok(())
+}
+
+/// Charges without checking (constants, host conversions).
+pub(crate) fn charge_unchecked(bytes: u64) {
+    LIVE.with(|live| live.set(live.get().saturating_add(bytes)));
+}
+
+#[inline]
+pub(crate) fn release(bytes: u64) {
+    LIVE.with(|live| live.set(live.get().saturating_sub(bytes)));
+}
+
+pub(crate) fn out_of_memory() -> Box<aura_runtime::RuntimeError> {
+    err(ErrorKind::OutOfMemory, "the program used more memory than allowed")
+}
+
+/// Live bytes on this thread, as counted.
+pub fn live_bytes() -> u64 {
+    LIVE.with(Cell::get)
+}
+
+/// Installs the limit for one top-level call; the previous limit comes back when the guard drops.
+pub(crate) struct MemoryGuard {
+    previous: u64,
+}
+
+impl MemoryGuard {
+    pub(crate) fn new(max_memory: Option<u64>) -> MemoryGuard {
+        let limit = match max_memory {
+            Some(max) => live_bytes().saturating_add(max),
+            None => u64::MAX,
+        };
+        let previous = LIMIT.with(|l| l.replace(limit));
+        MemoryGuard { previous }
+    }
+}
+
+impl Drop for MemoryGuard {
+    fn drop(&mut self) {
+        LIMIT.with(|l| l.set(self.previous));
+    }
+}
+
+/// Reserves room for `more` bytes, mapping allocation failure to `out of memory`.
+pub(crate) fn reserve_string(s: &mut String, more: usize) -> R<()> {
+    s.try_reserve(more).map_err(|_| out_of_memory())
+}
+
+/// Reserves room for `more` elements, mapping allocation failure to `out of memory`.
+pub(crate) fn reserve_vec<T>(v: &mut Vec<T>, more: usize) -> R<()> {
+    v.try_reserve(more).map_err(|_| out_of_memory())
+}
+
+/// A new string with room for `capacity` bytes, or `out of memory`.
+pub(crate) fn string_with_capacity(capacity: usize) -> R<String> {
+    let mut s = String::new();
+    reserve_string(&mut s, capacity)?;
+    Ok(s)
+}
+
+/// A new vector with room for `capacity` elements, or `out of memory`.
+pub(crate) fn vec_with_capacity<T>(capacity: usize) -> R<Vec<T>> {
+    let mut v = Vec::new();
+    reserve_vec(&mut v, capacity)?;
+    Ok(v)
+}

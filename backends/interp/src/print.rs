@@ -1,0 +1,120 @@
+//! `str(x)`: the printing rules of the contract.
+
+use crate::limits;
+use crate::value::Value;
+use aura_runtime::{format_float, write_json_string};
+use std::fmt::Write;
+
+/// Containers currently being printed (to print `[...]`/`{...}` at a cycle). A short path is
+/// searched linearly; a long one also keeps a set.
+#[derive(Default)]
+pub(crate) struct Path {
+    stack: Vec<usize>,
+    set: std::collections::HashSet<usize>,
+}
+
+impl Path {
+    /// Enters a container; false when it is already being printed.
+    pub(crate) fn enter(&mut self, ptr: usize) -> bool {
+        if self.stack.len() < 16 {
+            if self.stack.contains(&ptr) {
+                return false;
+            }
+        } else {
+            if self.set.is_empty() {
+                self.set.extend(self.stack.iter().copied());
+            }
+            if !self.set.insert(ptr) {
+                return false;
+            }
+        }
+        self.stack.push(ptr);
+        true
+    }
+    pub(crate) fn leave(&mut self) {
+        if let Some(p) = self.stack.pop() {
+            if !self.set.is_empty() {
+                let _ = self.set.remove(&p);
+            }
+        }
+    }
+}
+
+pub(crate) fn to_string(v: &Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, v);
+    out
+}
+
+/// Appends `str(v)`.
+pub(crate) fn write_value(out: &mut String, v: &Value) {
+    match v {
+        Value::Str(s) => out.push_str(s.as_str()),
+        _ => write_nested(out, v, &mut Path::default()),
+    }
+}
+
+fn write_nested(out: &mut String, v: &Value, path: &mut Path) {
+    match v {
+        Value::Nil => out.push_str("nil"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::Float(x) => out.push_str(&format_float(*x)),
+        Value::Str(s) => write_json_string(out, s.as_str()),
+        Value::List(l) => {
+            if !path.enter(std::rc::Rc::as_ptr(l) as usize) {
+                out.push_str("[...]");
+                return;
+            }
+            out.push('[');
+            for (i, item) in l.items.borrow().iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                stacker::maybe_grow(limits::RED_ZONE, limits::STACK_SEGMENT, || {
+                    write_nested(out, item, path)
+                });
+            }
+            out.push(']');
+            path.leave();
+        }
+        Value::Map(m) => {
+            if !path.enter(std::rc::Rc::as_ptr(m) as usize) {
+                out.push_str("{...}");
+                return;
+            }
+            out.push('{');
+            for (i, (k, item)) in m.entries.borrow().iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_json_string(out, k.as_str());
+                out.push_str(": ");
+                stacker::maybe_grow(limits::RED_ZONE, limits::STACK_SEGMENT, || {
+                    write_nested(out, item, path)
+                });
+            }
+            out.push('}');
+            path.leave();
+        }
+        Value::Object(o) => {
+            let _ = write!(out, "<object {}>", o.display_name());
+        }
+        Value::Fn(c) => match c.name() {
+            Some(name) => {
+                let _ = write!(out, "<fn {name}>");
+            }
+            None => out.push_str("<fn>"),
+        },
+        Value::Builtin(b) => {
+            let name = aura_uast::BUILTINS.get(*b as usize).map_or("?", |b| b.name);
+            let _ = write!(out, "<fn {name}>");
+        }
+        Value::Capability(c) => {
+            let name = aura_uast::CAPABILITIES.get(*c as usize).copied().unwrap_or("?");
+            let _ = write!(out, "<object {name}>");
+        }
+    }
+}

@@ -1,0 +1,569 @@
+//! Runtime values. `Value` is 16 bytes: a tag and one word (an immediate or one `Rc`).
+//!
+//! Heap values count their bytes against the memory limit (see `limits.rs`) when they are created
+//! or grown and give them back when they are dropped. Dropping is iterative, so a list nested a
+//! million levels deep is freed without recursing on the Rust stack.
+
+use crate::limits;
+use aura_runtime::{ErrorKind, RuntimeError};
+use indexmap::IndexMap;
+use std::cell::{Cell, RefCell};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::rc::Rc;
+
+/// Errors travel boxed: `Result<Value, Error>` stays two words.
+pub(crate) type Error = Box<RuntimeError>;
+pub(crate) type R<T> = Result<T, Error>;
+
+pub(crate) fn err(kind: ErrorKind, message: impl Into<String>) -> Error {
+    Box::new(RuntimeError::new(kind, message))
+}
+
+pub(crate) fn type_err(message: impl Into<String>) -> Error {
+    err(ErrorKind::Type, message)
+}
+
+/// An Aura value.
+// `repr(C, u64)`: a full-word tag and every payload at offset 8. Copies of `Result<Value, _>` then move whole
+// words instead of the padding bytes 1..8, which cost store-forwarding stalls on the hot path.
+#[derive(Clone, Debug, Default)]
+#[repr(C, u64)]
+pub enum Value {
+    #[default]
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Rc<Str>),
+    List(Rc<List>),
+    Map(Rc<Map>),
+    Object(Rc<Object>),
+    Fn(Rc<Closure>),
+    /// A native builtin, by its index in `aura_uast::BUILTINS`.
+    Builtin(u16),
+    /// A capability (`store`, `log`, `clock`), by its index in `aura_uast::CAPABILITIES`.
+    Capability(u8),
+}
+
+/// Bytes counted for the header of each heap value (approximate; see `limits.rs`).
+pub(crate) const HEADER: u64 = 32;
+/// Bytes counted per list element, map entry and object slot.
+pub(crate) const ELEM: u64 = 16;
+pub(crate) const ENTRY: u64 = 40;
+
+// ---------------------------------------------------------------------------------------------
+// Strings
+
+/// An immutable string with a lazily cached code-point count.
+#[derive(Debug)]
+pub struct Str {
+    text: String,
+    /// `usize::MAX` until first needed.
+    chars: Cell<usize>,
+}
+
+impl Str {
+    /// Charges the memory limit; fails with `out of memory`.
+    pub(crate) fn new(text: String) -> R<Rc<Str>> {
+        limits::charge(text.len() as u64 + HEADER)?;
+        Ok(Rc::new(Str { text, chars: Cell::new(usize::MAX) }))
+    }
+
+    /// For constants and host conversions: counted, but never refused.
+    pub(crate) fn constant(text: String) -> Rc<Str> {
+        limits::charge_unchecked(text.len() as u64 + HEADER);
+        Rc::new(Str { text, chars: Cell::new(usize::MAX) })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn len_bytes(&self) -> usize {
+        self.text.len()
+    }
+
+    /// Length in code points.
+    pub fn char_len(&self) -> usize {
+        let cached = self.chars.get();
+        if cached != usize::MAX {
+            return cached;
+        }
+        let n = if self.text.is_ascii() { self.text.len() } else { self.text.chars().count() };
+        self.chars.set(n);
+        n
+    }
+
+    pub fn is_ascii(&self) -> bool {
+        self.char_len() == self.text.len()
+    }
+
+    /// Appends in place (the caller owns the only reference). Charges the added bytes.
+    pub(crate) fn push_str(&mut self, more: &str) -> R<()> {
+        limits::charge(more.len() as u64)?;
+        limits::reserve_string(&mut self.text, more.len())?;
+        self.text.push_str(more);
+        self.chars.set(usize::MAX);
+        Ok(())
+    }
+
+    /// Byte offset of the code point at `index` (or the end when `index == char_len`).
+    pub(crate) fn byte_offset(&self, index: usize) -> usize {
+        if self.is_ascii() {
+            return index.min(self.text.len());
+        }
+        self.text.char_indices().nth(index).map_or(self.text.len(), |(i, _)| i)
+    }
+}
+
+impl Drop for Str {
+    fn drop(&mut self) {
+        limits::release(self.text.len() as u64 + HEADER);
+    }
+}
+
+impl PartialEq for Str {
+    fn eq(&self, other: &Str) -> bool {
+        self.text == other.text
+    }
+}
+
+/// A map key or slot name: a shared string compared by pointer first, then by content.
+#[derive(Clone, Debug)]
+pub struct Key(pub Rc<Str>);
+
+impl Key {
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+    #[inline]
+    pub(crate) fn same(&self, other: &Key) -> bool {
+        Rc::ptr_eq(&self.0, &other.0) || self.0.text == other.0.text
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.same(other)
+    }
+}
+impl Eq for Key {}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.text.as_str().hash(state);
+    }
+}
+
+impl std::borrow::Borrow<str> for Key {
+    fn borrow(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+/// FxHash: fast, not DoS-resistant (keys come from the program itself).
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        // Fold the high bits down: hashbrown takes its control bits from the top.
+        self.hash ^ (self.hash >> 29)
+    }
+}
+
+pub type FxBuild = BuildHasherDefault<FxHasher>;
+pub(crate) type Entries = IndexMap<Key, Value, FxBuild>;
+
+// ---------------------------------------------------------------------------------------------
+// Lists and maps
+
+#[derive(Debug, Default)]
+pub struct List {
+    pub items: RefCell<Vec<Value>>,
+}
+
+impl List {
+    pub(crate) fn new(items: Vec<Value>) -> R<Rc<List>> {
+        limits::charge(HEADER + ELEM * items.len() as u64)?;
+        Ok(Rc::new(List { items: RefCell::new(items) }))
+    }
+    pub(crate) fn constant(items: Vec<Value>) -> Rc<List> {
+        limits::charge_unchecked(HEADER + ELEM * items.len() as u64);
+        Rc::new(List { items: RefCell::new(items) })
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Map {
+    pub entries: RefCell<Entries>,
+}
+
+impl Map {
+    pub(crate) fn new(entries: Entries) -> R<Rc<Map>> {
+        limits::charge(HEADER + ENTRY * entries.len() as u64)?;
+        Ok(Rc::new(Map { entries: RefCell::new(entries) }))
+    }
+    pub(crate) fn constant(entries: Entries) -> Rc<Map> {
+        limits::charge_unchecked(HEADER + ENTRY * entries.len() as u64);
+        Rc::new(Map { entries: RefCell::new(entries) })
+    }
+    /// Inserts or replaces; a new key is charged.
+    pub(crate) fn insert(&self, key: Key, value: Value) -> R<()> {
+        let mut entries = self.entries.borrow_mut();
+        if let Some(slot) = entries.get_mut(key.as_str()) {
+            *slot = value;
+            return Ok(());
+        }
+        limits::charge(ENTRY)?;
+        let _ = entries.insert(key, value);
+        Ok(())
+    }
+    pub(crate) fn get(&self, key: &str) -> Option<Value> {
+        self.entries.borrow().get(key).cloned()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Objects
+
+/// A prototype object: optional name (named objects print as `<object NAME>`), a fixed prototype
+/// link and its own slots in insertion order.
+#[derive(Debug)]
+pub struct Object {
+    pub name: Option<Rc<str>>,
+    pub proto: Option<Rc<Object>>,
+    pub slots: RefCell<Slots>,
+}
+
+/// Few slots: a vector searched linearly (names are interned, so most compares are pointer
+/// compares). Many slots: an index map.
+#[derive(Debug)]
+pub enum Slots {
+    Small(Vec<(Key, Value)>),
+    Large(Entries),
+}
+
+const SMALL_SLOTS: usize = 12;
+
+impl Slots {
+    #[inline]
+    pub fn get(&self, name: &Key) -> Option<&Value> {
+        match self {
+            Slots::Small(v) => v.iter().find(|(k, _)| k.same(name)).map(|(_, v)| v),
+            Slots::Large(m) => m.get(name.as_str()),
+        }
+    }
+    pub fn len(&self) -> usize {
+        match self {
+            Slots::Small(v) => v.len(),
+            Slots::Large(m) => m.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    pub fn names(&self) -> Vec<Key> {
+        match self {
+            Slots::Small(v) => v.iter().map(|(k, _)| k.clone()).collect(),
+            Slots::Large(m) => m.keys().cloned().collect(),
+        }
+    }
+    /// Sets an own slot; a new slot is charged.
+    pub(crate) fn set(&mut self, name: Key, value: Value) -> R<()> {
+        match self {
+            Slots::Small(v) => {
+                if let Some(slot) = v.iter_mut().find(|(k, _)| k.same(&name)) {
+                    slot.1 = value;
+                    return Ok(());
+                }
+                limits::charge(ENTRY)?;
+                if v.len() < SMALL_SLOTS {
+                    v.push((name, value));
+                } else {
+                    let mut m: Entries = v.drain(..).collect();
+                    let _ = m.insert(name, value);
+                    *self = Slots::Large(m);
+                }
+            }
+            Slots::Large(m) => {
+                if let Some(slot) = m.get_mut(name.as_str()) {
+                    *slot = value;
+                    return Ok(());
+                }
+                limits::charge(ENTRY)?;
+                let _ = m.insert(name, value);
+            }
+        }
+        Ok(())
+    }
+    fn drain_values(&mut self, out: &mut Vec<Value>) {
+        match self {
+            Slots::Small(v) => out.extend(v.drain(..).map(|(_, v)| v)),
+            Slots::Large(m) => out.extend(m.drain(..).map(|(_, v)| v)),
+        }
+    }
+}
+
+impl Object {
+    pub(crate) fn new(name: Option<Rc<str>>, proto: Option<Rc<Object>>) -> R<Rc<Object>> {
+        limits::charge(HEADER * 2)?;
+        Ok(Rc::new(Object { name, proto, slots: RefCell::new(Slots::Small(Vec::new())) }))
+    }
+
+    /// Finds slot `name` along the prototype chain.
+    #[inline]
+    pub fn lookup(self: &Rc<Object>, name: &Key) -> Option<Value> {
+        let mut current = self;
+        loop {
+            if let Some(v) = current.slots.borrow().get(name) {
+                return Some(v.clone());
+            }
+            match &current.proto {
+                Some(p) => current = p,
+                None => return None,
+            }
+        }
+    }
+
+    /// The name of the nearest named object on the chain (itself first).
+    pub fn display_name(&self) -> &str {
+        let mut current = self;
+        loop {
+            if let Some(name) = &current.name {
+                return name;
+            }
+            match &current.proto {
+                Some(p) => current = p,
+                None => return "object",
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Functions
+
+/// A function value: compiled code plus the cells it captured.
+pub struct Closure {
+    pub(crate) proto: Rc<crate::tree::FnProto>,
+    pub(crate) upvals: Box<[Rc<RefCell<Value>>]>,
+}
+
+impl Closure {
+    pub fn name(&self) -> Option<&str> {
+        self.proto.name.as_deref()
+    }
+}
+
+impl std::fmt::Debug for Closure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<fn {}>", self.name().unwrap_or(""))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Iterative drop
+
+impl Drop for List {
+    fn drop(&mut self) {
+        let items = std::mem::take(self.items.get_mut());
+        limits::release(HEADER + ELEM * items.len() as u64);
+        drop_values(items);
+    }
+}
+
+impl Drop for Map {
+    fn drop(&mut self) {
+        let entries = std::mem::take(self.entries.get_mut());
+        limits::release(HEADER + ENTRY * entries.len() as u64);
+        drop_values(entries.into_values().collect());
+    }
+}
+
+impl Drop for Object {
+    fn drop(&mut self) {
+        let slots = self.slots.get_mut();
+        limits::release(HEADER * 2 + ENTRY * slots.len() as u64);
+        let mut values = Vec::new();
+        slots.drain_values(&mut values);
+        if let Some(p) = self.proto.take() {
+            values.push(Value::Object(p));
+        }
+        drop_values(values);
+    }
+}
+
+impl Drop for Closure {
+    fn drop(&mut self) {
+        let mut values = Vec::new();
+        for cell in std::mem::take(&mut self.upvals).into_vec() {
+            if let Ok(cell) = Rc::try_unwrap(cell) {
+                values.push(cell.into_inner());
+            }
+        }
+        drop_values(values);
+    }
+}
+
+/// Drops values without recursion: children of containers whose last reference goes away here
+/// are moved onto a work list first, so the container itself drops empty.
+fn drop_values(mut work: Vec<Value>) {
+    while let Some(value) = work.pop() {
+        match value {
+            Value::List(rc) => {
+                if let Some(list) = unique(rc) {
+                    let mut items = list.items.borrow_mut();
+                    limits::release(ELEM * items.len() as u64);
+                    work.append(&mut items);
+                }
+            }
+            Value::Map(rc) => {
+                if let Some(map) = unique(rc) {
+                    let mut entries = map.entries.borrow_mut();
+                    limits::release(ENTRY * entries.len() as u64);
+                    work.extend(entries.drain(..).map(|(_, v)| v));
+                }
+            }
+            Value::Object(rc) => {
+                if let Some(mut obj) = unique(rc) {
+                    if let Some(obj) = Rc::get_mut(&mut obj) {
+                        let slots = obj.slots.get_mut();
+                        limits::release(ENTRY * slots.len() as u64);
+                        slots.drain_values(&mut work);
+                        if let Some(p) = obj.proto.take() {
+                            work.push(Value::Object(p));
+                        }
+                    }
+                }
+            }
+            Value::Fn(rc) => {
+                if let Some(mut clo) = unique(rc) {
+                    if let Some(clo) = Rc::get_mut(&mut clo) {
+                        for cell in std::mem::take(&mut clo.upvals).into_vec() {
+                            if let Ok(cell) = Rc::try_unwrap(cell) {
+                                work.push(cell.into_inner());
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `Some(rc)` when this is the last reference (so emptying it is unobservable).
+fn unique<T>(rc: Rc<T>) -> Option<Rc<T>> {
+    if Rc::strong_count(&rc) == 1 && Rc::weak_count(&rc) == 0 {
+        Some(rc)
+    } else {
+        None
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conveniences for hosts
+
+impl Value {
+    /// A string value (counted against the memory limit of the running call, never refused).
+    pub fn string(text: impl Into<String>) -> Value {
+        Value::Str(Str::constant(text.into()))
+    }
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(List::constant(items))
+    }
+    /// A map from key/value pairs (later duplicates replace earlier ones).
+    pub fn map(pairs: impl IntoIterator<Item = (String, Value)>) -> Value {
+        let entries: Entries =
+            pairs.into_iter().map(|(k, v)| (Key(Str::constant(k)), v)).collect();
+        Value::Map(Map::constant(entries))
+    }
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s.as_str()),
+            _ => None,
+        }
+    }
+    pub fn is_truthy(&self) -> bool {
+        !matches!(self, Value::Nil | Value::Bool(false))
+    }
+    /// `type_of(x)`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Nil => "nil",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "str",
+            Value::List(_) => "list",
+            Value::Map(_) => "map",
+            Value::Object(_) | Value::Capability(_) => "object",
+            Value::Fn(_) | Value::Builtin(_) => "fn",
+        }
+    }
+}
+
+impl std::fmt::Display for Value {
+    /// `str(x)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut out = String::new();
+        crate::print::write_value(&mut out, self);
+        f.write_str(&out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_is_two_words() {
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+        assert_eq!(std::mem::size_of::<R<Value>>(), 16);
+    }
+
+    #[test]
+    fn deep_lists_drop_without_recursion() {
+        let mut v = Value::Nil;
+        for _ in 0..1_000_000 {
+            v = Value::list(vec![v]);
+        }
+        drop(v);
+    }
+}

@@ -1,0 +1,141 @@
+//! Reading FILE (source or UAST JSON) through the front end, and how each failure is reported.
+
+use aura_compiler::{render, Checked, Diagnostic};
+use aura_runtime::RuntimeError;
+use aura_uast::{Document, Span};
+use std::path::Path;
+
+/// Why a command failed; `report` prints it once and gives the exit status.
+pub enum Failure {
+    /// Bad command line or unreadable input: status 2.
+    Usage(String),
+    /// Could not write output: status 1.
+    Io(String),
+    /// Syntax or audit errors, already rendered: status 1.
+    Diagnostics(String),
+    Runtime(RuntimeError),
+    /// Already reported on stdout (JSON) or stderr: status 1.
+    Silent,
+}
+
+impl Failure {
+    pub fn report(self) -> u8 {
+        match self {
+            Failure::Usage(message) => {
+                eprintln!("aura: {message}");
+                2
+            }
+            Failure::Io(message) => {
+                eprintln!("aura: {message}");
+                1
+            }
+            Failure::Diagnostics(text) => {
+                eprint!("{text}");
+                1
+            }
+            Failure::Runtime(error) => {
+                eprintln!("{error}");
+                1
+            }
+            Failure::Silent => 1,
+        }
+    }
+}
+
+/// A file run through the front end.
+pub struct Loaded {
+    pub path: String,
+    /// The text diagnostics point into (for UAST input: the JSON text).
+    pub source: String,
+    pub checked: Checked,
+}
+
+impl Loaded {
+    /// Reads and checks FILE; diagnostics are kept, not yet an error.
+    pub fn read(file: &Path) -> Result<Loaded, Failure> {
+        let path = file.display().to_string();
+        let bytes =
+            std::fs::read(file).map_err(|e| Failure::Usage(format!("cannot read {path}: {e}")))?;
+        let is_uast = file.extension().is_some_and(|ext| ext == "json");
+        let source = match String::from_utf8(bytes) {
+            Ok(source) => source,
+            Err(e) => {
+                let offset = e.utf8_error().valid_up_to();
+                let source = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let diagnostic = Diagnostic::new("E0100", "source is not valid UTF-8")
+                    .with_label(Span::new(offset, offset + 1), "this byte is not UTF-8")
+                    .with_hint("Aura source files are UTF-8 text");
+                let checked = failed(vec![diagnostic]);
+                return Ok(Loaded {
+                    path,
+                    source,
+                    checked,
+                });
+            }
+        };
+        let checked = if is_uast {
+            match Document::from_json(&source) {
+                Ok(document) => aura_compiler::check_module(document.module),
+                Err(e) => failed(vec![Diagnostic::new("E0001", e.to_string())
+                    .with_label(Span::new(0, 0), "in this document")
+                    .with_hint("produce UAST documents with `aura ast FILE`")]),
+            }
+        } else {
+            aura_compiler::check_source(&source)
+        };
+        Ok(Loaded {
+            path,
+            source,
+            checked,
+        })
+    }
+
+    /// Reads FILE and fails unless it parses and passes the audit.
+    pub fn checked(file: &Path) -> Result<Loaded, Failure> {
+        let loaded = Loaded::read(file)?;
+        if loaded.checked.is_ok() {
+            Ok(loaded)
+        } else {
+            Err(loaded.diagnostics_failure())
+        }
+    }
+
+    /// Reads FILE and fails only on syntax errors (the formatter needs no audit).
+    pub fn parsed(file: &Path) -> Result<Loaded, Failure> {
+        let path = file.display().to_string();
+        let loaded = Loaded::read(file)?;
+        let syntax: Vec<Diagnostic> = loaded
+            .checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.starts_with("E00") || d.code.starts_with("E01"))
+            .cloned()
+            .collect();
+        if syntax.is_empty() {
+            Ok(loaded)
+        } else {
+            Err(Failure::Diagnostics(render::text(
+                &syntax,
+                &path,
+                &loaded.source,
+            )))
+        }
+    }
+
+    pub fn diagnostics_failure(&self) -> Failure {
+        Failure::Diagnostics(render::text(
+            &self.checked.diagnostics,
+            &self.path,
+            &self.source,
+        ))
+    }
+}
+
+fn failed(diagnostics: Vec<Diagnostic>) -> Checked {
+    Checked {
+        module: Default::default(),
+        prelude: Default::default(),
+        diagnostics,
+        methods: Vec::new(),
+    }
+}

@@ -1,0 +1,347 @@
+//! End-to-end tests of the `aura` command line: exit codes, streams, and the UAST round trip.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn aura(args: &[&str]) -> Output {
+    match Command::new(env!("CARGO_BIN_EXE_aura")).args(args).output() {
+        Ok(output) => output,
+        Err(e) => panic!("cannot start aura: {e}"),
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A scratch file that lives as long as the test.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str, contents: &[u8]) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("aura-cli-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join(name);
+        std::fs::write(&path, contents).expect("write scratch file");
+        Scratch(path)
+    }
+    fn path(&self) -> &str {
+        self.0.to_str().expect("utf-8 temp path")
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn run_prints_and_exits_zero() {
+    let file = Scratch::new(
+        "hello.aura",
+        b"fn main() {\n    print(\"hi\", 1, 2.5, nil)\n}\n",
+    );
+    let out = aura(&["run", file.path()]);
+    assert_eq!(text(&out.stdout), "hi 1 2.5 nil\n");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn runtime_error_keeps_stdout_and_reports_kind_first() {
+    let file = Scratch::new(
+        "div.aura",
+        b"fn main() {\n    print(\"before\")\n    print(1 / 0)\n}\n",
+    );
+    let out = aura(&["run", file.path()]);
+    assert_eq!(text(&out.stdout), "before\n");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("runtime error: division by zero: "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn audit_error_runs_nothing() {
+    let file = Scratch::new(
+        "bad.aura",
+        b"fn main() {\n    print(\"side effect\")\n    print(nope)\n}\n",
+    );
+    let out = aura(&["run", file.path()]);
+    assert_eq!(text(&out.stdout), "", "nothing may run");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("bad.aura:3:11"),
+        "file:line:col expected in\n{stderr}"
+    );
+    assert!(
+        stderr.contains("print(nope)"),
+        "source line expected in\n{stderr}"
+    );
+    assert!(stderr.contains('^'), "a caret expected in\n{stderr}");
+}
+
+#[test]
+fn syntax_error_runs_nothing() {
+    let file = Scratch::new("syntax.aura", b"fn main() {\n    let = 1\n}\n");
+    let out = aura(&["run", file.path()]);
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("syntax.aura:2:"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(aura(&[]).status.code(), Some(2));
+    assert_eq!(aura(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(aura(&["run"]).status.code(), Some(2));
+    assert_eq!(aura(&["run", "/nonexistent/x.aura"]).status.code(), Some(2));
+    assert_eq!(
+        aura(&["run", "x.aura", "--target", "mars"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        aura(&["run", "x.aura", "--max-memory", "12Q"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for sub in ["run", "check", "ast", "fmt", "build"] {
+        let out = aura(&[sub, "--help"]);
+        assert_eq!(out.status.code(), Some(0), "{sub} --help");
+        let help = text(&out.stdout);
+        assert!(
+            help.contains("Usage: aura"),
+            "{sub} --help printed:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn check_json_reports_diagnostics_and_mutation_facts() {
+    let src = b"object counter {\n    count = 0\n    fn bump() { self.count = self.count + 1 }\n    fn peek() { return self.count }\n}\n";
+    let file = Scratch::new("facts.aura", src);
+    let out = aura(&["check", file.path(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json on stdout");
+    assert_eq!(report["ok"], true);
+    let methods = report["methods"].as_array().expect("methods array");
+    let mutates = |name: &str| {
+        methods
+            .iter()
+            .find(|m| m["method"] == name)
+            .map(|m| m["mutates"].clone())
+    };
+    assert_eq!(mutates("bump"), Some(serde_json::Value::Bool(true)));
+    assert_eq!(mutates("peek"), Some(serde_json::Value::Bool(false)));
+
+    let bad = Scratch::new("bad.aura", b"fn main() {\n    print(x)\n}\n");
+    let out = aura(&["check", bad.path(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json on stdout");
+    assert_eq!(report["ok"], false);
+    let first = &report["diagnostics"][0];
+    assert_eq!(first["line"], 2);
+    assert_eq!(first["column"], 11);
+    assert!(
+        first["code"].as_str().is_some_and(|c| c.starts_with("E02")),
+        "{first}"
+    );
+}
+
+#[test]
+fn ast_json_runs_the_same_as_source() {
+    let src =
+        b"let base = 40\nfn add(a, b) { return a + b }\nfn main() {\n    print(add(base, 2))\n}\n";
+    let file = Scratch::new("prog.aura", src);
+    let out = aura(&["ast", file.path()]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("uast json");
+    assert_eq!(doc["schema"], "aura-uast");
+    assert_eq!(doc["version"], 1);
+    let defs = doc["definitions"].as_array().expect("definitions");
+    assert!(defs
+        .iter()
+        .any(|d| d["name"] == "add" && d["hash"].as_str().is_some_and(|h| h.len() == 64)));
+
+    let json = Scratch::new("prog.json", &out.stdout);
+    let run = aura(&["run", json.path()]);
+    assert_eq!(text(&run.stdout), "42\n", "{}", text(&run.stderr));
+
+    let built = Scratch::new("built.json", b"");
+    let out = aura(&["build", file.path(), "--target", "uast", "-o", built.path()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let run = aura(&["run", built.path()]);
+    assert_eq!(text(&run.stdout), "42\n");
+}
+
+#[test]
+fn hashes_change_only_for_changed_definitions() {
+    let hashes = |src: &[u8]| {
+        let file = Scratch::new("h.aura", src);
+        let out = aura(&["ast", file.path()]);
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("uast json");
+        doc["definitions"].as_array().expect("definitions").clone()
+    };
+    let a = hashes(b"fn f() { return 1 }\nfn g() { return 2 }\n");
+    let b = hashes(b"fn f() {   return 1 }  // moved\n\n\nfn g() { return 3 }\n");
+    assert_eq!(a[0]["hash"], b[0]["hash"], "f only moved");
+    assert_ne!(a[1]["hash"], b[1]["hash"], "g changed");
+}
+
+#[test]
+fn bad_uast_json_is_a_diagnostic() {
+    for (name, body) in [
+        ("garbage.json", &b"{ not json"[..]),
+        (
+            "wrongver.json",
+            b"{\"schema\":\"aura-uast\",\"version\":999,\"module\":{\"items\":[]}}",
+        ),
+        ("deep.json", &[b'['; 100_000][..]),
+    ] {
+        let file = Scratch::new(name, body);
+        let out = aura(&["run", file.path()]);
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("UAST"),
+            "{name}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn invalid_utf8_is_a_diagnostic() {
+    let file = Scratch::new("latin1.aura", b"fn main() { print(\"caf\xe9\") }\n");
+    let out = aura(&["run", file.path()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("UTF-8"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn fmt_check_accepts_canonical_and_rejects_other_layouts() {
+    let messy = Scratch::new("messy.aura", b"fn   main( ) {print( 1+2 )}\n");
+    let out = aura(&["fmt", messy.path()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let canonical = Scratch::new("canon.aura", &out.stdout);
+    assert_eq!(
+        aura(&["fmt", canonical.path(), "--check"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        aura(&["fmt", messy.path(), "--check"]).status.code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn fuel_and_memory_limits_end_cleanly() {
+    let spin = Scratch::new("spin.aura", b"fn main() {\n    while true { }\n}\n");
+    let out = aura(&["run", spin.path(), "--fuel", "10000"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).starts_with("runtime error: out of fuel"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let bomb = Scratch::new(
+        "bomb.aura",
+        b"fn main() {\n    let s = \"x\"\n    while true { s = s + s }\n}\n",
+    );
+    let out = aura(&["run", bomb.path(), "--max-memory", "16M"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).starts_with("runtime error: out of memory"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn million_deep_recursion_is_a_stack_overflow() {
+    let deep = Scratch::new(
+        "deep.aura",
+        b"fn down(n) {\n    if n == 0 { return 0 }\n    return down(n - 1) + 1\n}\nfn main() {\n    print(down(1000000))\n}\n",
+    );
+    let out = aura(&["run", deep.path()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).starts_with("runtime error: stack overflow"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn examples_pass_check() {
+    let dir = repo().join("examples");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("examples dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "aura") {
+            seen += 1;
+            let out = aura(&["check", path.to_str().expect("utf-8 path")]);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}:\n{}",
+                path.display(),
+                text(&out.stderr)
+            );
+        }
+    }
+    assert!(
+        seen >= 4,
+        "expected hello, counter, dnu and meshfs examples"
+    );
+}
+
+/// Garbage of every sort must give a diagnostic and exit 1, never a panic (exit 101).
+#[test]
+fn random_bytes_never_crash_the_cli() {
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let alphabet =
+        b"fn main(){}[]()\"\\ \n;,.:=+-*/%<>!letifelsewhilereturnobjectpluginrouteuses0x9e_1.5";
+    for i in 0..60 {
+        let len = (next() % 300) as usize;
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                if i % 2 == 0 {
+                    alphabet[(next() as usize) % alphabet.len()]
+                } else {
+                    next() as u8
+                }
+            })
+            .collect();
+        let file = Scratch::new(&format!("rand{i}.aura"), &bytes);
+        let out = aura(&["check", file.path()]);
+        let code = out.status.code();
+        assert!(
+            code == Some(0) || code == Some(1),
+            "input {i} gave {code:?}:\n{}",
+            text(&out.stderr)
+        );
+    }
+}
