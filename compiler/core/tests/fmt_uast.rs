@@ -204,6 +204,7 @@ fn statement_start_ambiguity() {
         lam.clone(),
         bin("eq", lam.clone(), var("x")),
         call(lam, json!([])),
+        call(field(map.clone(), "f"), json!([])),
         json!({"kind": "list", "items": [map]}),
     ]));
 }

@@ -147,6 +147,12 @@ fn neg_operand_needs_parens(e: &Expr) -> bool {
         )
 }
 
+/// A call's callee is a postfix object, and a field access keeps its parentheses too: `(o.f)(x)`,
+/// since `o.f(x)` is a message send.
+fn callee_needs_parens(callee: &Expr) -> bool {
+    postfix_object_needs_parens(callee) || matches!(callee, Expr::Field { .. })
+}
+
 fn lhs_needs_parens(op: BinaryOp, lhs: &Expr) -> bool {
     let (p, l) = (op.precedence(), precedence(lhs));
     l < p || (p == PREC_COMPARE && l == PREC_COMPARE)
@@ -163,8 +169,8 @@ pub(super) fn starts_ambiguously(e: &Expr) -> bool {
     match e {
         Expr::Map { .. } | Expr::Lambda { .. } => true,
         Expr::Binary { op, lhs, .. } => !lhs_needs_parens(*op, lhs) && starts_ambiguously(lhs),
-        Expr::Call { callee: object, .. }
-        | Expr::Send {
+        Expr::Call { callee, .. } => !callee_needs_parens(callee) && starts_ambiguously(callee),
+        Expr::Send {
             receiver: object, ..
         }
         | Expr::Field { object, .. }
@@ -255,10 +261,7 @@ fn render_inner(e: &Expr, out: &mut Out) {
             render_wrapped(rhs, rhs_needs_parens(*op, rhs), out);
         }
         Expr::Call { callee, args, .. } => {
-            // `o.f(x)` would read as a send, so a field callee keeps its parentheses.
-            let parens =
-                postfix_object_needs_parens(callee) || matches!(**callee, Expr::Field { .. });
-            render_wrapped(callee, parens, out);
+            render_wrapped(callee, callee_needs_parens(callee), out);
             arguments(args, out);
         }
         Expr::Send {
