@@ -61,6 +61,21 @@ where
         .labelled("identifier")
 }
 
+/// A field, method or map-key name: an identifier, or a keyword (unambiguous after `.` and
+/// before `:`, so `req.query.for` and `{if: 1}` work as in JavaScript).
+pub(super) fn member_name<'t, I>() -> impl Parser<'t, I, Ident, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+{
+    select! {
+        Token::Ident(name) = e => Ident { span: span(e.span()), name },
+        keyword = e if keyword.spelling().is_some_and(|w| Token::keyword(w).is_some()) => Ident {
+            span: span(e.span()),
+            name: keyword.spelling().unwrap_or_default().to_string(),
+        },
+    }
+}
+
 /// A statement separator: a newline or `;`.
 fn sep<'t, I>() -> impl Parser<'t, I, (), Extra<'t>> + Clone
 where

@@ -7,7 +7,7 @@
 //! ever built, and dropping or walking one never recurses too far.
 
 use super::super::limits::{block_expr_depth, MAX_EXPR_DEPTH};
-use super::{ident, params, record, span, Extra, Extras};
+use super::{member_name, params, record, span, Extra, Extras};
 use crate::parse::error::ParseError;
 use crate::parse::token::Token;
 use aura_uast::{BinaryOp, Block, Expr, Ident, MapEntry, Span, UnaryOp};
@@ -196,8 +196,11 @@ where
 
         // Map literals may span lines: newlines are skipped between entries.
         let newlines = just(Token::Newline).repeated();
-        let key =
-            select! { Token::Ident(name) => name, Token::Str(name) => name }.labelled("map key");
+        let key = choice((
+            member_name().map(|name| name.name),
+            select! { Token::Str(name) => name },
+        ))
+        .labelled("map key");
         let entry = key
             .then_ignore(just(Token::Colon))
             .then(expr.clone())
@@ -262,7 +265,7 @@ where
                 .delimited_by(just(Token::LBracket), just(Token::RBracket))
                 .map(Postfix::Index),
             just(Token::Dot)
-                .ignore_then(ident().labelled("field or method name"))
+                .ignore_then(member_name().labelled("field or method name"))
                 .then(args.or_not())
                 .map(|(name, args)| match args {
                     Some(args) => Postfix::Send(name, args),
