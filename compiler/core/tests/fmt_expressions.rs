@@ -87,6 +87,7 @@ fn postfix() {
     self.m(self.f)
     "abc"[1]
     [1, 2, 3][0]
+    print(req.query.for, o.if(1), {if: 1, for: 2}.for)
 }
 "#
     );
