@@ -8,7 +8,7 @@ mod expr;
 mod lit;
 
 use aura_uast::{Block, FnDef, Item, Module, ObjectMember, PluginMember, RouteDef, Stmt, Target};
-use expr::{At, Mode};
+use expr::At;
 
 pub use lit::{is_bare_name, KEYWORDS};
 
@@ -64,7 +64,7 @@ fn item_text(item: &Item) -> String {
                             indent: 1,
                             col: 4 + text.chars().count(),
                         };
-                        text.push_str(&expr::expr(value, at, Mode::Normal));
+                        text.push_str(&expr::expr(value, at));
                         (true, text)
                     }
                     ObjectMember::Method(def) => (false, fn_text(def, 1)),
@@ -138,7 +138,7 @@ fn expr_after(prefix: &str, e: &aura_uast::Expr, indent: usize) -> String {
         indent,
         col: indent * 4 + prefix.chars().count(),
     };
-    expr::expr(e, at, Mode::Normal)
+    expr::expr(e, at)
 }
 
 pub(crate) fn indent_str(indent: usize) -> String {
@@ -173,11 +173,7 @@ fn stmt_inner(s: &Stmt, indent: usize) -> String {
         Stmt::Assign { target, value, .. } => {
             let mut text = target_text(target, indent);
             text.push_str(" = ");
-            let value = expr::expr(
-                value,
-                At::line_start(indent).after_text(&text),
-                Mode::Normal,
-            );
+            let value = expr::expr(value, At::line_start(indent).after_text(&text));
             text.push_str(&value);
             text
         }
@@ -235,11 +231,10 @@ fn stmt_inner(s: &Stmt, indent: usize) -> String {
                         indent,
                         col: indent * 4 + 1,
                     },
-                    Mode::Normal,
                 );
                 format!("({inner})")
             } else {
-                expr::expr(e, At::line_start(indent), Mode::Normal)
+                expr::expr(e, At::line_start(indent))
             }
         }
     }
@@ -258,7 +253,7 @@ fn target_text(target: &Target, indent: usize) -> String {
         Target::Index { object, index, .. } => {
             let mut text = target_object(object, at);
             text.push('[');
-            text.push_str(&expr::expr(index, at.after_text(&text), Mode::Normal));
+            text.push_str(&expr::expr(index, at.after_text(&text)));
             text.push(']');
             text
         }
@@ -269,8 +264,8 @@ fn target_text(target: &Target, indent: usize) -> String {
 /// or `fn`.
 fn target_object(object: &aura_uast::Expr, at: At) -> String {
     if expr::starts_ambiguously(object) {
-        expr::wrapped(object, true, at, Mode::Normal)
+        expr::wrapped(object, true, at)
     } else {
-        expr::postfix_object(object, at, Mode::Normal)
+        expr::postfix_object(object, at)
     }
 }

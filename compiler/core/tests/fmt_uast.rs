@@ -204,6 +204,7 @@ fn statement_start_ambiguity() {
         lam.clone(),
         bin("eq", lam.clone(), var("x")),
         call(lam, json!([])),
+        call(field(map.clone(), "f"), json!([])),
         json!({"kind": "list", "items": [map]}),
     ]));
 }
@@ -374,7 +375,7 @@ fn long_lines_break() {
         {"kind": "let", "name": {"name": "config"}, "value": {"kind": "map", "entries": entries}},
         func("main", &[], json!([
             expr_stmt(call(var("some_function"), Value::Array(long_args.clone()))),
-            expr_stmt(send(var("object"), "method", Value::Array(long_args.clone()))),
+            expr_stmt(send(var("receiver"), "method", Value::Array(long_args.clone()))),
             expr_stmt(call(var("f"), json!([
                 call(var("g"), Value::Array(long_args)),
                 {"kind": "list", "items": short},
@@ -385,4 +386,79 @@ fn long_lines_break() {
             expr_stmt(call(var("each"), json!([lambda(&["x"], json!([]))]))),
         ])),
     ]));
+}
+
+/// A tree far deeper than the parser accepts (it stops at 1 000 operators) formats without
+/// overflowing the stack of an ordinary test thread, and in reasonable time.
+#[test]
+fn deep_trees_do_not_overflow() {
+    use aura_uast::{BinaryOp, Block, Expr, FnDef, Ident, Item, Module, Span, Stmt, UnaryOp};
+    let span = Span::default();
+    let mut left = Expr::Var {
+        span,
+        name: "a".to_string(),
+    };
+    let mut right = Expr::Var {
+        span,
+        name: "b".to_string(),
+    };
+    let mut list = Expr::Nil { span };
+    for i in 0..3000 {
+        let op = if i % 2 == 0 {
+            BinaryOp::Sub
+        } else {
+            BinaryOp::Mul
+        };
+        let var = Expr::Var {
+            span,
+            name: "x".to_string(),
+        };
+        left = Expr::Binary {
+            span,
+            op,
+            lhs: Box::new(left),
+            rhs: Box::new(var.clone()),
+        };
+        right = Expr::Binary {
+            span,
+            op,
+            lhs: Box::new(var),
+            rhs: Box::new(right),
+        };
+        list = Expr::List {
+            span,
+            items: vec![list],
+        };
+        if i % 3 == 0 {
+            right = Expr::Unary {
+                span,
+                op: UnaryOp::Neg,
+                operand: Box::new(right),
+            };
+        }
+    }
+    let stmts = [left, right, list]
+        .into_iter()
+        .map(|expr| Stmt::Expr { span, expr })
+        .collect();
+    let main = FnDef {
+        span,
+        name: Ident {
+            span,
+            name: "main".to_string(),
+        },
+        params: vec![],
+        body: Block { span, stmts },
+    };
+    let module = Module {
+        items: vec![Item::Fn(main)],
+    };
+    let start = std::time::Instant::now();
+    let text = format(&module);
+    assert!(text.starts_with("fn main() {\n    (((("), "{}", &text[..40]);
+    // Measuring a line stops at the width limit, so this takes milliseconds; it took 24 s when
+    // every nested list measured its whole subtree.
+    assert!(start.elapsed().as_secs() < 5, "took {:?}", start.elapsed());
+    // Dropping a tree this deep recurses too; leak it rather than test the drop glue.
+    std::mem::forget(module);
 }

@@ -110,3 +110,8 @@ fn fn_literal_spanning_lines_inside_a_call() {
 fn fn_literal_without_params() {
     assert_parse!("let f = fn() {}");
 }
+
+#[test]
+fn keywords_as_map_keys() {
+    assert_parse!("let m = {if: 1, for: 2, nil: 3}");
+}

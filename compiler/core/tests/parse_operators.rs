@@ -116,3 +116,8 @@ fn newline_before_operator_ends_the_statement() {
 fn minus_after_an_operand_is_binary() {
     assert_parse!("let a = x-1\nlet b = f(x) -2\nlet c = [1][0]-3");
 }
+
+#[test]
+fn keywords_as_field_and_method_names() {
+    assert_parse!("let x = req.query.for + o.if(1) + m.nil");
+}

@@ -15,16 +15,6 @@ const PREC_NEG: u8 = 7;
 const PREC_POSTFIX: u8 = 8;
 const PREC_PRIMARY: u8 = 9;
 
-/// How an expression is being rendered.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(super) enum Mode {
-    /// The real output: lists, maps and argument lists break when they do not fit.
-    Normal,
-    /// Everything on one line, to measure it; a lambda with a non-empty body ends the line after
-    /// its `{` (the body starts on the next line), and what follows does not matter.
-    Measure,
-}
-
 /// Where the text being rendered starts: the indentation level of its line and its column.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct At {
@@ -53,10 +43,16 @@ impl At {
     }
 }
 
-/// Text being built piece by piece, tracking the column where the next piece starts.
+/// Where rendered text goes: the real output, or a measurement of how far the first line of the
+/// text would reach, which stops as soon as it passes [`MAX_WIDTH`] or the line ends. Measuring
+/// is therefore cheap however large the expression, which keeps the printer linear in practice.
 struct Out {
     text: String,
     at: At,
+    /// Only measuring: no text is kept, and `at.col` is how far the first line reaches.
+    measuring: bool,
+    /// Measuring is over (the line ended or passed the limit); further pieces are ignored.
+    done: bool,
 }
 
 impl Out {
@@ -64,12 +60,44 @@ impl Out {
         Out {
             text: String::new(),
             at,
+            measuring: false,
+            done: false,
+        }
+    }
+
+    fn measure(at: At) -> Out {
+        Out {
+            text: String::new(),
+            at,
+            measuring: true,
+            done: false,
         }
     }
 
     fn push(&mut self, piece: &str) {
-        self.at = self.at.after_text(piece);
-        self.text.push_str(piece);
+        if self.done {
+            return;
+        }
+        if self.measuring {
+            match piece.find('\n') {
+                Some(i) => {
+                    self.at.col += piece[..i].chars().count();
+                    self.done = true;
+                }
+                None => self.at.col += piece.chars().count(),
+            }
+            self.done |= self.at.col > MAX_WIDTH;
+        } else {
+            self.at = self.at.after_text(piece);
+            self.text.push_str(piece);
+        }
+    }
+
+    /// The first line of a lambda's non-empty body ends after its `{`.
+    fn end_line(&mut self) {
+        if self.measuring {
+            self.done = true;
+        }
     }
 }
 
@@ -119,6 +147,12 @@ fn neg_operand_needs_parens(e: &Expr) -> bool {
         )
 }
 
+/// A call's callee is a postfix object, and a field access keeps its parentheses too: `(o.f)(x)`,
+/// since `o.f(x)` is a message send.
+fn callee_needs_parens(callee: &Expr) -> bool {
+    postfix_object_needs_parens(callee) || matches!(callee, Expr::Field { .. })
+}
+
 fn lhs_needs_parens(op: BinaryOp, lhs: &Expr) -> bool {
     let (p, l) = (op.precedence(), precedence(lhs));
     l < p || (p == PREC_COMPARE && l == PREC_COMPARE)
@@ -135,8 +169,8 @@ pub(super) fn starts_ambiguously(e: &Expr) -> bool {
     match e {
         Expr::Map { .. } | Expr::Lambda { .. } => true,
         Expr::Binary { op, lhs, .. } => !lhs_needs_parens(*op, lhs) && starts_ambiguously(lhs),
-        Expr::Call { callee: object, .. }
-        | Expr::Send {
+        Expr::Call { callee, .. } => !callee_needs_parens(callee) && starts_ambiguously(callee),
+        Expr::Send {
             receiver: object, ..
         }
         | Expr::Field { object, .. }
@@ -148,78 +182,87 @@ pub(super) fn starts_ambiguously(e: &Expr) -> bool {
 }
 
 /// Renders `e` starting at `at`. Lines after the first carry their own indentation.
-pub(super) fn expr(e: &Expr, at: At, mode: Mode) -> String {
-    stacker::maybe_grow(64 * 1024, 1024 * 1024, || expr_inner(e, at, mode))
+pub(super) fn expr(e: &Expr, at: At) -> String {
+    let mut out = Out::new(at);
+    render(e, &mut out);
+    out.text
 }
 
-fn expr_inner(e: &Expr, at: At, mode: Mode) -> String {
+/// `e` in parentheses when `parens`, starting at `at`.
+pub(super) fn wrapped(e: &Expr, parens: bool, at: At) -> String {
+    let mut out = Out::new(at);
+    render_wrapped(e, parens, &mut out);
+    out.text
+}
+
+/// The object of a postfix operator, parenthesized when needed.
+pub(super) fn postfix_object(e: &Expr, at: At) -> String {
+    wrapped(e, postfix_object_needs_parens(e), at)
+}
+
+fn render(e: &Expr, out: &mut Out) {
+    if !out.done {
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || render_inner(e, out));
+    }
+}
+
+fn render_wrapped(e: &Expr, parens: bool, out: &mut Out) {
+    if parens {
+        out.push("(");
+        render(e, out);
+        out.push(")");
+    } else {
+        render(e, out);
+    }
+}
+
+fn render_inner(e: &Expr, out: &mut Out) {
     match e {
-        Expr::Nil { .. } => "nil".to_string(),
-        Expr::Bool { value, .. } => value.to_string(),
-        Expr::Int { value, .. } => value.to_string(),
-        Expr::Float { value, .. } => lit::float(*value),
-        Expr::Str { value, .. } => lit::string(value),
-        Expr::Var { name, .. } => name.clone(),
-        Expr::SelfRef { .. } => "self".to_string(),
-        Expr::List { items, .. } => sequence(
-            "[",
-            "]",
-            items.len(),
-            &|i, at, mode| expr(&items[i], at, mode),
-            at,
-            mode,
-        ),
-        Expr::Map { entries, .. } => sequence(
-            "{",
-            "}",
-            entries.len(),
-            &|i, at, mode| entry(&entries[i], at, mode),
-            at,
-            mode,
-        ),
+        Expr::Nil { .. } => out.push("nil"),
+        Expr::Bool { value, .. } => out.push(if *value { "true" } else { "false" }),
+        Expr::Int { value, .. } => out.push(&value.to_string()),
+        Expr::Float { value, .. } => out.push(&lit::float(*value)),
+        Expr::Str { value, .. } => out.push(&lit::string(value)),
+        Expr::Var { name, .. } => out.push(name),
+        Expr::SelfRef { .. } => out.push("self"),
+        Expr::List { items, .. } => {
+            sequence("[", "]", items.len(), &|i, out| render(&items[i], out), out);
+        }
+        Expr::Map { entries, .. } => {
+            sequence(
+                "{",
+                "}",
+                entries.len(),
+                &|i, out| entry(&entries[i], out),
+                out,
+            );
+        }
         Expr::Unary {
             op: UnaryOp::Neg,
             operand,
             ..
         } => {
-            let mut out = Out::new(at);
             out.push("-");
-            let operand = wrapped(operand, neg_operand_needs_parens(operand), out.at, mode);
-            out.push(&operand);
-            out.text
+            render_wrapped(operand, neg_operand_needs_parens(operand), out);
         }
         Expr::Unary {
             op: UnaryOp::Not,
             operand,
             ..
         } => {
-            let mut out = Out::new(at);
             out.push("not ");
-            let operand = wrapped(operand, precedence(operand) < PREC_NOT, out.at, mode);
-            out.push(&operand);
-            out.text
+            render_wrapped(operand, precedence(operand) < PREC_NOT, out);
         }
         Expr::Binary { op, lhs, rhs, .. } => {
-            let mut out = Out::new(at);
-            let left = wrapped(lhs, lhs_needs_parens(*op, lhs), out.at, mode);
-            out.push(&left);
+            render_wrapped(lhs, lhs_needs_parens(*op, lhs), out);
             out.push(" ");
             out.push(op.symbol());
             out.push(" ");
-            let right = wrapped(rhs, rhs_needs_parens(*op, rhs), out.at, mode);
-            out.push(&right);
-            out.text
+            render_wrapped(rhs, rhs_needs_parens(*op, rhs), out);
         }
         Expr::Call { callee, args, .. } => {
-            let mut out = Out::new(at);
-            // `o.f(x)` would read as a send, so a field callee keeps its parentheses.
-            let parens =
-                postfix_object_needs_parens(callee) || matches!(**callee, Expr::Field { .. });
-            let callee = wrapped(callee, parens, out.at, mode);
-            out.push(&callee);
-            let args = arguments(args, out.at, mode);
-            out.push(&args);
-            out.text
+            render_wrapped(callee, callee_needs_parens(callee), out);
+            arguments(args, out);
         }
         Expr::Send {
             receiver,
@@ -227,84 +270,44 @@ fn expr_inner(e: &Expr, at: At, mode: Mode) -> String {
             args,
             ..
         } => {
-            let mut out = Out::new(at);
-            let receiver = postfix_object(receiver, out.at, mode);
-            out.push(&receiver);
+            render_wrapped(receiver, postfix_object_needs_parens(receiver), out);
             out.push(".");
             out.push(&method.name);
-            let args = arguments(args, out.at, mode);
-            out.push(&args);
-            out.text
+            arguments(args, out);
         }
         Expr::Field { object, field, .. } => {
-            let mut out = Out::new(at);
-            let object = postfix_object(object, out.at, mode);
-            out.push(&object);
+            render_wrapped(object, postfix_object_needs_parens(object), out);
             out.push(".");
             out.push(&field.name);
-            out.text
         }
         Expr::Index { object, index, .. } => {
-            let mut out = Out::new(at);
-            let object = postfix_object(object, out.at, mode);
-            out.push(&object);
+            render_wrapped(object, postfix_object_needs_parens(object), out);
             out.push("[");
-            let index = expr(index, out.at, mode);
-            out.push(&index);
+            render(index, out);
             out.push("]");
-            out.text
         }
         Expr::Lambda { params, body, .. } => {
-            let head = format!("fn({}) ", names(params));
-            if mode == Mode::Measure && !body.stmts.is_empty() {
-                format!("{head}{{\n")
+            out.push("fn(");
+            out.push(&names(params));
+            out.push(") ");
+            if out.measuring && !body.stmts.is_empty() {
+                out.push("{");
+                out.end_line();
             } else {
-                head + &block(body, at.indent)
+                out.push(&block(body, out.at.indent));
             }
         }
     }
 }
 
-/// The object of a postfix operator, parenthesized when needed.
-pub(super) fn postfix_object(e: &Expr, at: At, mode: Mode) -> String {
-    wrapped(e, postfix_object_needs_parens(e), at, mode)
-}
-
-/// `e`, in parentheses when `parens`.
-pub(super) fn wrapped(e: &Expr, parens: bool, at: At, mode: Mode) -> String {
-    if parens {
-        let inner = expr(
-            e,
-            At {
-                indent: at.indent,
-                col: at.col + 1,
-            },
-            mode,
-        );
-        format!("({inner})")
-    } else {
-        expr(e, at, mode)
-    }
-}
-
-fn entry(e: &MapEntry, at: At, mode: Mode) -> String {
-    let mut out = Out::new(at);
+fn entry(e: &MapEntry, out: &mut Out) {
     out.push(&lit::map_key(&e.key));
     out.push(": ");
-    let value = expr(&e.value, out.at, mode);
-    out.push(&value);
-    out.text
+    render(&e.value, out);
 }
 
-fn arguments(args: &[Expr], at: At, mode: Mode) -> String {
-    sequence(
-        "(",
-        ")",
-        args.len(),
-        &|i, at, mode| expr(&args[i], at, mode),
-        at,
-        mode,
-    )
+fn arguments(args: &[Expr], out: &mut Out) {
+    sequence("(", ")", args.len(), &|i, out| render(&args[i], out), out);
 }
 
 /// Comma-separated names: parameters, `uses`.
@@ -316,7 +319,7 @@ pub(super) fn names(idents: &[Ident]) -> String {
         .join(", ")
 }
 
-type Element<'a> = dyn Fn(usize, At, Mode) -> String + 'a;
+type Element<'a> = dyn Fn(usize, &mut Out) + 'a;
 
 /// `open a, b, c close` on one line when its first line fits, else
 /// ```text
@@ -325,39 +328,39 @@ type Element<'a> = dyn Fn(usize, At, Mode) -> String + 'a;
 ///     b,
 /// close
 /// ```
-fn sequence(open: &str, close: &str, len: usize, element: &Element, at: At, mode: Mode) -> String {
-    if len == 0 {
-        return format!("{open}{close}");
-    }
-    let one_line = |mode| {
-        let mut out = Out::new(at);
+/// A sequence of one element never breaks itself; the element may break instead.
+fn sequence(open: &str, close: &str, len: usize, element: &Element, out: &mut Out) {
+    let one_line = |out: &mut Out| {
         out.push(open);
         for i in 0..len {
             if i > 0 {
                 out.push(", ");
             }
-            let text = element(i, out.at, mode);
-            out.push(&text);
+            element(i, out);
         }
         out.push(close);
-        out.text
     };
-    if mode == Mode::Measure {
-        return one_line(Mode::Measure);
+    if out.measuring || len <= 1 {
+        // A sole element hugs the brackets and breaks itself: `f([` … `])`, `print(g(` … `))`.
+        return one_line(out);
     }
-    let measured = one_line(Mode::Measure);
-    let first_line = measured.split('\n').next().unwrap_or("");
-    if at.col + first_line.chars().count() <= MAX_WIDTH {
-        return one_line(Mode::Normal);
+    let mut measure = Out::measure(out.at);
+    one_line(&mut measure);
+    if measure.at.col <= MAX_WIDTH {
+        return one_line(out);
     }
-    let inner = At::line_start(at.indent + 1);
-    let mut text = format!("{open}\n");
+    let indent = out.at.indent;
+    let inner = At::line_start(indent + 1);
+    out.push(open);
+    out.push("\n");
     for i in 0..len {
-        text.push_str(&indent_str(inner.indent));
-        text.push_str(&element(i, inner, Mode::Normal));
-        text.push_str(",\n");
+        out.push(&indent_str(inner.indent));
+        // Each element starts a line at the inner indentation.
+        out.at = inner;
+        element(i, out);
+        out.push(",\n");
     }
-    text.push_str(&indent_str(at.indent));
-    text.push_str(close);
-    text
+    out.push(&indent_str(indent));
+    out.at.indent = indent;
+    out.push(close);
 }

@@ -61,6 +61,21 @@ where
         .labelled("identifier")
 }
 
+/// A field, method or map-key name: an identifier, or a keyword (unambiguous after `.` and
+/// before `:`, so `req.query.for` and `{if: 1}` work as in JavaScript).
+pub(super) fn member_name<'t, I>() -> impl Parser<'t, I, Ident, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+{
+    select! {
+        Token::Ident(name) = e => Ident { span: span(e.span()), name },
+        keyword = e if keyword.spelling().is_some_and(|w| Token::keyword(w).is_some()) => Ident {
+            span: span(e.span()),
+            name: keyword.spelling().unwrap_or_default().to_string(),
+        },
+    }
+}
+
 /// A statement separator: a newline or `;`.
 fn sep<'t, I>() -> impl Parser<'t, I, (), Extra<'t>> + Clone
 where
@@ -197,7 +212,7 @@ where
         .map_with(|(name, value), e| Item::Let {
             span: span(e.span()),
             name,
-            value: value.expr,
+            value: value.into_expr(),
         });
 
     let slot = ident()
@@ -206,7 +221,7 @@ where
         .map_with(|(name, value), e| ObjectMember::Slot {
             span: span(e.span()),
             name,
-            value: value.expr,
+            value: value.into_expr(),
         });
     let object_member = choice((fn_def.clone().map(ObjectMember::Method), slot))
         .map(Some)
@@ -291,7 +306,7 @@ where
         .map_with(|(name, value), e| Stmt::Let {
             span: span(e.span()),
             name,
-            value: value.expr,
+            value: value.into_expr(),
         });
 
     // `if c {} else if c {} else {}`: the `else if` branches are read in a loop, not by
@@ -315,7 +330,7 @@ where
                 let whole = Span::new(start.start as usize, end);
                 let stmt = Stmt::If {
                     span: whole,
-                    cond: cond.expr,
+                    cond: cond.into_expr(),
                     then,
                     otherwise: otherwise.take(),
                 };
@@ -338,7 +353,7 @@ where
         .then(block.clone())
         .map_with(|(cond, body), e| Stmt::While {
             span: span(e.span()),
-            cond: cond.expr,
+            cond: cond.into_expr(),
             body,
         });
 
@@ -350,7 +365,7 @@ where
         .map_with(|((var, iter), body), e| Stmt::For {
             span: span(e.span()),
             var,
-            iter: iter.expr,
+            iter: iter.into_expr(),
             body,
         });
 
@@ -358,7 +373,7 @@ where
         .ignore_then(expr.clone().or_not())
         .map_with(|value, e| Stmt::Return {
             span: span(e.span()),
-            value: value.map(|v| v.expr),
+            value: value.map(Ex::into_expr),
         });
     let break_stmt = just(Token::Break).map_with(|_, e| Stmt::Break {
         span: span(e.span()),
@@ -388,14 +403,14 @@ where
             let Some(value) = rhs else {
                 return Some(Stmt::Expr {
                     span,
-                    expr: lhs.expr,
+                    expr: lhs.into_expr(),
                 });
             };
-            match assignment_target(lhs.expr) {
+            match assignment_target(lhs.into_expr()) {
                 Ok(target) => Some(Stmt::Assign {
                     span,
                     target,
-                    value: value.expr,
+                    value: value.into_expr(),
                 }),
                 Err((span, what)) => {
                     record(e, ParseError::InvalidAssignmentTarget { span, what });
@@ -404,18 +419,22 @@ where
             }
         });
 
-    choice((
-        let_stmt.map(Some),
-        if_stmt.map(Some),
-        while_stmt.map(Some),
-        for_stmt.map(Some),
-        return_stmt.map(Some),
-        break_stmt.map(Some),
-        continue_stmt.map(Some),
-        fn_stmt.map(Some),
-        expr_stmt,
+    // Each alternative is boxed and the whole is a `recursive`: chumsky inlines its combinators,
+    // and this keeps every frame, and the stack between two of chumsky's stack-growth checks
+    // (one per `recursive`), well under the 64 KiB it keeps free (see `spec/syntax.md`).
+    let alternatives = choice((
+        let_stmt.map(Some).boxed(),
+        if_stmt.map(Some).boxed(),
+        while_stmt.map(Some).boxed(),
+        for_stmt.map(Some).boxed(),
+        return_stmt.map(Some).boxed(),
+        break_stmt.map(Some).boxed(),
+        continue_stmt.map(Some).boxed(),
+        fn_stmt.map(Some).boxed(),
+        expr_stmt.boxed(),
     ))
-    .labelled("statement")
+    .labelled("statement");
+    recursive(move |_| alternatives.clone())
 }
 
 /// The left side of `=`: a variable, a field or an index; anything else is named for the error.

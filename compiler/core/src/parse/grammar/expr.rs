@@ -7,7 +7,7 @@
 //! ever built, and dropping or walking one never recurses too far.
 
 use super::super::limits::{block_expr_depth, MAX_EXPR_DEPTH};
-use super::{ident, params, record, span, Extra, Extras};
+use super::{member_name, params, record, span, Extra, Extras};
 use crate::parse::error::ParseError;
 use crate::parse::token::Token;
 use aura_uast::{BinaryOp, Block, Expr, Ident, MapEntry, Span, UnaryOp};
@@ -15,9 +15,14 @@ use chumsky::input::ValueInput;
 use chumsky::prelude::*;
 use chumsky::recursive::Indirect;
 
-/// An expression under construction.
+/// An expression under construction. Boxed: chumsky inlines its combinators into a few big
+/// functions, where every value passed along takes its own stack slot, so a small output type
+/// keeps the frames (and so the stack used per nesting level) small.
 #[derive(Clone, Debug)]
-pub struct Ex {
+pub struct Ex(Box<Node>);
+
+#[derive(Clone, Debug)]
+pub struct Node {
     pub expr: Expr,
     /// Operators nested in this expression (a literal or a name is 0).
     pub depth: usize,
@@ -27,15 +32,30 @@ pub struct Ex {
     pub span: Span,
 }
 
+impl std::ops::Deref for Ex {
+    type Target = Node;
+    fn deref(&self) -> &Node {
+        &self.0
+    }
+}
+
 impl Ex {
+    fn new(expr: Expr, depth: usize, poisoned: bool, span: Span) -> Ex {
+        Ex(Box::new(Node {
+            expr,
+            depth,
+            poisoned,
+            span,
+        }))
+    }
+
     fn leaf(expr: Expr) -> Ex {
         let span = expr.span();
-        Ex {
-            expr,
-            depth: 0,
-            poisoned: false,
-            span,
-        }
+        Ex::new(expr, 0, false, span)
+    }
+
+    pub fn into_expr(self) -> Expr {
+        self.0.expr
     }
 }
 
@@ -57,23 +77,13 @@ where
         record(e, ParseError::ExpressionTooDeep { span: focus });
     }
     if poisoned || depth > MAX_EXPR_DEPTH {
-        return Ex {
-            expr: Expr::Nil { span: whole },
-            depth: 0,
-            poisoned: true,
-            span: whole,
-        };
+        return Ex::new(Expr::Nil { span: whole }, 0, true, whole);
     }
-    Ex {
-        expr: make(),
-        depth,
-        poisoned: false,
-        span: whole,
-    }
+    Ex::new(make(), depth, false, whole)
 }
 
 fn exprs(items: Vec<Ex>) -> Vec<Expr> {
-    items.into_iter().map(|ex| ex.expr).collect()
+    items.into_iter().map(Ex::into_expr).collect()
 }
 
 enum Postfix {
@@ -98,8 +108,8 @@ where
     poisoned_or(e, depth, poisoned, whole, focus, || Expr::Binary {
         span: whole,
         op,
-        lhs: Box::new(lhs.expr),
-        rhs: Box::new(rhs.expr),
+        lhs: Box::new(lhs.into_expr()),
+        rhs: Box::new(rhs.into_expr()),
     })
 }
 
@@ -112,7 +122,7 @@ where
     poisoned_or(e, depth, poisoned, whole, focus, || Expr::Unary {
         span: whole,
         op,
-        operand: Box::new(operand.expr),
+        operand: Box::new(operand.into_expr()),
     })
 }
 
@@ -161,9 +171,11 @@ where
         let paren = expr
             .clone()
             .delimited_by(just(Token::LParen), just(Token::RParen))
-            .map_with(|inner: Ex, e| Ex {
-                span: span(e.span()),
-                ..inner
+            .map_with(|inner: Ex, e| {
+                Ex(Box::new(Node {
+                    span: span(e.span()),
+                    ..*inner.0
+                }))
             });
 
         let list = expr
@@ -184,8 +196,11 @@ where
 
         // Map literals may span lines: newlines are skipped between entries.
         let newlines = just(Token::Newline).repeated();
-        let key =
-            select! { Token::Ident(name) => name, Token::Str(name) => name }.labelled("map key");
+        let key = choice((
+            member_name().map(|name| name.name),
+            select! { Token::Str(name) => name },
+        ))
+        .labelled("map key");
         let entry = key
             .then_ignore(just(Token::Colon))
             .then(expr.clone())
@@ -212,7 +227,7 @@ where
                         .map(|(span, key, value)| MapEntry {
                             span,
                             key,
-                            value: value.expr,
+                            value: value.into_expr(),
                         })
                         .collect(),
                 })
@@ -232,21 +247,31 @@ where
                     })
                 });
 
-        let atom = choice((literal, paren, list, map, lambda)).labelled("expression");
+        // Boxed alternatives keep the frames small (see `statement` in grammar.rs).
+        let atom = choice((
+            literal.boxed(),
+            paren.boxed(),
+            list.boxed(),
+            map.boxed(),
+            lambda.boxed(),
+        ))
+        .labelled("expression")
+        .boxed();
 
         // Postfix: call `f(x)`, index `a[i]`, field `a.f`, send `a.m(x)`.
         let postfix_op = choice((
-            args.clone().map(Postfix::Call),
+            args.clone().map(Postfix::Call).boxed(),
             expr.clone()
                 .delimited_by(just(Token::LBracket), just(Token::RBracket))
                 .map(Postfix::Index),
             just(Token::Dot)
-                .ignore_then(ident().labelled("field or method name"))
+                .ignore_then(member_name().labelled("field or method name"))
                 .then(args.or_not())
                 .map(|(name, args)| match args {
                     Some(args) => Postfix::Send(name, args),
                     None => Postfix::Field(name),
-                }),
+                })
+                .boxed(),
         ))
         .map_with(|op, e| (op, span(e.span())));
         let postfix = atom.foldl_with(postfix_op.repeated(), |lhs: Ex, (op, focus), e| {
@@ -257,7 +282,7 @@ where
                     let (depth, poisoned) = depth_of(&children);
                     poisoned_or(e, depth, poisoned, whole, focus, || Expr::Call {
                         span: whole,
-                        callee: Box::new(lhs.expr),
+                        callee: Box::new(lhs.into_expr()),
                         args: exprs(args),
                     })
                 }
@@ -265,15 +290,15 @@ where
                     let (depth, poisoned) = depth_of(&[&lhs, &index]);
                     poisoned_or(e, depth, poisoned, whole, focus, || Expr::Index {
                         span: whole,
-                        object: Box::new(lhs.expr),
-                        index: Box::new(index.expr),
+                        object: Box::new(lhs.into_expr()),
+                        index: Box::new(index.into_expr()),
                     })
                 }
                 Postfix::Field(field) => {
                     let (depth, poisoned) = depth_of(&[&lhs]);
                     poisoned_or(e, depth, poisoned, whole, focus, || Expr::Field {
                         span: whole,
-                        object: Box::new(lhs.expr),
+                        object: Box::new(lhs.into_expr()),
                         field,
                     })
                 }
@@ -282,7 +307,7 @@ where
                     let (depth, poisoned) = depth_of(&children);
                     poisoned_or(e, depth, poisoned, whole, focus, || Expr::Send {
                         span: whole,
-                        receiver: Box::new(lhs.expr),
+                        receiver: Box::new(lhs.into_expr()),
                         method,
                         args: exprs(args),
                     })
@@ -293,28 +318,35 @@ where
         // Unary minus (a `-` directly before a number literal is already part of the literal).
         let negation = op(Token::Minus, UnaryOp::Neg)
             .repeated()
-            .foldr_with(postfix, |op, operand, e| unary(e, op, operand));
+            .foldr_with(postfix.boxed(), |op, operand, e| unary(e, op, operand))
+            .boxed();
 
-        let product = negation.clone().foldl_with(
-            choice((
-                op(Token::Star, BinaryOp::Mul),
-                op(Token::Slash, BinaryOp::Div),
-                op(Token::Percent, BinaryOp::Rem),
-            ))
-            .then(negation)
-            .repeated(),
-            |lhs, (op, rhs), e| binary(e, lhs, op, rhs),
-        );
+        let product = negation
+            .clone()
+            .foldl_with(
+                choice((
+                    op(Token::Star, BinaryOp::Mul),
+                    op(Token::Slash, BinaryOp::Div),
+                    op(Token::Percent, BinaryOp::Rem),
+                ))
+                .then(negation)
+                .repeated(),
+                |lhs, (op, rhs), e| binary(e, lhs, op, rhs),
+            )
+            .boxed();
 
-        let sum = product.clone().foldl_with(
-            choice((
-                op(Token::Plus, BinaryOp::Add),
-                op(Token::Minus, BinaryOp::Sub),
-            ))
-            .then(product)
-            .repeated(),
-            |lhs, (op, rhs), e| binary(e, lhs, op, rhs),
-        );
+        let sum = product
+            .clone()
+            .foldl_with(
+                choice((
+                    op(Token::Plus, BinaryOp::Add),
+                    op(Token::Minus, BinaryOp::Sub),
+                ))
+                .then(product)
+                .repeated(),
+                |lhs, (op, rhs), e| binary(e, lhs, op, rhs),
+            )
+            .boxed();
 
         // Comparisons do not chain: `a < b < c` is an error (built left to right all the same).
         let comparison_op = choice((
@@ -345,12 +377,16 @@ where
 
         let negated = op(Token::Not, UnaryOp::Not)
             .repeated()
-            .foldr_with(comparison, |op, operand, e| unary(e, op, operand));
+            .foldr_with(comparison, |op, operand, e| unary(e, op, operand))
+            .boxed();
 
-        let conjunction = negated.clone().foldl_with(
-            op(Token::And, BinaryOp::And).then(negated).repeated(),
-            |lhs, (op, rhs), e| binary(e, lhs, op, rhs),
-        );
+        let conjunction = negated
+            .clone()
+            .foldl_with(
+                op(Token::And, BinaryOp::And).then(negated).repeated(),
+                |lhs, (op, rhs), e| binary(e, lhs, op, rhs),
+            )
+            .boxed();
 
         conjunction
             .clone()
