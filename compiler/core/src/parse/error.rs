@@ -347,7 +347,7 @@ const BETWEEN_LINES: [&str; 5] = [
 ];
 
 /// The readable list of what was expected: "expression", "`)` or `,`", "end of line or `;`".
-pub fn describe_expected(expected: &[Expected]) -> String {
+fn describe_expected(expected: &[Expected]) -> String {
     let has_label = |name: &str| {
         expected
             .iter()
