@@ -127,6 +127,11 @@ fn uses_needs_a_name() {
     assert_parse!("uses");
 }
 
+#[test]
+fn not_inside_a_comparison_needs_parentheses() {
+    assert_parse!("let x = a == not b");
+}
+
 // E0102 unknown character
 
 #[test]
@@ -162,6 +167,11 @@ fn bad_number_literals() {
     assert_parse!(
         "let a = 12abc\nlet b = 0x\nlet c = 1e400\nlet d = 0b101\nlet e = 1e\nlet f = 1.5x"
     );
+}
+
+#[test]
+fn hex_prefix_with_only_underscores() {
+    assert_parse!("let x = 0x_");
 }
 
 #[test]

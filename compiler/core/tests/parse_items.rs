@@ -58,3 +58,13 @@ fn items_separated_by_blank_lines_and_comments() {
         "// a module\n\nuses log // capabilities\n\n\nlet a = 1\n\n// main\nfn main() {\n}\n"
     );
 }
+
+#[test]
+fn byte_order_mark_at_the_start_is_ignored() {
+    assert_parse!("\u{feff}let a = 1\nlet b = \"\u{feff}\"");
+}
+
+#[test]
+fn crlf_line_endings() {
+    assert_parse!("fn main() {\r\n    let a = 1\r\n    print(a)\r\n}\r\n");
+}

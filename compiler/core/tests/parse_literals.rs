@@ -115,3 +115,8 @@ fn fn_literal_without_params() {
 fn keywords_as_map_keys() {
     assert_parse!("let m = {if: 1, for: 2, nil: 3}");
 }
+
+#[test]
+fn leading_zeros_and_underscores_anywhere() {
+    assert_parse!("let a = 007\nlet b = 1__0_\nlet c = 0xff_\nlet d = 1e1_0");
+}

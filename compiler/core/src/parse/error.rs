@@ -347,7 +347,7 @@ const BETWEEN_LINES: [&str; 5] = [
 ];
 
 /// The readable list of what was expected: "expression", "`)` or `,`", "end of line or `;`".
-pub fn describe_expected(expected: &[Expected]) -> String {
+fn describe_expected(expected: &[Expected]) -> String {
     let has_label = |name: &str| {
         expected
             .iter()
@@ -438,6 +438,11 @@ fn unexpected(span: Span, expected: &[Expected], found: &Option<Token>) -> Diagn
         _ if label("plugin member") => {
             Some("a plugin holds routes `route GET \"/path\" (req) { }` and `fn`s".to_string())
         }
+        Some(Token::Not) if label("expression") => Some(
+            "`not` binds looser than comparisons and arithmetic: put it in parentheses, \
+             as in `a == (not b)`"
+                .to_string(),
+        ),
         Some(Token::Assign) if expects(&Token::LBrace) || expects(&Token::RParen) => {
             Some("`=` assigns; use `==` to compare".to_string())
         }

@@ -320,32 +320,32 @@ where
         .then(branch.clone())
         .then(else_if.repeated().collect::<Vec<_>>())
         .then(just(Token::Else).ignore_then(block.clone()).or_not())
-        .map_with(|(((start, first), rest), last), e| {
+        .map_with(|(((start, (cond, then)), rest), last), e| {
+            // Each `if` spans from its keyword to the end of the whole chain.
             let end = e.span().end;
-            let mut otherwise = last;
-            let mut branches = rest;
-            branches.insert(0, (start, first));
-            let mut result = None;
-            while let Some((start, (cond, then))) = branches.pop() {
-                let whole = Span::new(start.start as usize, end);
-                let stmt = Stmt::If {
-                    span: whole,
-                    cond: cond.into_expr(),
-                    then,
-                    otherwise: otherwise.take(),
-                };
-                if branches.is_empty() {
-                    result = Some(stmt);
-                } else {
-                    otherwise = Some(Block {
-                        span: whole,
-                        stmts: vec![stmt],
+            let whole = |start: Span| Span::new(start.start as usize, end);
+            let otherwise =
+                rest.into_iter()
+                    .rev()
+                    .fold(last, |otherwise, (start, (cond, then))| {
+                        let span = whole(start);
+                        let stmt = Stmt::If {
+                            span,
+                            cond: cond.into_expr(),
+                            then,
+                            otherwise,
+                        };
+                        Some(Block {
+                            span,
+                            stmts: vec![stmt],
+                        })
                     });
-                }
+            Stmt::If {
+                span: whole(start),
+                cond: cond.into_expr(),
+                then,
+                otherwise,
             }
-            result.unwrap_or(Stmt::Break {
-                span: span(e.span()),
-            })
         });
 
     let while_stmt = just(Token::While)

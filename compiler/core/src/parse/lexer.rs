@@ -151,6 +151,8 @@ fn raw_lexemes(source: &str, errors: &mut Vec<ParseError>) -> Vec<(Lexeme, Span)
                 Raw::Slash => Lexeme::Tok(Token::Slash),
                 Raw::Percent => Lexeme::Tok(Token::Percent),
             },
+            // A byte-order mark at the very start is not part of the program.
+            Err(()) if span.start == 0 && lexer.slice() == "\u{feff}" => continue,
             Err(()) => {
                 // Characters no token starts with; adjacent ones form one error token.
                 if let Some((Lexeme::Tok(Token::Error), last)) = out.last_mut() {

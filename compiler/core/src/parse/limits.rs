@@ -86,17 +86,17 @@ pub fn scan_nesting(tokens: &[(Token, aura_uast::Span)]) -> Nesting {
                 total += 1;
             }
             Token::RParen | Token::RBracket | Token::RBrace => {
-                total -= prefix_run;
+                total = total.saturating_sub(prefix_run);
                 prefix_run = 0;
                 if let Some(frame) = frames.pop() {
-                    total -= 1 + frame.prefix + frame.else_ifs;
+                    total = total.saturating_sub(1 + frame.prefix + frame.else_ifs);
                 }
             }
             Token::Newline | Token::Semi => {
-                total -= prefix_run;
+                total = total.saturating_sub(prefix_run);
                 prefix_run = 0;
                 let current = frames.last_mut().unwrap_or(&mut top);
-                total -= current.else_ifs;
+                total = total.saturating_sub(current.else_ifs);
                 current.else_ifs = 0;
                 if frames.is_empty() {
                     line_start = index + 1;
@@ -115,7 +115,7 @@ pub fn scan_nesting(tokens: &[(Token, aura_uast::Span)]) -> Nesting {
                 total += 1;
             }
             t if t.ends_operand() => {
-                total -= prefix_run;
+                total = total.saturating_sub(prefix_run);
                 prefix_run = 0;
             }
             _ => {}
