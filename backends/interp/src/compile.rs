@@ -662,9 +662,11 @@ impl<'a> Compiler<'a> {
                     BinaryOp::Gt => Op::Gt,
                     BinaryOp::Ge => Op::Ge,
                 };
-                match (&l, &r) {
-                    (Expr::Local(s), Expr::Const(Value::Int(k))) => Expr::BinLocalInt(op, *s, *k),
-                    _ => Expr::Bin(op, Box::new(l), Box::new(r)),
+                match (l, r) {
+                    (Expr::Local(s), Expr::Const(Value::Int(k))) => Expr::BinLocalInt(op, s, k),
+                    (Expr::Local(a), Expr::Local(b)) => Expr::BinLocalLocal(op, a, b),
+                    (l, Expr::Const(Value::Int(k))) => Expr::BinInt(op, Box::new(l), k),
+                    (l, r) => Expr::Bin(op, Box::new(l), Box::new(r)),
                 }
             }
             uast::Expr::Call { callee, args, .. } => {

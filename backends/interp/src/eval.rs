@@ -178,7 +178,7 @@ impl Machine<'_> {
     fn push_args(&mut self, args: &[Expr], f: &Frame) -> R<usize> {
         let base = self.stack.len();
         for a in args {
-            let v = self.eval(a, f)?;
+            let v = self.eval_quick(a, f)?;
             self.stack.push(v);
         }
         Ok(base)
@@ -220,6 +220,19 @@ impl Machine<'_> {
             .ok_or_else(|| type_err("variable used before it was defined"))
     }
 
+    /// Binds a loop variable to an int (overwriting an int in place).
+    #[inline(always)]
+    fn bind_int(&mut self, var: Var, f: &Frame, n: i64) {
+        if let Var::Local(s) = var {
+            let slot = &mut self.stack[f.base + s as usize];
+            if let Value::Int(x) = slot {
+                *x = n;
+                return;
+            }
+        }
+        self.bind(var, f, Value::Int(n));
+    }
+
     #[inline]
     fn bind(&mut self, var: Var, f: &Frame, v: Value) {
         match var {
@@ -235,11 +248,11 @@ impl Machine<'_> {
                 let _ = self.eval(e, f)?;
             }
             Stmt::SetLocal(slot, e) => {
-                let v = self.eval(e, f)?;
+                let v = self.eval_quick(e, f)?;
                 self.stack[f.base + *slot as usize] = v;
             }
             Stmt::AppendLocal(slot, e) => {
-                let rhs = self.eval(e, f)?;
+                let rhs = self.eval_quick(e, f)?;
                 let i = f.base + *slot as usize;
                 if let (Value::Int(x), Value::Int(y)) = (&mut self.stack[i], &rhs) {
                     *x = x.checked_add(*y).ok_or_else(ops::overflow)?;
@@ -307,7 +320,7 @@ impl Machine<'_> {
                 let iter = self.eval(iter, f)?;
                 return self.for_in(*var, iter, body, f);
             }
-            Stmt::Return(e) => return Ok(Flow::Return(self.eval(e, f)?)),
+            Stmt::Return(e) => return Ok(Flow::Return(self.eval_quick(e, f)?)),
             Stmt::Break => return Ok(Flow::Break),
             Stmt::Continue => return Ok(Flow::Continue),
         }
@@ -338,7 +351,7 @@ impl Machine<'_> {
         let mut i = start;
         while (step > 0 && i < end) || (step < 0 && i > end) {
             self.tick()?;
-            self.bind(var, f, Value::Int(i));
+            self.bind_int(var, f, i);
             match self.block(body, f)? {
                 Flow::Break => break,
                 Flow::Normal | Flow::Continue => {}
@@ -402,6 +415,23 @@ impl Machine<'_> {
     // -----------------------------------------------------------------------------------------
     // Expressions
 
+    /// `eval` with the trivial nodes inlined at the call site, so their values stay in registers
+    /// instead of making a round trip through memory.
+    #[inline(always)]
+    fn eval_quick(&mut self, e: &Expr, f: &Frame) -> R<Value> {
+        match e {
+            Expr::Local(s) => Ok(self.stack[f.base + *s as usize].clone()),
+            Expr::Const(Value::Int(n)) => Ok(Value::Int(*n)),
+            Expr::BinLocalInt(op, s, k) => {
+                if let Value::Int(x) = &self.stack[f.base + *s as usize] {
+                    return ops::int_op(*op, *x, *k);
+                }
+                self.eval(e, f)
+            }
+            _ => self.eval(e, f),
+        }
+    }
+
     pub(crate) fn eval(&mut self, e: &Expr, f: &Frame) -> R<Value> {
         match e {
             Expr::Const(v) => Ok(v.clone()),
@@ -416,30 +446,39 @@ impl Machine<'_> {
             }
             Expr::Not(x) => Ok(Value::Bool(!self.eval(x, f)?.is_truthy())),
             Expr::Bin(op, a, b) => {
-                let x = self.eval(a, f)?;
-                let y = self.eval(b, f)?;
+                let x = self.eval_quick(a, f)?;
+                let y = self.eval_quick(b, f)?;
                 if let (Value::Int(x), Value::Int(y)) = (&x, &y) {
                     return ops::int_op(*op, *x, *y);
+                }
+                if *op == Op::Add {
+                    // Temporaries are owned here: `str(i) + ","` appends in place.
+                    return ops::add_owned(x, y);
                 }
                 ops::binary(*op, &x, &y)
             }
             Expr::BinLocalInt(op, s, k) => {
                 let x = &self.stack[f.base + *s as usize];
                 if let Value::Int(x) = x {
-                    let (x, k) = (*x, *k);
-                    return match op {
-                        Op::Add => x.checked_add(k).map(Value::Int).ok_or_else(ops::overflow),
-                        Op::Sub => x.checked_sub(k).map(Value::Int).ok_or_else(ops::overflow),
-                        Op::Lt => Ok(Value::Bool(x < k)),
-                        Op::Le => Ok(Value::Bool(x <= k)),
-                        Op::Gt => Ok(Value::Bool(x > k)),
-                        Op::Ge => Ok(Value::Bool(x >= k)),
-                        Op::Eq => Ok(Value::Bool(x == k)),
-                        Op::Ne => Ok(Value::Bool(x != k)),
-                        _ => ops::int_op(*op, x, k),
-                    };
+                    return ops::int_op(*op, *x, *k);
                 }
                 let x = x.clone();
+                ops::binary(*op, &x, &Value::Int(*k))
+            }
+            Expr::BinLocalLocal(op, a, b) => {
+                let x = &self.stack[f.base + *a as usize];
+                let y = &self.stack[f.base + *b as usize];
+                if let (Value::Int(x), Value::Int(y)) = (x, y) {
+                    return ops::int_op(*op, *x, *y);
+                }
+                let (x, y) = (x.clone(), y.clone());
+                ops::binary(*op, &x, &y)
+            }
+            Expr::BinInt(op, a, k) => {
+                let x = self.eval(a, f)?;
+                if let Value::Int(x) = x {
+                    return ops::int_op(*op, x, *k);
+                }
                 ops::binary(*op, &x, &Value::Int(*k))
             }
             Expr::And(a, b) => {
@@ -522,6 +561,23 @@ impl Machine<'_> {
                     });
                 }
                 Ok(ops::binary(*op, &x, &y)?.is_truthy())
+            }
+            Expr::BinLocalLocal(op, a, b) => {
+                let x = &self.stack[f.base + *a as usize];
+                let y = &self.stack[f.base + *b as usize];
+                if let (Value::Int(x), Value::Int(y)) = (x, y) {
+                    let (x, y) = (*x, *y);
+                    match op {
+                        Op::Lt => return Ok(x < y),
+                        Op::Le => return Ok(x <= y),
+                        Op::Gt => return Ok(x > y),
+                        Op::Ge => return Ok(x >= y),
+                        Op::Eq => return Ok(x == y),
+                        Op::Ne => return Ok(x != y),
+                        _ => {}
+                    }
+                }
+                Ok(self.eval(e, f)?.is_truthy())
             }
             Expr::Not(x) => Ok(!self.truthy(x, f)?),
             Expr::And(a, b) => Ok(self.truthy(a, f)? && self.truthy(b, f)?),

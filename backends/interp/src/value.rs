@@ -107,6 +107,15 @@ impl Str {
         Ok(())
     }
 
+    /// Prepends in place (the caller owns the only reference). Charges the added bytes.
+    pub(crate) fn push_front(&mut self, more: &str) -> R<()> {
+        limits::charge(more.len() as u64)?;
+        limits::reserve_string(&mut self.text, more.len())?;
+        self.text.insert_str(0, more);
+        self.chars.set(usize::MAX);
+        Ok(())
+    }
+
     /// Byte offset of the code point at `index` (or the end when `index == char_len`).
     pub(crate) fn byte_offset(&self, index: usize) -> usize {
         if self.is_ascii() {
@@ -161,7 +170,7 @@ impl std::borrow::Borrow<str> for Key {
     }
 }
 
-/// FxHash: fast, not DoS-resistant (keys come from the program itself).
+/// FxHash-style word mixing with a murmur3 finaliser: fast, not DoS-resistant.
 #[derive(Default, Clone, Copy)]
 pub struct FxHasher {
     hash: u64,
@@ -202,8 +211,14 @@ impl Hasher for FxHasher {
     }
     #[inline]
     fn finish(&self) -> u64 {
-        // Fold the high bits down: hashbrown takes its control bits from the top.
-        self.hash ^ (self.hash >> 29)
+        // The murmur3 finaliser: every input bit reaches every output bit (hashbrown takes the
+        // bucket from the low bits and control bits from the top).
+        let mut h = self.hash;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 }
 
@@ -246,12 +261,17 @@ impl Map {
     /// Inserts or replaces; a new key is charged.
     pub(crate) fn insert(&self, key: Key, value: Value) -> R<()> {
         let mut entries = self.entries.borrow_mut();
-        if let Some(slot) = entries.get_mut(key.as_str()) {
-            *slot = value;
-            return Ok(());
+        match entries.entry(key) {
+            indexmap::map::Entry::Occupied(mut slot) => {
+                let old = std::mem::replace(slot.get_mut(), value);
+                drop(entries);
+                drop(old);
+            }
+            indexmap::map::Entry::Vacant(slot) => {
+                limits::charge(ENTRY)?;
+                let _ = slot.insert(value);
+            }
         }
-        limits::charge(ENTRY)?;
-        let _ = entries.insert(key, value);
         Ok(())
     }
     pub(crate) fn get(&self, key: &str) -> Option<Value> {
