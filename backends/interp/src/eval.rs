@@ -41,6 +41,10 @@ pub(crate) struct Machine<'a> {
     /// Units left; `u64::MAX` when unlimited (never reached in practice).
     pub fuel: u64,
     pub dnu: &'a Key,
+    /// See `stack_floor`.
+    pub stack_floor: usize,
+    /// Stack segments grown so far (bounded by `limits::MAX_SEGMENTS`).
+    pub segments: usize,
 }
 
 #[cold]
@@ -80,20 +84,11 @@ impl Machine<'_> {
         let nargs = self.stack.len() - base;
         if nargs != p.params as usize {
             self.stack.truncate(base);
-            return Err(type_err(format!(
-                "{} expects {} argument{}, got {}",
-                fn_label(p),
-                p.params,
-                if p.params == 1 { "" } else { "s" },
-                nargs
-            )));
+            return Err(arity_error(p, nargs));
         }
         self.tick()?;
         if self.depth >= self.max_depth {
-            return Err(err(
-                ErrorKind::StackOverflow,
-                format!("more than {} nested calls", self.max_depth),
-            ));
+            return Err(self.too_deep());
         }
         self.depth += 1;
         self.stack.resize(base + p.slots as usize, Value::Nil);
@@ -106,9 +101,11 @@ impl Machine<'_> {
             }
         }
         let frame = Frame { base, cbase, upvals: &c.upvals, this: &this };
-        let flow = stacker::maybe_grow(limits::RED_ZONE, limits::STACK_SEGMENT, || {
+        let flow = if near_stack_end(self.stack_floor) {
+            self.grow_and_run(&p.body, &frame)
+        } else {
             self.block(&p.body, &frame)
-        });
+        };
         self.depth -= 1;
         self.stack.truncate(base);
         self.cells.truncate(cbase);
@@ -116,6 +113,37 @@ impl Machine<'_> {
             Flow::Return(v) => Ok(v),
             _ => Ok(Value::Nil),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_deep(&self) -> crate::value::Error {
+        err(ErrorKind::StackOverflow, format!("more than {} nested calls", self.max_depth))
+    }
+
+    /// Runs a function body on a new stack segment (the current one is nearly used up).
+    #[cold]
+    #[inline(never)]
+    fn grow_and_run(&mut self, body: &Block, frame: &Frame) -> R<Flow> {
+        if self.segments >= limits::MAX_SEGMENTS {
+            return Err(err(
+                ErrorKind::StackOverflow,
+                format!(
+                    "the interpreter's stack ({} MiB) is used up at {} nested calls",
+                    limits::MAX_SEGMENTS * limits::STACK_SEGMENT / (1024 * 1024),
+                    self.depth
+                ),
+            ));
+        }
+        self.segments += 1;
+        let saved = self.stack_floor;
+        let result = stacker::grow(limits::STACK_SEGMENT, || {
+            self.stack_floor = stack_floor();
+            self.block(body, frame)
+        });
+        self.stack_floor = saved;
+        self.segments -= 1;
+        result
     }
 
     fn builtin(&mut self, id: u16, base: usize) -> R<Value> {
@@ -270,33 +298,12 @@ impl Machine<'_> {
                     self.stack[i] = ops::add_owned(lhs, Value::Int(*k))?;
                 }
             }
-            Stmt::NewCell(c, e) => {
-                let v = self.eval(e, f)?;
-                self.cells[f.cbase + *c as usize] = Some(Rc::new(RefCell::new(v)));
-            }
-            Stmt::SetCell(c, e) => {
-                let v = self.eval(e, f)?;
-                *self.cell(f, *c)?.borrow_mut() = v;
-            }
-            Stmt::SetUpval(u, e) => {
-                let v = self.eval(e, f)?;
-                *f.upvals[*u as usize].borrow_mut() = v;
-            }
-            Stmt::SetGlobal(g, e) => {
-                let v = self.eval(e, f)?;
-                self.globals[*g as usize] = v;
-            }
-            Stmt::SetField(o, key, e) => {
-                let object = self.eval(o, f)?;
-                let v = self.eval(e, f)?;
-                ops::set_field(&object, key, v)?;
-            }
-            Stmt::SetIndex(o, i, e) => {
-                let object = self.eval(o, f)?;
-                let index = self.eval(i, f)?;
-                let v = self.eval(e, f)?;
-                ops::set_index(&object, &index, v)?;
-            }
+            Stmt::NewCell(..)
+            | Stmt::SetCell(..)
+            | Stmt::SetUpval(..)
+            | Stmt::SetGlobal(..)
+            | Stmt::SetField(..)
+            | Stmt::SetIndex(..) => self.stmt_other(s, f)?,
             Stmt::If(cond, then, otherwise) => {
                 return if self.truthy(cond, f)? {
                     self.block(then, f)
@@ -327,6 +334,44 @@ impl Machine<'_> {
         Ok(Flow::Normal)
     }
 
+    /// The less common statements, out of line to keep `stmt`'s frame small (it is on the path
+    /// of every nested call).
+    #[inline(never)]
+    fn stmt_other(&mut self, s: &Stmt, f: &Frame) -> R<()> {
+        match s {
+            Stmt::NewCell(c, e) => {
+                let v = self.eval(e, f)?;
+                self.cells[f.cbase + *c as usize] = Some(Rc::new(RefCell::new(v)));
+            }
+            Stmt::SetCell(c, e) => {
+                let v = self.eval(e, f)?;
+                *self.cell(f, *c)?.borrow_mut() = v;
+            }
+            Stmt::SetUpval(u, e) => {
+                let v = self.eval(e, f)?;
+                *f.upvals[*u as usize].borrow_mut() = v;
+            }
+            Stmt::SetGlobal(g, e) => {
+                let v = self.eval(e, f)?;
+                self.globals[*g as usize] = v;
+            }
+            Stmt::SetField(o, key, e) => {
+                let object = self.eval(o, f)?;
+                let v = self.eval(e, f)?;
+                ops::set_field(&object, key, v)?;
+            }
+            Stmt::SetIndex(o, i, e) => {
+                let object = self.eval(o, f)?;
+                let index = self.eval(i, f)?;
+                let v = self.eval(e, f)?;
+                ops::set_index(&object, &index, v)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    #[inline(never)]
     fn for_range(&mut self, var: Var, args: &[Expr], body: &Block, f: &Frame) -> R<Flow> {
         let mut ints = [0i64; 3];
         for (i, a) in args.iter().enumerate() {
@@ -365,6 +410,7 @@ impl Machine<'_> {
         Ok(Flow::Normal)
     }
 
+    #[inline(never)]
     fn for_in(&mut self, var: Var, iter: Value, body: &Block, f: &Frame) -> R<Flow> {
         macro_rules! run_body {
             () => {
@@ -637,6 +683,35 @@ impl Machine<'_> {
         self.stack.extend(args);
         self.send(receiver, name, base)
     }
+}
+
+#[cold]
+#[inline(never)]
+fn arity_error(p: &FnProto, nargs: usize) -> crate::value::Error {
+    type_err(format!(
+        "{} expects {} argument{}, got {}",
+        fn_label(p),
+        p.params,
+        if p.params == 1 { "" } else { "s" },
+        nargs
+    ))
+}
+
+/// The lowest address the evaluator may use on the current stack segment before it must grow
+/// onto a new one (0 when unknown: then it never grows).
+pub(crate) fn stack_floor() -> usize {
+    let probe = 0u8;
+    let sp = std::ptr::addr_of!(probe) as usize;
+    match stacker::remaining_stack() {
+        Some(remaining) => sp.saturating_sub(remaining).saturating_add(limits::RED_ZONE),
+        None => 0,
+    }
+}
+
+#[inline(always)]
+fn near_stack_end(floor: usize) -> bool {
+    let probe = 0u8;
+    (std::ptr::addr_of!(probe) as usize) < floor
 }
 
 fn fn_label(p: &FnProto) -> String {

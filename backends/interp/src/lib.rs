@@ -261,6 +261,8 @@ impl Instance {
             max_depth: self.options.max_depth,
             fuel: *fuel,
             dnu: &self.program.dnu,
+            stack_floor: eval::stack_floor(),
+            segments: 0,
         };
         let result = f(&mut machine);
         *fuel = machine.fuel;
