@@ -73,7 +73,10 @@ impl Machine<'_> {
             Value::Builtin(b) => self.builtin(b, base),
             other => {
                 self.stack.truncate(base);
-                Err(type_err(format!("cannot call a value of type {}", other.type_name())))
+                Err(type_err(format!(
+                    "cannot call a value of type {}",
+                    other.type_name()
+                )))
             }
         }
     }
@@ -100,7 +103,12 @@ impl Machine<'_> {
                 self.cells[cbase + cell as usize] = Some(Rc::new(RefCell::new(v)));
             }
         }
-        let frame = Frame { base, cbase, upvals: &c.upvals, this: &this };
+        let frame = Frame {
+            base,
+            cbase,
+            upvals: &c.upvals,
+            this: &this,
+        };
         let flow = if near_stack_end(self.stack_floor) {
             self.grow_and_run(&p.body, &frame)
         } else {
@@ -118,7 +126,10 @@ impl Machine<'_> {
     #[cold]
     #[inline(never)]
     fn too_deep(&self) -> crate::value::Error {
-        err(ErrorKind::StackOverflow, format!("more than {} nested calls", self.max_depth))
+        err(
+            ErrorKind::StackOverflow,
+            format!("more than {} nested calls", self.max_depth),
+        )
     }
 
     /// Runs a function body on a new stack segment (the current one is nearly used up).
@@ -193,8 +204,13 @@ impl Machine<'_> {
             },
             Value::Capability(c) => {
                 let args: Vec<Value> = self.stack.split_off(base);
-                let capability = aura_uast::CAPABILITIES.get(*c as usize).copied().unwrap_or("");
-                self.host.capability(capability, name.as_str(), &args).map_err(Box::new)
+                let capability = aura_uast::CAPABILITIES
+                    .get(*c as usize)
+                    .copied()
+                    .unwrap_or("");
+                self.host
+                    .capability(capability, name.as_str(), &args)
+                    .map_err(Box::new)
             }
             other => {
                 self.stack.truncate(base);
@@ -225,7 +241,10 @@ impl Machine<'_> {
                 Capture::Upval(u) => f.upvals[u as usize].clone(),
             });
         }
-        Ok(Value::Fn(Rc::new(Closure { proto: p.clone(), upvals: upvals.into_boxed_slice() })))
+        Ok(Value::Fn(Rc::new(Closure {
+            proto: p.clone(),
+            upvals: upvals.into_boxed_slice(),
+        })))
     }
 
     // -----------------------------------------------------------------------------------------
@@ -452,7 +471,10 @@ impl Machine<'_> {
                 }
             }
             other => {
-                return Err(type_err(format!("cannot iterate over a {}", other.type_name())));
+                return Err(type_err(format!(
+                    "cannot iterate over a {}",
+                    other.type_name()
+                )));
             }
         }
         Ok(Flow::Normal)
@@ -703,7 +725,9 @@ pub(crate) fn stack_floor() -> usize {
     let probe = 0u8;
     let sp = std::ptr::addr_of!(probe) as usize;
     match stacker::remaining_stack() {
-        Some(remaining) => sp.saturating_sub(remaining).saturating_add(limits::RED_ZONE),
+        Some(remaining) => sp
+            .saturating_sub(remaining)
+            .saturating_add(limits::RED_ZONE),
         None => 0,
     }
 }

@@ -62,7 +62,10 @@ pub(crate) fn release(bytes: u64) {
 }
 
 pub(crate) fn out_of_memory() -> Box<aura_runtime::RuntimeError> {
-    err(ErrorKind::OutOfMemory, "the program used more memory than allowed")
+    err(
+        ErrorKind::OutOfMemory,
+        "the program used more memory than allowed",
+    )
 }
 
 /// Live bytes on this thread, as counted.

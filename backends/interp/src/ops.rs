@@ -29,7 +29,12 @@ fn verb(op: Op) -> &'static str {
 }
 
 fn mismatch(op: Op, a: &Value, b: &Value) -> crate::value::Error {
-    type_err(format!("cannot {} {} and {}", verb(op), a.type_name(), b.type_name()))
+    type_err(format!(
+        "cannot {} {} and {}",
+        verb(op),
+        a.type_name(),
+        b.type_name()
+    ))
 }
 
 #[inline(always)]
@@ -262,7 +267,10 @@ pub(crate) fn set_field(object: &Value, key: &Key, v: Value) -> R<()> {
 }
 
 fn out_of_range(index: i64, len: usize) -> crate::value::Error {
-    err(ErrorKind::IndexOutOfRange, format!("index {index}, length {len}"))
+    err(
+        ErrorKind::IndexOutOfRange,
+        format!("index {index}, length {len}"),
+    )
 }
 
 /// A checked position in `0..len`.

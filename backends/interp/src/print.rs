@@ -132,7 +132,10 @@ fn write_nested(out: &mut String, v: &Value, path: &mut Path) {
             let _ = write!(out, "<fn {name}>");
         }
         Value::Capability(c) => {
-            let name = aura_uast::CAPABILITIES.get(*c as usize).copied().unwrap_or("?");
+            let name = aura_uast::CAPABILITIES
+                .get(*c as usize)
+                .copied()
+                .unwrap_or("?");
             let _ = write!(out, "<object {name}>");
         }
     }

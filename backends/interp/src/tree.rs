@@ -82,8 +82,16 @@ pub(crate) enum Stmt {
     If(Expr, Block, Block),
     While(Expr, Block),
     /// `for v in range(..)` with the builtin `range`: no list is built.
-    ForRange { var: Var, args: Box<[Expr]>, body: Block },
-    For { var: Var, iter: Expr, body: Block },
+    ForRange {
+        var: Var,
+        args: Box<[Expr]>,
+        body: Block,
+    },
+    For {
+        var: Var,
+        iter: Expr,
+        body: Block,
+    },
     Return(Expr),
     Break,
     Continue,

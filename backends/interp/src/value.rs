@@ -66,13 +66,19 @@ impl Str {
     /// Charges the memory limit; fails with `out of memory`.
     pub(crate) fn new(text: String) -> R<Rc<Str>> {
         limits::charge(text.len() as u64 + HEADER)?;
-        Ok(Rc::new(Str { text, chars: Cell::new(usize::MAX) }))
+        Ok(Rc::new(Str {
+            text,
+            chars: Cell::new(usize::MAX),
+        }))
     }
 
     /// For constants and host conversions: counted, but never refused.
     pub(crate) fn constant(text: String) -> Rc<Str> {
         limits::charge_unchecked(text.len() as u64 + HEADER);
-        Rc::new(Str { text, chars: Cell::new(usize::MAX) })
+        Rc::new(Str {
+            text,
+            chars: Cell::new(usize::MAX),
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -89,7 +95,11 @@ impl Str {
         if cached != usize::MAX {
             return cached;
         }
-        let n = if self.text.is_ascii() { self.text.len() } else { self.text.chars().count() };
+        let n = if self.text.is_ascii() {
+            self.text.len()
+        } else {
+            self.text.chars().count()
+        };
         self.chars.set(n);
         n
     }
@@ -121,7 +131,10 @@ impl Str {
         if self.is_ascii() {
             return index.min(self.text.len());
         }
-        self.text.char_indices().nth(index).map_or(self.text.len(), |(i, _)| i)
+        self.text
+            .char_indices()
+            .nth(index)
+            .map_or(self.text.len(), |(i, _)| i)
     }
 }
 
@@ -236,11 +249,15 @@ pub struct List {
 impl List {
     pub(crate) fn new(items: Vec<Value>) -> R<Rc<List>> {
         limits::charge(HEADER + ELEM * items.len() as u64)?;
-        Ok(Rc::new(List { items: RefCell::new(items) }))
+        Ok(Rc::new(List {
+            items: RefCell::new(items),
+        }))
     }
     pub(crate) fn constant(items: Vec<Value>) -> Rc<List> {
         limits::charge_unchecked(HEADER + ELEM * items.len() as u64);
-        Rc::new(List { items: RefCell::new(items) })
+        Rc::new(List {
+            items: RefCell::new(items),
+        })
     }
 }
 
@@ -252,11 +269,15 @@ pub struct Map {
 impl Map {
     pub(crate) fn new(entries: Entries) -> R<Rc<Map>> {
         limits::charge(HEADER + ENTRY * entries.len() as u64)?;
-        Ok(Rc::new(Map { entries: RefCell::new(entries) }))
+        Ok(Rc::new(Map {
+            entries: RefCell::new(entries),
+        }))
     }
     pub(crate) fn constant(entries: Entries) -> Rc<Map> {
         limits::charge_unchecked(HEADER + ENTRY * entries.len() as u64);
-        Rc::new(Map { entries: RefCell::new(entries) })
+        Rc::new(Map {
+            entries: RefCell::new(entries),
+        })
     }
     /// Inserts or replaces; a new key is charged.
     pub(crate) fn insert(&self, key: Key, value: Value) -> R<()> {
@@ -363,7 +384,11 @@ impl Slots {
 impl Object {
     pub(crate) fn new(name: Option<Rc<str>>, proto: Option<Rc<Object>>) -> R<Rc<Object>> {
         limits::charge(HEADER * 2)?;
-        Ok(Rc::new(Object { name, proto, slots: RefCell::new(Slots::Small(Vec::new())) }))
+        Ok(Rc::new(Object {
+            name,
+            proto,
+            slots: RefCell::new(Slots::Small(Vec::new())),
+        }))
     }
 
     /// Finds slot `name` along the prototype chain.
@@ -530,8 +555,10 @@ impl Value {
     }
     /// A map from key/value pairs (later duplicates replace earlier ones).
     pub fn map(pairs: impl IntoIterator<Item = (String, Value)>) -> Value {
-        let entries: Entries =
-            pairs.into_iter().map(|(k, v)| (Key(Str::constant(k)), v)).collect();
+        let entries: Entries = pairs
+            .into_iter()
+            .map(|(k, v)| (Key(Str::constant(k)), v))
+            .collect();
         Value::Map(Map::constant(entries))
     }
     pub fn as_str(&self) -> Option<&str> {

@@ -18,22 +18,34 @@ fn conformance_suite() {
         })
         .collect();
     names.sort();
-    assert!(names.len() >= 80, "only {} conformance programs found", names.len());
+    assert!(
+        names.len() >= 80,
+        "only {} conformance programs found",
+        names.len()
+    );
     let mut failures = Vec::new();
     for name in &names {
         let source = std::fs::read_to_string(dir.join(format!("{name}.aura"))).expect("source");
-        let expected = std::fs::read_to_string(dir.join(format!("{name}.stdout"))).unwrap_or_default();
+        let expected =
+            std::fs::read_to_string(dir.join(format!("{name}.stdout"))).unwrap_or_default();
         let error = std::fs::read_to_string(dir.join(format!("{name}.error")))
             .ok()
             .map(|s| s.trim().to_string());
         let checked = aura_compiler::check_source(&source);
         if !checked.is_ok() {
-            failures.push(format!("{name}: does not pass the front end: {:?}", checked.diagnostics));
+            failures.push(format!(
+                "{name}: does not pass the front end: {:?}",
+                checked.diagnostics
+            ));
             continue;
         }
         let mut host = support::TestHost::default();
-        let result =
-            aura_interp::run(&checked.module, &checked.prelude, &Default::default(), &mut host);
+        let result = aura_interp::run(
+            &checked.module,
+            &checked.prelude,
+            &Default::default(),
+            &mut host,
+        );
         if host.out != expected {
             failures.push(format!(
                 "{name}: stdout differs\n--- expected\n{expected}--- got\n{}",

@@ -26,7 +26,7 @@ fn deep_recursion_works_on_a_small_thread_stack() {
     let handle = std::thread::Builder::new()
         .stack_size(128 * 1024)
         .spawn(move || {
-            let mut run = |c: &aura_compiler::Checked| {
+            let run = |c: &aura_compiler::Checked| {
                 let mut host = support::TestHost::default();
                 let r = aura_interp::run(&c.module, &c.prelude, &Options::default(), &mut host);
                 (host.out, r.err().map(|e| e.kind))
@@ -44,13 +44,19 @@ fn deep_recursion_works_on_a_small_thread_stack() {
 /// which is what an unoptimised (test) build, with its much larger frames, reports here.
 #[test]
 fn a_million_nested_calls_succeed_or_overflow_cleanly() {
-    let options = Options { max_depth: 2_000_000, ..Options::default() };
+    let options = Options {
+        max_depth: 2_000_000,
+        ..Options::default()
+    };
     let r = run_with(
         "fn f(n) { if n == 0 { return 0 }\n return 1 + f(n - 1) }\nfn main() { print(f(1000000)) }",
         &options,
     );
     if cfg!(debug_assertions) {
-        assert!(r.1.is_none() || kind(&r) == Some(ErrorKind::StackOverflow), "{r:?}");
+        assert!(
+            r.1.is_none() || kind(&r) == Some(ErrorKind::StackOverflow),
+            "{r:?}"
+        );
     } else {
         assert_eq!(r, ("1000000\n".to_string(), None));
     }
@@ -58,7 +64,10 @@ fn a_million_nested_calls_succeed_or_overflow_cleanly() {
 
 #[test]
 fn max_depth_is_respected() {
-    let options = Options { max_depth: 50, ..Options::default() };
+    let options = Options {
+        max_depth: 50,
+        ..Options::default()
+    };
     let src = "fn f(n) { if n == 0 { return 0 }\n return 1 + f(n - 1) }\nfn main() { print(f(40))\n print(f(60)) }";
     let r = run_with(src, &options);
     assert_eq!(r.0, "40\n");
@@ -67,10 +76,22 @@ fn max_depth_is_respected() {
 
 #[test]
 fn an_endless_loop_runs_out_of_fuel() {
-    let options = Options { fuel: Some(10_000), ..Options::default() };
-    let r = run_with("fn main() { let i = 0\n while true { i = i + 1 } }", &options);
+    let options = Options {
+        fuel: Some(10_000),
+        ..Options::default()
+    };
+    let r = run_with(
+        "fn main() { let i = 0\n while true { i = i + 1 } }",
+        &options,
+    );
     assert_eq!(kind(&r), Some(ErrorKind::OutOfFuel));
-    let r = run_with("fn f() { return f() }\nfn main() { f() }", &Options { fuel: Some(100), ..Options::default() });
+    let r = run_with(
+        "fn f() { return f() }\nfn main() { f() }",
+        &Options {
+            fuel: Some(100),
+            ..Options::default()
+        },
+    );
     assert_eq!(kind(&r), Some(ErrorKind::OutOfFuel));
 }
 
@@ -78,14 +99,29 @@ fn an_endless_loop_runs_out_of_fuel() {
 fn fuel_counts_statements_iterations_and_calls() {
     // the call of main 1, `let` 1, `for` 1, 3 iterations + 3 body statements, `print(s)` 1
     let src = "fn main() { let s = 0\n for i in range(0, 3) { s = s + i }\n print(s) }";
-    let enough = run_with(src, &Options { fuel: Some(10), ..Options::default() });
+    let enough = run_with(
+        src,
+        &Options {
+            fuel: Some(10),
+            ..Options::default()
+        },
+    );
     assert_eq!(enough, ("3\n".to_string(), None));
-    let short = run_with(src, &Options { fuel: Some(9), ..Options::default() });
+    let short = run_with(
+        src,
+        &Options {
+            fuel: Some(9),
+            ..Options::default()
+        },
+    );
     assert_eq!(kind(&short), Some(ErrorKind::OutOfFuel));
 }
 
 fn bomb(src: &str) {
-    let options = Options { max_memory: Some(50_000_000), ..Options::default() };
+    let options = Options {
+        max_memory: Some(50_000_000),
+        ..Options::default()
+    };
     let r = run_with(src, &options);
     assert_eq!(kind(&r), Some(ErrorKind::OutOfMemory), "{src}");
 }
@@ -104,7 +140,10 @@ fn allocation_bombs_run_out_of_memory() {
 #[test]
 fn the_memory_limit_counts_live_bytes_not_garbage() {
     // 2 000 000 temporary strings, far more than the limit in all, but few alive at once.
-    let options = Options { max_memory: Some(1_000_000), ..Options::default() };
+    let options = Options {
+        max_memory: Some(1_000_000),
+        ..Options::default()
+    };
     let src = "fn main() { let n = 0\n for i in range(0, 2000000) { let s = \"item \" + str(i)\n n = n + len(s) }\n print(n) }";
     let r = run_with(src, &options);
     assert_eq!(r.1, None);
@@ -126,5 +165,11 @@ fn deeply_nested_values_print_compare_and_drop() {
         print(m)
     }";
     let r = run(src);
-    assert_eq!(r, ("true\n400002\n[1, [...]] true\n{\"me\": {...}}\n".to_string(), None));
+    assert_eq!(
+        r,
+        (
+            "true\n400002\n[1, [...]] true\n{\"me\": {...}}\n".to_string(),
+            None
+        )
+    );
 }
