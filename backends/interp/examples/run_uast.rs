@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 fn load(path: &str) -> Result<aura_uast::Module, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-    aura_uast::Document::from_json(&text).map(|d| d.module).map_err(|e| format!("{path}: {e}"))
+    aura_uast::Document::from_json(&text)
+        .map(|d| d.module)
+        .map_err(|e| format!("{path}: {e}"))
 }
 
 fn main() -> ExitCode {

@@ -121,9 +121,8 @@ pub(crate) fn call(id: u16, args: &[Value], host: &mut dyn Host) -> R<Value> {
     }
     let name = spec.name;
     let arg = |i: usize| args.get(i).unwrap_or(&Value::Nil);
-    let wrong = |what: &str, v: &Value| {
-        type_err(format!("{name}() expects {what}, got {}", v.type_name()))
-    };
+    let wrong =
+        |what: &str, v: &Value| type_err(format!("{name}() expects {what}, got {}", v.type_name()));
     let string = |i: usize| match arg(i) {
         Value::Str(s) => Ok(s.clone()),
         other => Err(wrong("a str", other)),
@@ -178,8 +177,12 @@ pub(crate) fn call(id: u16, args: &[Value], host: &mut dyn Host) -> R<Value> {
         },
         KEYS => match arg(0) {
             Value::Map(m) => {
-                let keys: Vec<Value> =
-                    m.entries.borrow().keys().map(|k| Value::Str(k.0.clone())).collect();
+                let keys: Vec<Value> = m
+                    .entries
+                    .borrow()
+                    .keys()
+                    .map(|k| Value::Str(k.0.clone()))
+                    .collect();
                 new_list(keys)
             }
             other => Err(wrong("a map", other)),
@@ -267,8 +270,13 @@ pub(crate) fn call(id: u16, args: &[Value], host: &mut dyn Host) -> R<Value> {
         },
         SLOTS => match arg(0) {
             Value::Object(o) => {
-                let names: Vec<Value> =
-                    o.slots.borrow().names().into_iter().map(|k| Value::Str(k.0)).collect();
+                let names: Vec<Value> = o
+                    .slots
+                    .borrow()
+                    .names()
+                    .into_iter()
+                    .map(|k| Value::Str(k.0))
+                    .collect();
                 new_list(names)
             }
             other => Err(wrong("an object", other)),
@@ -302,10 +310,15 @@ fn to_int(v: &Value) -> R<Value> {
             Err(_) => {
                 let mut quoted = String::new();
                 aura_runtime::write_json_string(&mut quoted, s.as_str());
-                Err(type_err(format!("int() cannot parse {quoted} as an integer")))
+                Err(type_err(format!(
+                    "int() cannot parse {quoted} as an integer"
+                )))
             }
         },
-        other => Err(type_err(format!("int() cannot convert a {}", other.type_name()))),
+        other => Err(type_err(format!(
+            "int() cannot convert a {}",
+            other.type_name()
+        ))),
     }
 }
 
@@ -319,10 +332,15 @@ fn to_float(v: &Value) -> R<Value> {
             Err(_) => {
                 let mut quoted = String::new();
                 aura_runtime::write_json_string(&mut quoted, s.as_str());
-                Err(type_err(format!("float() cannot parse {quoted} as a number")))
+                Err(type_err(format!(
+                    "float() cannot parse {quoted} as a number"
+                )))
             }
         },
-        other => Err(type_err(format!("float() cannot convert a {}", other.type_name()))),
+        other => Err(type_err(format!(
+            "float() cannot convert a {}",
+            other.type_name()
+        ))),
     }
 }
 
@@ -332,7 +350,10 @@ fn float_to_int(x: f64, name: &str) -> R<Value> {
     if x.is_finite() && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&x) {
         return Ok(Value::Int(x as i64));
     }
-    Err(type_err(format!("{name}() cannot convert {} to an int", aura_runtime::format_float(x))))
+    Err(type_err(format!(
+        "{name}() cannot convert {} to an int",
+        aura_runtime::format_float(x)
+    )))
 }
 
 /// Python slice bounds: negatives count from the end, both clamped to `0..len`.
@@ -341,11 +362,18 @@ fn bounds(args: &[Value], len: usize) -> R<(usize, usize)> {
         match v {
             Value::Int(i) => {
                 let len = len as i64;
-                let i = if *i < 0 { (*i + len).max(0) } else { (*i).min(len) };
+                let i = if *i < 0 {
+                    (*i + len).max(0)
+                } else {
+                    (*i).min(len)
+                };
                 Ok(i as usize)
             }
             Value::Nil => Ok(default),
-            other => Err(type_err(format!("slice() expects int bounds, got {}", other.type_name()))),
+            other => Err(type_err(format!(
+                "slice() expects int bounds, got {}",
+                other.type_name()
+            ))),
         }
     };
     let start = clamp(args.get(1).unwrap_or(&Value::Nil), 0)?;
@@ -370,13 +398,19 @@ fn slice(args: &[Value]) -> R<Value> {
             drop(items);
             new_list(part)
         }
-        other => Err(type_err(format!("slice() expects a str or list, got {}", other.type_name()))),
+        other => Err(type_err(format!(
+            "slice() expects a str or list, got {}",
+            other.type_name()
+        ))),
     }
 }
 
 fn split(args: &[Value]) -> R<Value> {
     let Value::Str(s) = &args[0] else {
-        return Err(type_err(format!("split() expects a str, got {}", args[0].type_name())));
+        return Err(type_err(format!(
+            "split() expects a str, got {}",
+            args[0].type_name()
+        )));
     };
     let text = s.as_str();
     let parts: Vec<&str> = match args.get(1) {
@@ -408,7 +442,10 @@ fn split(args: &[Value]) -> R<Value> {
 
 fn join(args: &[Value]) -> R<Value> {
     let Value::List(l) = &args[0] else {
-        return Err(type_err(format!("join() expects a list, got {}", args[0].type_name())));
+        return Err(type_err(format!(
+            "join() expects a list, got {}",
+            args[0].type_name()
+        )));
     };
     let sep = match args.get(1) {
         None | Some(Value::Nil) => "",
@@ -445,7 +482,10 @@ fn range(args: &[Value]) -> R<Value> {
         ints[i] = match a {
             Value::Int(n) => *n,
             other => {
-                return Err(type_err(format!("range() expects ints, got {}", other.type_name())))
+                return Err(type_err(format!(
+                    "range() expects ints, got {}",
+                    other.type_name()
+                )))
             }
         };
     }
@@ -458,7 +498,11 @@ fn range(args: &[Value]) -> R<Value> {
         return Err(type_err("range() step must not be zero"));
     }
     let (s, e, st) = (i128::from(start), i128::from(end), i128::from(step));
-    let count = if st > 0 { (e - s + st - 1).div_euclid(st) } else { (s - e - st - 1).div_euclid(-st) };
+    let count = if st > 0 {
+        (e - s + st - 1).div_euclid(st)
+    } else {
+        (s - e - st - 1).div_euclid(-st)
+    };
     let count = count.max(0);
     let count = u64::try_from(count).unwrap_or(u64::MAX);
     limits::check(ELEM.saturating_mul(count))?;
@@ -488,8 +532,10 @@ fn extreme(args: &[Value], name: &str, want_min: bool) -> R<Value> {
     for item in items {
         let ok = matches!(
             (best, item),
-            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_))
-                | (Value::Str(_), Value::Str(_))
+            (
+                Value::Int(_) | Value::Float(_),
+                Value::Int(_) | Value::Float(_)
+            ) | (Value::Str(_), Value::Str(_))
         );
         if !ok {
             return Err(type_err(format!(
@@ -498,7 +544,11 @@ fn extreme(args: &[Value], name: &str, want_min: bool) -> R<Value> {
                 item.type_name()
             )));
         }
-        let op = if want_min { crate::tree::Op::Lt } else { crate::tree::Op::Gt };
+        let op = if want_min {
+            crate::tree::Op::Lt
+        } else {
+            crate::tree::Op::Gt
+        };
         if let Value::Bool(true) = ops::binary(op, item, best)? {
             best = item;
         }

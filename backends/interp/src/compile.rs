@@ -49,7 +49,11 @@ pub(crate) enum Member {
 
 pub(crate) enum Init {
     Global(u32, Rc<FnProto>),
-    Slot { object: u32, name: Key, thunk: Rc<FnProto> },
+    Slot {
+        object: u32,
+        name: Key,
+        thunk: Rc<FnProto>,
+    },
 }
 
 pub(crate) struct RouteDecl {
@@ -136,10 +140,30 @@ pub(crate) fn compile(module: &uast::Module, prelude: &uast::Module) -> R<Progra
         dnu,
     };
 
-    let prelude_env = Env { module: &prelude_names, fallback: None, stdlib: true };
-    compile_module(prelude, &prelude_env, &HashMap::new(), &mut interner, &mut program)?;
-    let user_env = Env { module: &user_names, fallback: Some(&prelude_names), stdlib: false };
-    compile_module(module, &user_env, &plugin_scopes, &mut interner, &mut program)?;
+    let prelude_env = Env {
+        module: &prelude_names,
+        fallback: None,
+        stdlib: true,
+    };
+    compile_module(
+        prelude,
+        &prelude_env,
+        &HashMap::new(),
+        &mut interner,
+        &mut program,
+    )?;
+    let user_env = Env {
+        module: &user_names,
+        fallback: Some(&prelude_names),
+        stdlib: false,
+    };
+    compile_module(
+        module,
+        &user_env,
+        &plugin_scopes,
+        &mut interner,
+        &mut program,
+    )?;
 
     for (name, g) in prelude_names.iter().chain(user_names.iter()) {
         if let Global::Slot(index) = g {
@@ -314,7 +338,10 @@ fn compile_thunk(
 ) -> R<Rc<FnProto>> {
     let body = uast::Block {
         span: uast::Span::default(),
-        stmts: vec![uast::Stmt::Return { span: uast::Span::default(), value: Some(value.clone()) }],
+        stmts: vec![uast::Stmt::Return {
+            span: uast::Span::default(),
+            value: Some(value.clone()),
+        }],
     };
     let captured = analysis::captured_in_fn(&[], &body);
     let mut c = Compiler::new(env, plugin, interner, captured);
@@ -354,7 +381,15 @@ impl<'a> Compiler<'a> {
         interner: &'a mut Interner,
         captured: HashSet<u32>,
     ) -> Self {
-        Compiler { env, plugin, interner, captured, next_binding: 0, ctxs: Vec::new(), depth: 0 }
+        Compiler {
+            env,
+            plugin,
+            interner,
+            captured,
+            next_binding: 0,
+            ctxs: Vec::new(),
+            depth: 0,
+        }
     }
 
     fn ctx(&mut self) -> &mut FnCtx {
@@ -449,7 +484,11 @@ impl<'a> Compiler<'a> {
 
     fn find_local(&self, ctx: usize, name: &str) -> Option<Var> {
         let ctx = self.ctxs.get(ctx)?;
-        ctx.bindings.iter().rev().find(|(n, _)| n == name).map(|(_, v)| *v)
+        ctx.bindings
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
     }
 
     /// The upvalue index of `name` in context `i`, threading it through every enclosing closure.
@@ -485,7 +524,12 @@ impl<'a> Compiler<'a> {
                 let s = self.assign(target, value)?;
                 out.push(s);
             }
-            uast::Stmt::If { cond, then, otherwise, .. } => {
+            uast::Stmt::If {
+                cond,
+                then,
+                otherwise,
+                ..
+            } => {
                 let cond = self.expr(cond)?;
                 let then = self.block(then)?;
                 let otherwise = match otherwise {
@@ -499,7 +543,9 @@ impl<'a> Compiler<'a> {
                 let body = self.block(body)?;
                 out.push(Stmt::While(cond, body));
             }
-            uast::Stmt::For { var, iter, body, .. } => {
+            uast::Stmt::For {
+                var, iter, body, ..
+            } => {
                 let range_args = self.range_call(iter)?;
                 let iter = match range_args {
                     Some(args) => Err(args),
@@ -525,11 +571,8 @@ impl<'a> Compiler<'a> {
             uast::Stmt::Continue { .. } => out.push(Stmt::Continue),
             uast::Stmt::Fn(def) => {
                 let var = self.declare(&def.name.name);
-                let lambda = Expr::Lambda(self.function(
-                    Some(&def.name.name),
-                    &def.params,
-                    &def.body,
-                )?);
+                let lambda =
+                    Expr::Lambda(self.function(Some(&def.name.name), &def.params, &def.body)?);
                 match var {
                     Var::Local(s) => out.push(Stmt::SetLocal(s, lambda)),
                     Var::Cell(c) => {
@@ -548,8 +591,12 @@ impl<'a> Compiler<'a> {
 
     /// `Some(args)` when `iter` is a call of the builtin `range` with 1 to 3 arguments.
     fn range_call(&mut self, iter: &uast::Expr) -> R<Option<Box<[Expr]>>> {
-        let uast::Expr::Call { callee, args, .. } = iter else { return Ok(None) };
-        let uast::Expr::Var { name, .. } = callee.as_ref() else { return Ok(None) };
+        let uast::Expr::Call { callee, args, .. } = iter else {
+            return Ok(None);
+        };
+        let uast::Expr::Var { name, .. } = callee.as_ref() else {
+            return Ok(None);
+        };
         if name != "range" || args.is_empty() || args.len() > 3 {
             return Ok(None);
         }
@@ -565,7 +612,13 @@ impl<'a> Compiler<'a> {
         Ok(match target {
             uast::Target::Var { name, .. } => match self.resolve(name)? {
                 Resolved::Var(Var::Local(s)) => {
-                    if let uast::Expr::Binary { op: BinaryOp::Add, lhs, rhs, .. } = value {
+                    if let uast::Expr::Binary {
+                        op: BinaryOp::Add,
+                        lhs,
+                        rhs,
+                        ..
+                    } = value
+                    {
                         if matches!(lhs.as_ref(), uast::Expr::Var { name: n, .. } if n == name) {
                             return Ok(match self.expr(rhs)? {
                                 Expr::Const(Value::Int(k)) => Stmt::AddLocalInt(s, k),
@@ -606,7 +659,7 @@ impl<'a> Compiler<'a> {
         });
         self.depth -= 1;
         let compiled = result?;
-        if self.depth > 0 && self.depth % GROW_EVERY == 0 {
+        if self.depth > 0 && self.depth.is_multiple_of(GROW_EVERY) {
             return Ok(Expr::Grow(Box::new(compiled)));
         }
         Ok(compiled)
@@ -662,9 +715,11 @@ impl<'a> Compiler<'a> {
                     BinaryOp::Gt => Op::Gt,
                     BinaryOp::Ge => Op::Ge,
                 };
-                match (&l, &r) {
-                    (Expr::Local(s), Expr::Const(Value::Int(k))) => Expr::BinLocalInt(op, *s, *k),
-                    _ => Expr::Bin(op, Box::new(l), Box::new(r)),
+                match (l, r) {
+                    (Expr::Local(s), Expr::Const(Value::Int(k))) => Expr::BinLocalInt(op, s, k),
+                    (Expr::Local(a), Expr::Local(b)) => Expr::BinLocalLocal(op, a, b),
+                    (l, Expr::Const(Value::Int(k))) => Expr::BinInt(op, Box::new(l), k),
+                    (l, r) => Expr::Bin(op, Box::new(l), Box::new(r)),
                 }
             }
             uast::Expr::Call { callee, args, .. } => {
@@ -676,7 +731,12 @@ impl<'a> Compiler<'a> {
                     other => Expr::Call(Box::new(other), args),
                 }
             }
-            uast::Expr::Send { receiver, method, args, .. } => {
+            uast::Expr::Send {
+                receiver,
+                method,
+                args,
+                ..
+            } => {
                 let receiver = self.expr(receiver)?;
                 let key = self.interner.key(&method.name);
                 Expr::Send(Box::new(receiver), key, self.exprs(args)?)
@@ -695,4 +755,3 @@ impl<'a> Compiler<'a> {
         })
     }
 }
-

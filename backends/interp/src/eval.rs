@@ -41,6 +41,10 @@ pub(crate) struct Machine<'a> {
     /// Units left; `u64::MAX` when unlimited (never reached in practice).
     pub fuel: u64,
     pub dnu: &'a Key,
+    /// See `stack_floor`.
+    pub stack_floor: usize,
+    /// Stack segments grown so far (bounded by `limits::MAX_SEGMENTS`).
+    pub segments: usize,
 }
 
 #[cold]
@@ -69,7 +73,10 @@ impl Machine<'_> {
             Value::Builtin(b) => self.builtin(b, base),
             other => {
                 self.stack.truncate(base);
-                Err(type_err(format!("cannot call a value of type {}", other.type_name())))
+                Err(type_err(format!(
+                    "cannot call a value of type {}",
+                    other.type_name()
+                )))
             }
         }
     }
@@ -80,20 +87,11 @@ impl Machine<'_> {
         let nargs = self.stack.len() - base;
         if nargs != p.params as usize {
             self.stack.truncate(base);
-            return Err(type_err(format!(
-                "{} expects {} argument{}, got {}",
-                fn_label(p),
-                p.params,
-                if p.params == 1 { "" } else { "s" },
-                nargs
-            )));
+            return Err(arity_error(p, nargs));
         }
         self.tick()?;
         if self.depth >= self.max_depth {
-            return Err(err(
-                ErrorKind::StackOverflow,
-                format!("more than {} nested calls", self.max_depth),
-            ));
+            return Err(self.too_deep());
         }
         self.depth += 1;
         self.stack.resize(base + p.slots as usize, Value::Nil);
@@ -105,10 +103,17 @@ impl Machine<'_> {
                 self.cells[cbase + cell as usize] = Some(Rc::new(RefCell::new(v)));
             }
         }
-        let frame = Frame { base, cbase, upvals: &c.upvals, this: &this };
-        let flow = stacker::maybe_grow(limits::RED_ZONE, limits::STACK_SEGMENT, || {
+        let frame = Frame {
+            base,
+            cbase,
+            upvals: &c.upvals,
+            this: &this,
+        };
+        let flow = if near_stack_end(self.stack_floor) {
+            self.grow_and_run(&p.body, &frame)
+        } else {
             self.block(&p.body, &frame)
-        });
+        };
         self.depth -= 1;
         self.stack.truncate(base);
         self.cells.truncate(cbase);
@@ -116,6 +121,40 @@ impl Machine<'_> {
             Flow::Return(v) => Ok(v),
             _ => Ok(Value::Nil),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_deep(&self) -> crate::value::Error {
+        err(
+            ErrorKind::StackOverflow,
+            format!("more than {} nested calls", self.max_depth),
+        )
+    }
+
+    /// Runs a function body on a new stack segment (the current one is nearly used up).
+    #[cold]
+    #[inline(never)]
+    fn grow_and_run(&mut self, body: &Block, frame: &Frame) -> R<Flow> {
+        if self.segments >= limits::MAX_SEGMENTS {
+            return Err(err(
+                ErrorKind::StackOverflow,
+                format!(
+                    "the interpreter's stack ({} MiB) is used up at {} nested calls",
+                    limits::MAX_SEGMENTS * limits::STACK_SEGMENT / (1024 * 1024),
+                    self.depth
+                ),
+            ));
+        }
+        self.segments += 1;
+        let saved = self.stack_floor;
+        let result = stacker::grow(limits::STACK_SEGMENT, || {
+            self.stack_floor = stack_floor();
+            self.block(body, frame)
+        });
+        self.stack_floor = saved;
+        self.segments -= 1;
+        result
     }
 
     fn builtin(&mut self, id: u16, base: usize) -> R<Value> {
@@ -165,8 +204,13 @@ impl Machine<'_> {
             },
             Value::Capability(c) => {
                 let args: Vec<Value> = self.stack.split_off(base);
-                let capability = aura_uast::CAPABILITIES.get(*c as usize).copied().unwrap_or("");
-                self.host.capability(capability, name.as_str(), &args).map_err(Box::new)
+                let capability = aura_uast::CAPABILITIES
+                    .get(*c as usize)
+                    .copied()
+                    .unwrap_or("");
+                self.host
+                    .capability(capability, name.as_str(), &args)
+                    .map_err(Box::new)
             }
             other => {
                 self.stack.truncate(base);
@@ -178,7 +222,7 @@ impl Machine<'_> {
     fn push_args(&mut self, args: &[Expr], f: &Frame) -> R<usize> {
         let base = self.stack.len();
         for a in args {
-            let v = self.eval(a, f)?;
+            let v = self.eval_quick(a, f)?;
             self.stack.push(v);
         }
         Ok(base)
@@ -197,7 +241,10 @@ impl Machine<'_> {
                 Capture::Upval(u) => f.upvals[u as usize].clone(),
             });
         }
-        Ok(Value::Fn(Rc::new(Closure { proto: p.clone(), upvals: upvals.into_boxed_slice() })))
+        Ok(Value::Fn(Rc::new(Closure {
+            proto: p.clone(),
+            upvals: upvals.into_boxed_slice(),
+        })))
     }
 
     // -----------------------------------------------------------------------------------------
@@ -220,6 +267,19 @@ impl Machine<'_> {
             .ok_or_else(|| type_err("variable used before it was defined"))
     }
 
+    /// Binds a loop variable to an int (overwriting an int in place).
+    #[inline(always)]
+    fn bind_int(&mut self, var: Var, f: &Frame, n: i64) {
+        if let Var::Local(s) = var {
+            let slot = &mut self.stack[f.base + s as usize];
+            if let Value::Int(x) = slot {
+                *x = n;
+                return;
+            }
+        }
+        self.bind(var, f, Value::Int(n));
+    }
+
     #[inline]
     fn bind(&mut self, var: Var, f: &Frame, v: Value) {
         match var {
@@ -235,11 +295,11 @@ impl Machine<'_> {
                 let _ = self.eval(e, f)?;
             }
             Stmt::SetLocal(slot, e) => {
-                let v = self.eval(e, f)?;
+                let v = self.eval_quick(e, f)?;
                 self.stack[f.base + *slot as usize] = v;
             }
             Stmt::AppendLocal(slot, e) => {
-                let rhs = self.eval(e, f)?;
+                let rhs = self.eval_quick(e, f)?;
                 let i = f.base + *slot as usize;
                 if let (Value::Int(x), Value::Int(y)) = (&mut self.stack[i], &rhs) {
                     *x = x.checked_add(*y).ok_or_else(ops::overflow)?;
@@ -257,6 +317,47 @@ impl Machine<'_> {
                     self.stack[i] = ops::add_owned(lhs, Value::Int(*k))?;
                 }
             }
+            Stmt::NewCell(..)
+            | Stmt::SetCell(..)
+            | Stmt::SetUpval(..)
+            | Stmt::SetGlobal(..)
+            | Stmt::SetField(..)
+            | Stmt::SetIndex(..) => self.stmt_other(s, f)?,
+            Stmt::If(cond, then, otherwise) => {
+                return if self.truthy(cond, f)? {
+                    self.block(then, f)
+                } else {
+                    self.block(otherwise, f)
+                };
+            }
+            Stmt::While(cond, body) => loop {
+                if !self.truthy(cond, f)? {
+                    break;
+                }
+                self.tick()?;
+                match self.block(body, f)? {
+                    Flow::Break => break,
+                    Flow::Normal | Flow::Continue => {}
+                    ret @ Flow::Return(_) => return Ok(ret),
+                }
+            },
+            Stmt::ForRange { var, args, body } => return self.for_range(*var, args, body, f),
+            Stmt::For { var, iter, body } => {
+                let iter = self.eval(iter, f)?;
+                return self.for_in(*var, iter, body, f);
+            }
+            Stmt::Return(e) => return Ok(Flow::Return(self.eval_quick(e, f)?)),
+            Stmt::Break => return Ok(Flow::Break),
+            Stmt::Continue => return Ok(Flow::Continue),
+        }
+        Ok(Flow::Normal)
+    }
+
+    /// The less common statements, out of line to keep `stmt`'s frame small (it is on the path
+    /// of every nested call).
+    #[inline(never)]
+    fn stmt_other(&mut self, s: &Stmt, f: &Frame) -> R<()> {
+        match s {
             Stmt::NewCell(c, e) => {
                 let v = self.eval(e, f)?;
                 self.cells[f.cbase + *c as usize] = Some(Rc::new(RefCell::new(v)));
@@ -284,36 +385,12 @@ impl Machine<'_> {
                 let v = self.eval(e, f)?;
                 ops::set_index(&object, &index, v)?;
             }
-            Stmt::If(cond, then, otherwise) => {
-                return if self.truthy(cond, f)? {
-                    self.block(then, f)
-                } else {
-                    self.block(otherwise, f)
-                };
-            }
-            Stmt::While(cond, body) => loop {
-                if !self.truthy(cond, f)? {
-                    break;
-                }
-                self.tick()?;
-                match self.block(body, f)? {
-                    Flow::Break => break,
-                    Flow::Normal | Flow::Continue => {}
-                    ret @ Flow::Return(_) => return Ok(ret),
-                }
-            },
-            Stmt::ForRange { var, args, body } => return self.for_range(*var, args, body, f),
-            Stmt::For { var, iter, body } => {
-                let iter = self.eval(iter, f)?;
-                return self.for_in(*var, iter, body, f);
-            }
-            Stmt::Return(e) => return Ok(Flow::Return(self.eval(e, f)?)),
-            Stmt::Break => return Ok(Flow::Break),
-            Stmt::Continue => return Ok(Flow::Continue),
+            _ => {}
         }
-        Ok(Flow::Normal)
+        Ok(())
     }
 
+    #[inline(never)]
     fn for_range(&mut self, var: Var, args: &[Expr], body: &Block, f: &Frame) -> R<Flow> {
         let mut ints = [0i64; 3];
         for (i, a) in args.iter().enumerate() {
@@ -338,7 +415,7 @@ impl Machine<'_> {
         let mut i = start;
         while (step > 0 && i < end) || (step < 0 && i > end) {
             self.tick()?;
-            self.bind(var, f, Value::Int(i));
+            self.bind_int(var, f, i);
             match self.block(body, f)? {
                 Flow::Break => break,
                 Flow::Normal | Flow::Continue => {}
@@ -352,6 +429,7 @@ impl Machine<'_> {
         Ok(Flow::Normal)
     }
 
+    #[inline(never)]
     fn for_in(&mut self, var: Var, iter: Value, body: &Block, f: &Frame) -> R<Flow> {
         macro_rules! run_body {
             () => {
@@ -393,7 +471,10 @@ impl Machine<'_> {
                 }
             }
             other => {
-                return Err(type_err(format!("cannot iterate over a {}", other.type_name())));
+                return Err(type_err(format!(
+                    "cannot iterate over a {}",
+                    other.type_name()
+                )));
             }
         }
         Ok(Flow::Normal)
@@ -401,6 +482,23 @@ impl Machine<'_> {
 
     // -----------------------------------------------------------------------------------------
     // Expressions
+
+    /// `eval` with the trivial nodes inlined at the call site, so their values stay in registers
+    /// instead of making a round trip through memory.
+    #[inline(always)]
+    fn eval_quick(&mut self, e: &Expr, f: &Frame) -> R<Value> {
+        match e {
+            Expr::Local(s) => Ok(self.stack[f.base + *s as usize].clone()),
+            Expr::Const(Value::Int(n)) => Ok(Value::Int(*n)),
+            Expr::BinLocalInt(op, s, k) => {
+                if let Value::Int(x) = &self.stack[f.base + *s as usize] {
+                    return ops::int_op(*op, *x, *k);
+                }
+                self.eval(e, f)
+            }
+            _ => self.eval(e, f),
+        }
+    }
 
     pub(crate) fn eval(&mut self, e: &Expr, f: &Frame) -> R<Value> {
         match e {
@@ -416,30 +514,39 @@ impl Machine<'_> {
             }
             Expr::Not(x) => Ok(Value::Bool(!self.eval(x, f)?.is_truthy())),
             Expr::Bin(op, a, b) => {
-                let x = self.eval(a, f)?;
-                let y = self.eval(b, f)?;
+                let x = self.eval_quick(a, f)?;
+                let y = self.eval_quick(b, f)?;
                 if let (Value::Int(x), Value::Int(y)) = (&x, &y) {
                     return ops::int_op(*op, *x, *y);
+                }
+                if *op == Op::Add {
+                    // Temporaries are owned here: `str(i) + ","` appends in place.
+                    return ops::add_owned(x, y);
                 }
                 ops::binary(*op, &x, &y)
             }
             Expr::BinLocalInt(op, s, k) => {
                 let x = &self.stack[f.base + *s as usize];
                 if let Value::Int(x) = x {
-                    let (x, k) = (*x, *k);
-                    return match op {
-                        Op::Add => x.checked_add(k).map(Value::Int).ok_or_else(ops::overflow),
-                        Op::Sub => x.checked_sub(k).map(Value::Int).ok_or_else(ops::overflow),
-                        Op::Lt => Ok(Value::Bool(x < k)),
-                        Op::Le => Ok(Value::Bool(x <= k)),
-                        Op::Gt => Ok(Value::Bool(x > k)),
-                        Op::Ge => Ok(Value::Bool(x >= k)),
-                        Op::Eq => Ok(Value::Bool(x == k)),
-                        Op::Ne => Ok(Value::Bool(x != k)),
-                        _ => ops::int_op(*op, x, k),
-                    };
+                    return ops::int_op(*op, *x, *k);
                 }
                 let x = x.clone();
+                ops::binary(*op, &x, &Value::Int(*k))
+            }
+            Expr::BinLocalLocal(op, a, b) => {
+                let x = &self.stack[f.base + *a as usize];
+                let y = &self.stack[f.base + *b as usize];
+                if let (Value::Int(x), Value::Int(y)) = (x, y) {
+                    return ops::int_op(*op, *x, *y);
+                }
+                let (x, y) = (x.clone(), y.clone());
+                ops::binary(*op, &x, &y)
+            }
+            Expr::BinInt(op, a, k) => {
+                let x = self.eval(a, f)?;
+                if let Value::Int(x) = x {
+                    return ops::int_op(*op, x, *k);
+                }
                 ops::binary(*op, &x, &Value::Int(*k))
             }
             Expr::And(a, b) => {
@@ -523,6 +630,23 @@ impl Machine<'_> {
                 }
                 Ok(ops::binary(*op, &x, &y)?.is_truthy())
             }
+            Expr::BinLocalLocal(op, a, b) => {
+                let x = &self.stack[f.base + *a as usize];
+                let y = &self.stack[f.base + *b as usize];
+                if let (Value::Int(x), Value::Int(y)) = (x, y) {
+                    let (x, y) = (*x, *y);
+                    match op {
+                        Op::Lt => return Ok(x < y),
+                        Op::Le => return Ok(x <= y),
+                        Op::Gt => return Ok(x > y),
+                        Op::Ge => return Ok(x >= y),
+                        Op::Eq => return Ok(x == y),
+                        Op::Ne => return Ok(x != y),
+                        _ => {}
+                    }
+                }
+                Ok(self.eval(e, f)?.is_truthy())
+            }
             Expr::Not(x) => Ok(!self.truthy(x, f)?),
             Expr::And(a, b) => Ok(self.truthy(a, f)? && self.truthy(b, f)?),
             Expr::Or(a, b) => Ok(self.truthy(a, f)? || self.truthy(b, f)?),
@@ -581,6 +705,37 @@ impl Machine<'_> {
         self.stack.extend(args);
         self.send(receiver, name, base)
     }
+}
+
+#[cold]
+#[inline(never)]
+fn arity_error(p: &FnProto, nargs: usize) -> crate::value::Error {
+    type_err(format!(
+        "{} expects {} argument{}, got {}",
+        fn_label(p),
+        p.params,
+        if p.params == 1 { "" } else { "s" },
+        nargs
+    ))
+}
+
+/// The lowest address the evaluator may use on the current stack segment before it must grow
+/// onto a new one (0 when unknown: then it never grows).
+pub(crate) fn stack_floor() -> usize {
+    let probe = 0u8;
+    let sp = std::ptr::addr_of!(probe) as usize;
+    match stacker::remaining_stack() {
+        Some(remaining) => sp
+            .saturating_sub(remaining)
+            .saturating_add(limits::RED_ZONE),
+        None => 0,
+    }
+}
+
+#[inline(always)]
+fn near_stack_end(floor: usize) -> bool {
+    let probe = 0u8;
+    (std::ptr::addr_of!(probe) as usize) < floor
 }
 
 fn fn_label(p: &FnProto) -> String {

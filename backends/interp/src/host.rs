@@ -44,7 +44,12 @@ fn dnu(capability: &str, method: &str) -> RuntimeError {
     )
 }
 
-fn arity(capability: &str, method: &str, expected: usize, args: &[Value]) -> Result<(), RuntimeError> {
+fn arity(
+    capability: &str,
+    method: &str,
+    expected: usize,
+    args: &[Value],
+) -> Result<(), RuntimeError> {
     if args.len() == expected {
         return Ok(());
     }
@@ -62,7 +67,10 @@ fn key<'a>(capability: &str, method: &str, v: &'a Value) -> Result<&'a str, Runt
     v.as_str().ok_or_else(|| {
         RuntimeError::new(
             ErrorKind::Type,
-            format!("{capability}.{method}() expects a str key, got {}", v.type_name()),
+            format!(
+                "{capability}.{method}() expects a str key, got {}",
+                v.type_name()
+            ),
         )
     })
 }
@@ -101,7 +109,12 @@ impl Host for StdHost {
             }
             ("store", "keys") => {
                 arity(capability, method, 0, args)?;
-                Ok(Value::list(self.store.keys().map(|k| Value::string(k.as_str())).collect()))
+                Ok(Value::list(
+                    self.store
+                        .keys()
+                        .map(|k| Value::string(k.as_str()))
+                        .collect(),
+                ))
             }
             ("log", "info" | "warn" | "error") => {
                 arity(capability, method, 1, args)?;

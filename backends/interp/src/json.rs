@@ -27,7 +27,10 @@ fn encode_into(out: &mut String, v: &Value, path: &mut Path) -> R<()> {
         }
         Value::Float(x) => {
             if !x.is_finite() {
-                return Err(json_err(format!("cannot encode {} as JSON", format_float(*x))));
+                return Err(json_err(format!(
+                    "cannot encode {} as JSON",
+                    format_float(*x)
+                )));
             }
             out.push_str(&format_float(*x));
         }
@@ -67,7 +70,10 @@ fn encode_into(out: &mut String, v: &Value, path: &mut Path) -> R<()> {
             path.leave();
         }
         other => {
-            return Err(json_err(format!("cannot encode a {} as JSON", describe(other))));
+            return Err(json_err(format!(
+                "cannot encode a {} as JSON",
+                describe(other)
+            )));
         }
     }
     Ok(())
@@ -106,9 +112,11 @@ fn convert(v: &serde_json::Value, checked: bool) -> R<Value> {
         serde_json::Value::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
             for item in items {
-                out.push(stacker::maybe_grow(limits::RED_ZONE, limits::STACK_SEGMENT, || {
-                    convert(item, checked)
-                })?);
+                out.push(stacker::maybe_grow(
+                    limits::RED_ZONE,
+                    limits::STACK_SEGMENT,
+                    || convert(item, checked),
+                )?);
             }
             if checked {
                 Value::List(List::new(out)?)
@@ -122,7 +130,11 @@ fn convert(v: &serde_json::Value, checked: bool) -> R<Value> {
                 let value = stacker::maybe_grow(limits::RED_ZONE, limits::STACK_SEGMENT, || {
                     convert(item, checked)
                 })?;
-                let key = if checked { Str::new(k.clone())? } else { Str::constant(k.clone()) };
+                let key = if checked {
+                    Str::new(k.clone())?
+                } else {
+                    Str::constant(k.clone())
+                };
                 let _ = out.insert(Key(key), value);
             }
             if checked {
@@ -151,7 +163,12 @@ fn to_json_in(v: &Value, path: &mut Path) -> R<serde_json::Value> {
         Value::Int(n) => serde_json::Value::from(*n),
         Value::Float(x) => match serde_json::Number::from_f64(*x) {
             Some(n) => serde_json::Value::Number(n),
-            None => return Err(json_err(format!("cannot encode {} as JSON", format_float(*x)))),
+            None => {
+                return Err(json_err(format!(
+                    "cannot encode {} as JSON",
+                    format_float(*x)
+                )))
+            }
         },
         Value::Str(s) => serde_json::Value::String(s.as_str().to_string()),
         Value::List(l) => {
@@ -160,9 +177,11 @@ fn to_json_in(v: &Value, path: &mut Path) -> R<serde_json::Value> {
             }
             let mut out = Vec::new();
             for item in l.items.borrow().iter() {
-                out.push(stacker::maybe_grow(limits::RED_ZONE, limits::STACK_SEGMENT, || {
-                    to_json_in(item, path)
-                })?);
+                out.push(stacker::maybe_grow(
+                    limits::RED_ZONE,
+                    limits::STACK_SEGMENT,
+                    || to_json_in(item, path),
+                )?);
             }
             path.leave();
             serde_json::Value::Array(out)
@@ -181,6 +200,11 @@ fn to_json_in(v: &Value, path: &mut Path) -> R<serde_json::Value> {
             path.leave();
             serde_json::Value::Object(out)
         }
-        other => return Err(json_err(format!("cannot encode a {} as JSON", describe(other)))),
+        other => {
+            return Err(json_err(format!(
+                "cannot encode a {} as JSON",
+                describe(other)
+            )))
+        }
     })
 }

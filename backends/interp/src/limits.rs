@@ -24,6 +24,9 @@ thread_local! {
 pub(crate) const RED_ZONE: usize = 256 * 1024;
 /// Size of each new stack segment.
 pub(crate) const STACK_SEGMENT: usize = 8 * 1024 * 1024;
+/// Stack segments the evaluator may grow for nested calls (1 GiB in all); past that a call is
+/// `stack overflow` whatever `max_depth` allows.
+pub(crate) const MAX_SEGMENTS: usize = 128;
 
 /// Charges `bytes`; fails with `out of memory` (and charges nothing) past the limit.
 #[inline]
@@ -59,7 +62,10 @@ pub(crate) fn release(bytes: u64) {
 }
 
 pub(crate) fn out_of_memory() -> Box<aura_runtime::RuntimeError> {
-    err(ErrorKind::OutOfMemory, "the program used more memory than allowed")
+    err(
+        ErrorKind::OutOfMemory,
+        "the program used more memory than allowed",
+    )
 }
 
 /// Live bytes on this thread, as counted.

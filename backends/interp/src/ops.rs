@@ -29,10 +29,15 @@ fn verb(op: Op) -> &'static str {
 }
 
 fn mismatch(op: Op, a: &Value, b: &Value) -> crate::value::Error {
-    type_err(format!("cannot {} {} and {}", verb(op), a.type_name(), b.type_name()))
+    type_err(format!(
+        "cannot {} {} and {}",
+        verb(op),
+        a.type_name(),
+        b.type_name()
+    ))
 }
 
-#[inline]
+#[inline(always)]
 pub(crate) fn int_op(op: Op, x: i64, y: i64) -> R<Value> {
     Ok(match op {
         Op::Add => Value::Int(x.checked_add(y).ok_or_else(overflow)?),
@@ -132,10 +137,14 @@ fn add_other(a: &Value, b: &Value) -> R<Value> {
 pub(crate) fn add_owned(a: Value, b: Value) -> R<Value> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Ok(Value::Int(x.checked_add(y).ok_or_else(overflow)?)),
-        (Value::Str(mut x), Value::Str(y)) => {
+        (Value::Str(mut x), Value::Str(mut y)) => {
             if let Some(s) = Rc::get_mut(&mut x) {
                 s.push_str(y.as_str())?;
                 return Ok(Value::Str(x));
+            }
+            if let Some(s) = Rc::get_mut(&mut y) {
+                s.push_front(x.as_str())?;
+                return Ok(Value::Str(y));
             }
             add_other(&Value::Str(x), &Value::Str(y))
         }
@@ -258,7 +267,10 @@ pub(crate) fn set_field(object: &Value, key: &Key, v: Value) -> R<()> {
 }
 
 fn out_of_range(index: i64, len: usize) -> crate::value::Error {
-    err(ErrorKind::IndexOutOfRange, format!("index {index}, length {len}"))
+    err(
+        ErrorKind::IndexOutOfRange,
+        format!("index {index}, length {len}"),
+    )
 }
 
 /// A checked position in `0..len`.

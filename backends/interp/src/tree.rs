@@ -36,6 +36,10 @@ pub(crate) enum Expr {
     Bin(Op, Box<Expr>, Box<Expr>),
     /// `local OP int-constant`, the common loop and recursion shape.
     BinLocalInt(Op, u32, i64),
+    /// `local OP local`.
+    BinLocalLocal(Op, u32, u32),
+    /// `expr OP int-constant`.
+    BinInt(Op, Box<Expr>, i64),
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
     List(Box<[Expr]>),
@@ -78,8 +82,16 @@ pub(crate) enum Stmt {
     If(Expr, Block, Block),
     While(Expr, Block),
     /// `for v in range(..)` with the builtin `range`: no list is built.
-    ForRange { var: Var, args: Box<[Expr]>, body: Block },
-    For { var: Var, iter: Expr, body: Block },
+    ForRange {
+        var: Var,
+        args: Box<[Expr]>,
+        body: Block,
+    },
+    For {
+        var: Var,
+        iter: Expr,
+        body: Block,
+    },
     Return(Expr),
     Break,
     Continue,

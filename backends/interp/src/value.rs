@@ -66,13 +66,19 @@ impl Str {
     /// Charges the memory limit; fails with `out of memory`.
     pub(crate) fn new(text: String) -> R<Rc<Str>> {
         limits::charge(text.len() as u64 + HEADER)?;
-        Ok(Rc::new(Str { text, chars: Cell::new(usize::MAX) }))
+        Ok(Rc::new(Str {
+            text,
+            chars: Cell::new(usize::MAX),
+        }))
     }
 
     /// For constants and host conversions: counted, but never refused.
     pub(crate) fn constant(text: String) -> Rc<Str> {
         limits::charge_unchecked(text.len() as u64 + HEADER);
-        Rc::new(Str { text, chars: Cell::new(usize::MAX) })
+        Rc::new(Str {
+            text,
+            chars: Cell::new(usize::MAX),
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -89,7 +95,11 @@ impl Str {
         if cached != usize::MAX {
             return cached;
         }
-        let n = if self.text.is_ascii() { self.text.len() } else { self.text.chars().count() };
+        let n = if self.text.is_ascii() {
+            self.text.len()
+        } else {
+            self.text.chars().count()
+        };
         self.chars.set(n);
         n
     }
@@ -107,12 +117,24 @@ impl Str {
         Ok(())
     }
 
+    /// Prepends in place (the caller owns the only reference). Charges the added bytes.
+    pub(crate) fn push_front(&mut self, more: &str) -> R<()> {
+        limits::charge(more.len() as u64)?;
+        limits::reserve_string(&mut self.text, more.len())?;
+        self.text.insert_str(0, more);
+        self.chars.set(usize::MAX);
+        Ok(())
+    }
+
     /// Byte offset of the code point at `index` (or the end when `index == char_len`).
     pub(crate) fn byte_offset(&self, index: usize) -> usize {
         if self.is_ascii() {
             return index.min(self.text.len());
         }
-        self.text.char_indices().nth(index).map_or(self.text.len(), |(i, _)| i)
+        self.text
+            .char_indices()
+            .nth(index)
+            .map_or(self.text.len(), |(i, _)| i)
     }
 }
 
@@ -161,7 +183,7 @@ impl std::borrow::Borrow<str> for Key {
     }
 }
 
-/// FxHash: fast, not DoS-resistant (keys come from the program itself).
+/// FxHash-style word mixing with a murmur3 finaliser: fast, not DoS-resistant.
 #[derive(Default, Clone, Copy)]
 pub struct FxHasher {
     hash: u64,
@@ -202,8 +224,14 @@ impl Hasher for FxHasher {
     }
     #[inline]
     fn finish(&self) -> u64 {
-        // Fold the high bits down: hashbrown takes its control bits from the top.
-        self.hash ^ (self.hash >> 29)
+        // The murmur3 finaliser: every input bit reaches every output bit (hashbrown takes the
+        // bucket from the low bits and control bits from the top).
+        let mut h = self.hash;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 }
 
@@ -221,11 +249,15 @@ pub struct List {
 impl List {
     pub(crate) fn new(items: Vec<Value>) -> R<Rc<List>> {
         limits::charge(HEADER + ELEM * items.len() as u64)?;
-        Ok(Rc::new(List { items: RefCell::new(items) }))
+        Ok(Rc::new(List {
+            items: RefCell::new(items),
+        }))
     }
     pub(crate) fn constant(items: Vec<Value>) -> Rc<List> {
         limits::charge_unchecked(HEADER + ELEM * items.len() as u64);
-        Rc::new(List { items: RefCell::new(items) })
+        Rc::new(List {
+            items: RefCell::new(items),
+        })
     }
 }
 
@@ -237,21 +269,30 @@ pub struct Map {
 impl Map {
     pub(crate) fn new(entries: Entries) -> R<Rc<Map>> {
         limits::charge(HEADER + ENTRY * entries.len() as u64)?;
-        Ok(Rc::new(Map { entries: RefCell::new(entries) }))
+        Ok(Rc::new(Map {
+            entries: RefCell::new(entries),
+        }))
     }
     pub(crate) fn constant(entries: Entries) -> Rc<Map> {
         limits::charge_unchecked(HEADER + ENTRY * entries.len() as u64);
-        Rc::new(Map { entries: RefCell::new(entries) })
+        Rc::new(Map {
+            entries: RefCell::new(entries),
+        })
     }
     /// Inserts or replaces; a new key is charged.
     pub(crate) fn insert(&self, key: Key, value: Value) -> R<()> {
         let mut entries = self.entries.borrow_mut();
-        if let Some(slot) = entries.get_mut(key.as_str()) {
-            *slot = value;
-            return Ok(());
+        match entries.entry(key) {
+            indexmap::map::Entry::Occupied(mut slot) => {
+                let old = std::mem::replace(slot.get_mut(), value);
+                drop(entries);
+                drop(old);
+            }
+            indexmap::map::Entry::Vacant(slot) => {
+                limits::charge(ENTRY)?;
+                let _ = slot.insert(value);
+            }
         }
-        limits::charge(ENTRY)?;
-        let _ = entries.insert(key, value);
         Ok(())
     }
     pub(crate) fn get(&self, key: &str) -> Option<Value> {
@@ -343,7 +384,11 @@ impl Slots {
 impl Object {
     pub(crate) fn new(name: Option<Rc<str>>, proto: Option<Rc<Object>>) -> R<Rc<Object>> {
         limits::charge(HEADER * 2)?;
-        Ok(Rc::new(Object { name, proto, slots: RefCell::new(Slots::Small(Vec::new())) }))
+        Ok(Rc::new(Object {
+            name,
+            proto,
+            slots: RefCell::new(Slots::Small(Vec::new())),
+        }))
     }
 
     /// Finds slot `name` along the prototype chain.
@@ -510,8 +555,10 @@ impl Value {
     }
     /// A map from key/value pairs (later duplicates replace earlier ones).
     pub fn map(pairs: impl IntoIterator<Item = (String, Value)>) -> Value {
-        let entries: Entries =
-            pairs.into_iter().map(|(k, v)| (Key(Str::constant(k)), v)).collect();
+        let entries: Entries = pairs
+            .into_iter()
+            .map(|(k, v)| (Key(Str::constant(k)), v))
+            .collect();
         Value::Map(Map::constant(entries))
     }
     pub fn as_str(&self) -> Option<&str> {

@@ -71,7 +71,12 @@ impl<'a> Analysis<'a> {
                 }
                 self.expr(value);
             }
-            uast::Stmt::If { cond, then, otherwise, .. } => {
+            uast::Stmt::If {
+                cond,
+                then,
+                otherwise,
+                ..
+            } => {
                 self.expr(cond);
                 self.block(then);
                 if let Some(b) = otherwise {
@@ -82,7 +87,9 @@ impl<'a> Analysis<'a> {
                 self.expr(cond);
                 self.block(body);
             }
-            uast::Stmt::For { var, iter, body, .. } => {
+            uast::Stmt::For {
+                var, iter, body, ..
+            } => {
                 self.expr(iter);
                 let mark = self.scopes.len();
                 self.declare(&var.name);
@@ -104,9 +111,11 @@ impl<'a> Analysis<'a> {
     }
 
     fn expr(&mut self, e: &'a uast::Expr) {
-        stacker::maybe_grow(crate::limits::RED_ZONE, crate::limits::STACK_SEGMENT, || {
-            self.expr_inner(e)
-        })
+        stacker::maybe_grow(
+            crate::limits::RED_ZONE,
+            crate::limits::STACK_SEGMENT,
+            || self.expr_inner(e),
+        )
     }
 
     fn expr_inner(&mut self, e: &'a uast::Expr) {

@@ -1,0 +1,46 @@
+//! Shared helpers: run Aura source through the real front end and the interpreter.
+#![allow(dead_code)] // each test binary uses a subset
+
+use aura_interp::{Host, Options, RuntimeError, Value};
+
+/// Collects printed lines; capabilities behave as under `aura run` (`StdHost`).
+#[derive(Default)]
+pub struct TestHost {
+    pub out: String,
+    std: aura_interp::StdHost,
+}
+
+impl Host for TestHost {
+    fn print(&mut self, line: &str) {
+        self.out.push_str(line);
+        self.out.push('\n');
+    }
+
+    fn capability(
+        &mut self,
+        capability: &str,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, RuntimeError> {
+        self.std.capability(capability, method, args)
+    }
+}
+
+/// Parses and audits `source`; panics (in the test) on diagnostics.
+pub fn check(source: &str) -> aura_compiler::Checked {
+    let checked = aura_compiler::check_source(source);
+    assert!(checked.is_ok(), "diagnostics: {:#?}", checked.diagnostics);
+    checked
+}
+
+/// Runs `source`: (stdout, error).
+pub fn run_with(source: &str, options: &Options) -> (String, Option<RuntimeError>) {
+    let checked = check(source);
+    let mut host = TestHost::default();
+    let result = aura_interp::run(&checked.module, &checked.prelude, options, &mut host);
+    (host.out, result.err())
+}
+
+pub fn run(source: &str) -> (String, Option<RuntimeError>) {
+    run_with(source, &Options::default())
+}
