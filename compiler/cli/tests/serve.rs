@@ -410,3 +410,37 @@ fn aura_send_talks_to_a_running_host() {
     assert_eq!(code, Some(0));
     assert!(out.contains("\"ok\""), "{out}");
 }
+
+#[test]
+fn evolve_keeps_object_state() {
+    let dir = temp_dir("evolve-state");
+    write(
+        &dir,
+        "tally.aura",
+        "object tally {\n n = 0\n fn bump() { self.n = self.n + 1\n return self.n }\n}\n",
+    );
+    let host = Host::start(&dir, &[]);
+    assert_eq!(
+        host.send("tally", "bump", json!([])).1,
+        json!({ "result": 1 })
+    );
+    assert_eq!(
+        host.send("tally", "bump", json!([])).1,
+        json!({ "result": 2 })
+    );
+    let v2 = "object tally {\n n = 100\n fn bump() { self.n = self.n + 10\n return self.n }\n fn peek() { return self.n }\n}\n";
+    let (status, _) = host.post(
+        "/api/evolve_plugin",
+        &json!({ "module": "tally", "source": v2 }),
+    );
+    assert_eq!(status, 200);
+    // The persisted slot wins over the new initial value; the new method is there.
+    assert_eq!(
+        host.send("tally", "peek", json!([])).1,
+        json!({ "result": 2 })
+    );
+    assert_eq!(
+        host.send("tally", "bump", json!([])).1,
+        json!({ "result": 12 })
+    );
+}

@@ -256,28 +256,37 @@ impl Actor {
         }
     }
 
-    /// Runs jobs until every sender is gone.
+    /// Runs jobs until every sender is gone. A job that panics (a bug in aura) drops its reply
+    /// sender, which the HTTP side answers with a 500; the thread goes on with the next job.
     pub fn run(mut self, mut jobs: mpsc::Receiver<Job>) {
         while let Some(job) = jobs.blocking_recv() {
-            match job {
-                Job::Route(request, reply) => {
-                    let _ = reply.send(self.route(request));
-                }
-                Job::Message {
-                    target,
-                    method,
-                    args,
-                    reply,
-                } => {
-                    let _ = reply.send(self.message(&target, &method, args));
-                }
-                Job::Evolve {
-                    module,
-                    source,
-                    reply,
-                } => {
-                    let _ = reply.send(self.evolve(&module, &source));
-                }
+            let outcome =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handle(job)));
+            if outcome.is_err() {
+                eprintln!("aura serve: internal error while handling a request (see above)");
+            }
+        }
+    }
+
+    fn handle(&mut self, job: Job) {
+        match job {
+            Job::Route(request, reply) => {
+                let _ = reply.send(self.route(request));
+            }
+            Job::Message {
+                target,
+                method,
+                args,
+                reply,
+            } => {
+                let _ = reply.send(self.message(&target, &method, args));
+            }
+            Job::Evolve {
+                module,
+                source,
+                reply,
+            } => {
+                let _ = reply.send(self.evolve(&module, &source));
             }
         }
     }
