@@ -391,6 +391,69 @@ impl Object {
         }))
     }
 
+    /// The object's own slots (not its prototypes'), in insertion order: for hosts that persist
+    /// object state.
+    pub fn own_slots(&self) -> Vec<(String, Value)> {
+        match &*self.slots.borrow() {
+            Slots::Small(v) => v
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), v.clone()))
+                .collect(),
+            Slots::Large(m) => m
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), v.clone()))
+                .collect(),
+        }
+    }
+
+    /// Sets an own slot from a host (restoring persisted state). Counted, never refused.
+    pub fn set_slot(&self, name: &str, value: Value) {
+        let key = Key(Str::constant(name.to_string()));
+        let mut slots = self.slots.borrow_mut();
+        match &mut *slots {
+            Slots::Small(v) => {
+                if let Some(slot) = v.iter_mut().find(|(k, _)| k.same(&key)) {
+                    slot.1 = value;
+                } else if v.len() < SMALL_SLOTS {
+                    limits::charge_unchecked(ENTRY);
+                    v.push((key, value));
+                } else {
+                    limits::charge_unchecked(ENTRY);
+                    let mut m: Entries = v.drain(..).collect();
+                    let _ = m.insert(key, value);
+                    *slots = Slots::Large(m);
+                }
+            }
+            Slots::Large(m) => {
+                if let Some(slot) = m.get_mut(name) {
+                    *slot = value;
+                } else {
+                    limits::charge_unchecked(ENTRY);
+                    let _ = m.insert(key, value);
+                }
+            }
+        }
+    }
+
+    /// Removes an own slot from a host (undoing a failed message); true if it was there.
+    pub fn remove_slot(&self, name: &str) -> bool {
+        let mut slots = self.slots.borrow_mut();
+        let removed = match &mut *slots {
+            Slots::Small(v) => match v.iter().position(|(k, _)| k.as_str() == name) {
+                Some(i) => {
+                    let _ = v.remove(i);
+                    true
+                }
+                None => false,
+            },
+            Slots::Large(m) => m.shift_remove(name).is_some(),
+        };
+        if removed {
+            limits::release(ENTRY);
+        }
+        removed
+    }
+
     /// Finds slot `name` along the prototype chain.
     #[inline]
     pub fn lookup(self: &Rc<Object>, name: &Key) -> Option<Value> {

@@ -115,3 +115,21 @@ fn json_conversions_follow_the_contract() {
         ErrorKind::Json
     );
 }
+
+#[test]
+fn hosts_read_set_and_remove_own_slots() {
+    let (instance, _host) = load(&Options::default());
+    let Some(Value::Object(counter)) = instance.get_global("counter") else {
+        panic!("counter is an object");
+    };
+    let names: Vec<String> = counter.own_slots().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(names, ["count", "bump"]);
+    counter.set_slot("count", Value::Int(41));
+    counter.set_slot("extra", Value::Int(1));
+    let own = counter.own_slots();
+    assert_eq!(own[0].1.to_string(), "41");
+    assert_eq!(own.len(), 3);
+    assert!(counter.remove_slot("extra"));
+    assert!(!counter.remove_slot("extra"));
+    assert_eq!(counter.own_slots().len(), 2);
+}

@@ -77,6 +77,67 @@ enum Command {
         #[arg(short = 'o', long = "output", value_name = "OUT")]
         output: PathBuf,
     },
+    /// Serve every module of DIR: plugin routes over HTTP, messages to objects, a living image
+    #[command(
+        long_about = "Serve every `*.aura` module of DIR (each named after its file stem). \
+Each module is checked like `aura check`; one with diagnostics is logged and not loaded.\n\n\
+Endpoints: every plugin `route METHOD \"PATH\"`; GET /health; GET /api/status; \
+POST /message {\"target\", \"method\", \"args\"}; POST /api/evolve_plugin {\"module\", \"source\"}.\n\n\
+Objects' slots and each module's `store` persist in a redb database. The limits apply to each \
+request. Prints `listening on http://ADDR` on stdout once ready. See spec/host.md."
+    )]
+    Serve {
+        /// Directory of `*.aura` modules (evolved sources are written back here)
+        dir: PathBuf,
+        /// TCP port; 0 picks a free one
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to listen on
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// The redb database [default: DIR/.aura/image.redb]
+        #[arg(long, value_name = "PATH")]
+        data: Option<PathBuf>,
+        /// Step budget per request (→ `out of fuel`)
+        #[arg(long, value_name = "N", default_value_t = 50_000_000)]
+        fuel: u64,
+        /// Heap growth allowed per request in bytes; suffixes K, M, G (→ `out of memory`)
+        #[arg(long, value_name = "BYTES", value_parser = parse_size, default_value = "256M")]
+        max_memory: u64,
+        /// Maximum call depth per request (→ `stack overflow`)
+        #[arg(long, value_name = "N", default_value_t = 10_000)]
+        max_depth: usize,
+    },
+    /// Send a message to an object of a running host (or check its health)
+    #[command(
+        long_about = "Send METHOD to the object TARGET (`object` or `module.object`) of \
+a running `aura serve`, and print the result as JSON.\n\n\
+Each ARG is JSON, or else a bare word taken as a string. `name=value` words are gathered into \
+one map (each value JSON, else a string) passed as the last argument:\n\n  \
+aura send counter increment 5\n  aura send system set_attribute key=test value=123\n\n\
+Exit status: 0 the host answered 2xx, 1 it answered an error or could not be reached, 2 usage."
+    )]
+    Send {
+        /// The object: `object`, or `module.object` when several modules define it
+        #[arg(required_unless_present = "health")]
+        target: Option<String>,
+        /// The message (method) name
+        #[arg(required_unless_present = "health")]
+        method: Option<String>,
+        /// Arguments: JSON, bare words (strings) and name=value pairs (`--` before one that
+        /// starts with `-` and is not a number)
+        #[arg(allow_negative_numbers = true)]
+        args: Vec<String>,
+        /// The host
+        #[arg(long, default_value = aura_host::client::DEFAULT_URL)]
+        url: String,
+        /// Ask GET /health instead of sending a message
+        #[arg(long, conflicts_with_all = ["target", "method", "args"])]
+        health: bool,
+        /// Seconds to wait for the host
+        #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+        timeout: u64,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -167,6 +228,33 @@ fn execute(cli: Cli) -> u8 {
             target,
             output,
         } => build(&file, target, &output),
+        Command::Serve {
+            dir,
+            port,
+            bind,
+            data,
+            fuel,
+            max_memory,
+            max_depth,
+        } => serve(aura_host::Config {
+            dir,
+            bind,
+            port,
+            data,
+            options: aura_interp::Options {
+                max_depth,
+                fuel: Some(fuel),
+                max_memory: Some(max_memory),
+            },
+        }),
+        Command::Send {
+            target,
+            method,
+            args,
+            url,
+            health,
+            timeout,
+        } => send(target, method, &args, &url, health, timeout),
     };
     match result {
         Ok(()) => 0,
@@ -273,4 +361,64 @@ fn print_stdout(text: &str) -> Result<(), Failure> {
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
         .map_err(|e| Failure::Io(format!("cannot write to standard output: {e}")))
+}
+
+fn serve(config: aura_host::Config) -> Result<(), Failure> {
+    aura_host::serve(config, |addr| {
+        // The one line on stdout: tests and scripts read the address from it.
+        println!("listening on http://{addr}");
+        let _ = std::io::stdout().flush();
+    })
+    .map_err(|e| Failure::Io(e.to_string()))
+}
+
+fn send(
+    target: Option<String>,
+    method: Option<String>,
+    args: &[String],
+    url: &str,
+    health: bool,
+    timeout: u64,
+) -> Result<(), Failure> {
+    let timeout = std::time::Duration::from_secs(timeout.max(1));
+    let response = if health {
+        aura_host::client::request(url, "GET", "/health", None, timeout)
+    } else {
+        let (Some(target), Some(method)) = (target, method) else {
+            return Err(Failure::Usage("send needs TARGET and METHOD".into()));
+        };
+        let message = serde_json::json!({
+            "target": target,
+            "method": method,
+            "args": aura_host::client::message_args(args),
+        });
+        aura_host::client::request(url, "POST", "/message", Some(&message.to_string()), timeout)
+    }
+    .map_err(Failure::Io)?;
+    let body: serde_json::Value = serde_json::from_str(&response.body)
+        .unwrap_or_else(|_| serde_json::Value::String(response.body.clone()));
+    let ok = (200..300).contains(&response.status);
+    if ok {
+        // A message prints its result; `--health` prints the whole answer.
+        let shown = if health {
+            &body
+        } else {
+            body.get("result").unwrap_or(&body)
+        };
+        print_stdout(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(shown).unwrap_or_default()
+        ))?;
+        return Ok(());
+    }
+    match (
+        body.get("error").and_then(|e| e.as_str()),
+        body.get("message").and_then(|m| m.as_str()),
+    ) {
+        (Some(kind), Some(message)) => {
+            eprintln!("aura: host answered {}: {kind}: {message}", response.status)
+        }
+        _ => eprintln!("aura: host answered {}: {}", response.status, response.body),
+    }
+    Err(Failure::Silent)
 }

@@ -1,0 +1,446 @@
+//! End to end: the real `aura serve` binary on 127.0.0.1 with a free port, in a temp directory,
+//! driven over HTTP (and by `aura send`). Every wait is bounded; every server is killed on drop.
+
+use aura_host::client;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const AURA: &str = env!("CARGO_BIN_EXE_aura");
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A fresh, empty directory for one test.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("aura-serve-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn write(dir: &Path, file: &str, source: &str) {
+    std::fs::write(dir.join(file), source).expect("write module");
+}
+
+/// A running `aura serve DIR --port 0`; killed when dropped.
+struct Host {
+    child: Child,
+    url: String,
+}
+
+impl Host {
+    fn start(dir: &Path, extra: &[&str]) -> Host {
+        let mut child = Command::new(AURA)
+            .arg("serve")
+            .arg(dir)
+            .args(["--port", "0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start aura serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        let _reader = std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = match rx.recv_timeout(TIMEOUT) {
+            Ok(line) => line,
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("aura serve did not start in time");
+            }
+        };
+        let Some(url) = line.trim().strip_prefix("listening on ") else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("unexpected first line from aura serve: {line:?}");
+        };
+        Host {
+            url: url.to_string(),
+            child,
+        }
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
+        let response = client::request(&self.url, method, path, body, TIMEOUT)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let body = serde_json::from_str(&response.body)
+            .unwrap_or_else(|_| panic!("not JSON: {}", response.body));
+        (response.status, body)
+    }
+
+    fn get(&self, path: &str) -> (u16, Value) {
+        self.call("GET", path, None)
+    }
+
+    fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.call("POST", path, Some(&body.to_string()))
+    }
+
+    fn send(&self, target: &str, method: &str, args: Value) -> (u16, Value) {
+        self.post(
+            "/message",
+            &json!({ "target": target, "method": method, "args": args }),
+        )
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn meshfs_source() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/meshfs.aura");
+    std::fs::read_to_string(path).expect("examples/meshfs.aura")
+}
+
+#[test]
+fn meshfs_write_then_resolve() {
+    let dir = temp_dir("meshfs");
+    write(&dir, "meshfs.aura", &meshfs_source());
+    let host = Host::start(&dir, &[]);
+    let (status, body) = host.post(
+        "/api/v2/meshfs/write",
+        &json!({ "pointer": "notes/today", "data": { "text": "hi", "n": [1, 2.5] } }),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({ "status": "success", "pointer": "notes/today" })
+    );
+    let (status, body) = host.get("/api/v2/meshfs/resolve?pointer=notes%2Ftoday");
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({ "status": "success", "pointer": "notes/today", "data": { "text": "hi", "n": [1, 2.5] } })
+    );
+    // The seeds' error answers.
+    let (_, body) = host.get("/api/v2/meshfs/resolve?pointer=nowhere");
+    assert_eq!(
+        body,
+        json!({ "status": "error", "message": "pointer not found" })
+    );
+    let (_, body) = host.get("/api/v2/meshfs/resolve");
+    assert_eq!(
+        body,
+        json!({ "status": "error", "message": "missing pointer" })
+    );
+    let (_, body) = host.post("/api/v2/meshfs/write", &json!({ "data": 1 }));
+    assert_eq!(
+        body,
+        json!({ "status": "error", "message": "missing pointer" })
+    );
+    let (_, body) = host.post("/api/v2/meshfs/write", &json!({ "pointer": "p" }));
+    assert_eq!(
+        body,
+        json!({ "status": "error", "message": "missing data" })
+    );
+    // Written data is in the store, so it survives a restart.
+    drop(host);
+    let host = Host::start(&dir, &[]);
+    let (_, body) = host.get("/api/v2/meshfs/resolve?pointer=notes/today");
+    assert_eq!(body["data"]["text"], json!("hi"));
+}
+
+const ROUTES: &str = r#"
+plugin api {
+    route GET "/boom" (req) { return 1 / 0 }
+    route GET "/spin" (req) { while true { } }
+    route GET "/ok" (req) { return {ok: true, q: req.query.q, agent: req.headers["user-agent"]} }
+    route GET "/items/:id" (req) { return {id: req.params.id} }
+    route POST "/made" (req) { return {status_code: 201, body: {got: req.body}} }
+    route GET "/object" (req) { return thing }
+}
+object thing { }
+"#;
+
+#[test]
+fn route_errors_are_500_and_the_host_keeps_serving() {
+    let dir = temp_dir("routes");
+    write(&dir, "api.aura", ROUTES);
+    let host = Host::start(&dir, &["--fuel", "100000"]);
+    let (status, body) = host.get("/boom");
+    assert_eq!(status, 500);
+    assert_eq!(body["error"], json!("division by zero"));
+    let (status, body) = host.get("/spin");
+    assert_eq!(status, 500);
+    assert_eq!(body["error"], json!("out of fuel"));
+    let (status, body) = host.get("/object");
+    assert_eq!(status, 500);
+    assert_eq!(body["error"], json!("json error"));
+    let (status, body) = host.get("/ok?q=a%20b");
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({ "ok": true, "q": "a b", "agent": "aura-send" })
+    );
+    assert_eq!(host.get("/items/42").1, json!({ "id": "42" }));
+    let (status, body) = host.post("/made", &json!([1]));
+    assert_eq!((status, body), (201, json!({ "got": [1] })));
+    let (status, body) = host.call("POST", "/made", Some("{not json"));
+    assert_eq!((status, body["error"].clone()), (400, json!("bad request")));
+    assert_eq!(host.get("/nowhere").0, 404);
+    assert_eq!(host.call("DELETE", "/ok", None).0, 405);
+    let (status, body) = host.get("/api/status");
+    assert_eq!(status, 200);
+    assert_eq!(body["modules"][0]["name"], json!("api"));
+    let hash = body["modules"][0]["definitions"][0]["hash"]
+        .as_str()
+        .expect("hash");
+    assert_eq!(hash.len(), 64);
+    assert_eq!(body["requests"]["routes"]["api GET /boom"], json!(1));
+    assert!(body["requests"]["errors"].as_u64() >= Some(3));
+}
+
+const COUNTER: &str = r#"
+object counter {
+    count = 0
+    items = []
+    fn add(x) {
+        push(self.items, x)
+        self.count = self.count + 1
+        if x == "bad" { error("refused") }
+        return self.count
+    }
+    fn peek() { return {count: self.count, items: self.items} }
+}
+"#;
+
+#[test]
+fn message_state_persists_and_failed_messages_change_nothing() {
+    let dir = temp_dir("image");
+    write(&dir, "counter.aura", COUNTER);
+    let host = Host::start(&dir, &[]);
+    assert_eq!(
+        host.send("counter", "add", json!(["a"])),
+        (200, json!({ "result": 1 }))
+    );
+    assert_eq!(
+        host.send("counter.counter", "add", json!([{ "k": 2 }])),
+        (200, json!({ "result": 2 }))
+    );
+    let (status, body) = host.send("counter", "add", json!(["bad"]));
+    assert_eq!(status, 500);
+    assert_eq!(body, json!({ "error": "error", "message": "refused" }));
+    let expected = json!({ "result": { "count": 2, "items": ["a", { "k": 2 }] } });
+    assert_eq!(
+        host.send("counter", "peek", json!([])),
+        (200, expected.clone())
+    );
+    assert_eq!(
+        host.send("counter", "nope", json!([])).1["error"],
+        json!("does not understand")
+    );
+    assert_eq!(host.send("nobody", "peek", json!([])).0, 404);
+    assert_eq!(host.post("/message", &json!({ "target": 1 })).0, 400);
+    drop(host);
+    let host = Host::start(&dir, &[]);
+    assert_eq!(host.send("counter", "peek", json!([])), (200, expected));
+}
+
+#[test]
+fn store_namespaces_are_separate() {
+    let dir = temp_dir("store");
+    let module = |name: &str| {
+        format!(
+            "uses store\nobject {name} {{\n fn put(k, v) {{ store.set(k, v) }}\n fn get(k) {{ return store.get(k) }}\n fn keys() {{ return store.keys() }}\n fn drop(k) {{ return store.delete(k) }}\n}}\n"
+        )
+    };
+    write(&dir, "a.aura", &module("a"));
+    write(&dir, "b.aura", &module("b"));
+    let host = Host::start(&dir, &[]);
+    assert_eq!(host.send("b", "put", json!(["x", "secret of b"])).0, 200);
+    assert_eq!(host.send("a", "put", json!(["x", "a's own"])).0, 200);
+    for key in ["../b/x", "b/x", "/b/x", "b:x", "b\u{0}x"] {
+        assert_eq!(
+            host.send("a", "get", json!([key])),
+            (200, json!({ "result": null })),
+            "{key:?}"
+        );
+    }
+    assert_eq!(
+        host.send("a", "get", json!(["x"])).1,
+        json!({ "result": "a's own" })
+    );
+    assert_eq!(
+        host.send("b", "get", json!(["x"])).1,
+        json!({ "result": "secret of b" })
+    );
+    assert_eq!(host.send("a", "put", json!(["../b/x", 1])).0, 200);
+    assert_eq!(
+        host.send("b", "keys", json!([])).1,
+        json!({ "result": ["x"] })
+    );
+    assert_eq!(
+        host.send("a", "keys", json!([])).1,
+        json!({ "result": ["../b/x", "x"] })
+    );
+    assert_eq!(
+        host.send("a", "drop", json!(["x"])).1,
+        json!({ "result": "a's own" })
+    );
+    assert_eq!(
+        host.send("a", "keys", json!([])).1,
+        json!({ "result": ["../b/x"] })
+    );
+    assert_eq!(
+        host.send("b", "get", json!(["x"])).1,
+        json!({ "result": "secret of b" })
+    );
+}
+
+#[test]
+fn evolve_swaps_good_sources_and_rejects_bad_ones() {
+    let dir = temp_dir("evolve");
+    write(
+        &dir,
+        "hello.aura",
+        "plugin hello {\n route GET \"/hello\" (req) { return \"v1\" }\n}\n",
+    );
+    let host = Host::start(&dir, &[]);
+    assert_eq!(host.get("/hello").1, json!("v1"));
+    let bad = "plugin hello {\n route GET \"/hello\" (req) { return missing }\n}\n";
+    let (status, body) = host.post(
+        "/api/evolve_plugin",
+        &json!({ "module": "hello", "source": bad }),
+    );
+    assert_eq!(status, 422);
+    let diagnostic = &body["diagnostics"][0];
+    assert_eq!(diagnostic["file"], json!("hello.aura"));
+    assert_eq!(diagnostic["line"], json!(2));
+    assert!(diagnostic["code"]
+        .as_str()
+        .is_some_and(|c| c.starts_with('E')));
+    assert!(diagnostic["title"]
+        .as_str()
+        .is_some_and(|t| t.contains("missing")));
+    assert_eq!(
+        host.get("/hello").1,
+        json!("v1"),
+        "the old version keeps serving"
+    );
+    let good = "plugin hello {\n route GET \"/hello\" (req) { return \"v2\" }\n route GET \"/new\" (req) { return 2 }\n}\n";
+    let (status, body) = host.post(
+        "/api/evolve_plugin",
+        &json!({ "module": "hello", "source": good }),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(host.get("/hello").1, json!("v2"));
+    assert_eq!(host.get("/new").1, json!(2));
+    let (status, _) = host.post(
+        "/api/evolve_plugin",
+        &json!({ "module": "../escape", "source": good }),
+    );
+    assert_eq!(status, 400);
+    // The accepted source survives a restart.
+    drop(host);
+    let host = Host::start(&dir, &[]);
+    assert_eq!(host.get("/hello").1, json!("v2"));
+}
+
+#[test]
+fn health_and_rejected_modules() {
+    let dir = temp_dir("health");
+    let host = Host::start(&dir, &[]);
+    let (status, body) = host.get("/health");
+    assert_eq!(status, 503, "no module loaded");
+    assert_eq!(body["store"], json!(true));
+    drop(host);
+    write(&dir, "broken.aura", "fn f() { return nope }\n");
+    write(&dir, "fine.aura", "object fine { n = 1 }\n");
+    let host = Host::start(&dir, &[]);
+    let (status, body) = host.get("/health");
+    assert_eq!(
+        (status, body),
+        (200, json!({ "status": "ok", "store": true, "modules": 1 }))
+    );
+    let (_, status) = host.get("/api/status");
+    assert_eq!(status["rejected"][0]["name"], json!("broken"));
+}
+
+#[test]
+fn aura_send_talks_to_a_running_host() {
+    let dir = temp_dir("send");
+    write(
+        &dir,
+        "system.aura",
+        "object system {\n attributes = {}\n fn set_attribute(pairs) {\n  self.attributes[pairs.key] = pairs.value\n  return self.attributes\n }\n fn add(a, b) { return a + b }\n}\n",
+    );
+    let host = Host::start(&dir, &[]);
+    let send = |args: &[&str]| {
+        let output = Command::new(AURA)
+            .arg("send")
+            .args(args)
+            .args(["--url", &host.url])
+            .output()
+            .expect("aura send");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, out, _) = send(&["system", "set_attribute", "key=test", "value=123"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).ok(),
+        Some(json!({ "test": 123 }))
+    );
+    let (code, out, _) = send(&["system", "add", "2", "-3"]);
+    assert_eq!((code, out.trim()), (Some(0), "-1"));
+    let (code, out, _) = send(&["system", "add", "[1]", "[\"x\"]"]);
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).ok(),
+        Some(json!([1, "x"]))
+    );
+    assert_eq!(code, Some(0));
+    let (code, _, err) = send(&["system", "add", "1", "word"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("type error"), "{err}");
+    let (code, out, _) = send(&["--health"]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("\"ok\""), "{out}");
+}
+
+#[test]
+fn evolve_keeps_object_state() {
+    let dir = temp_dir("evolve-state");
+    write(
+        &dir,
+        "tally.aura",
+        "object tally {\n n = 0\n fn bump() { self.n = self.n + 1\n return self.n }\n}\n",
+    );
+    let host = Host::start(&dir, &[]);
+    assert_eq!(
+        host.send("tally", "bump", json!([])).1,
+        json!({ "result": 1 })
+    );
+    assert_eq!(
+        host.send("tally", "bump", json!([])).1,
+        json!({ "result": 2 })
+    );
+    let v2 = "object tally {\n n = 100\n fn bump() { self.n = self.n + 10\n return self.n }\n fn peek() { return self.n }\n}\n";
+    let (status, _) = host.post(
+        "/api/evolve_plugin",
+        &json!({ "module": "tally", "source": v2 }),
+    );
+    assert_eq!(status, 200);
+    // The persisted slot wins over the new initial value; the new method is there.
+    assert_eq!(
+        host.send("tally", "peek", json!([])).1,
+        json!({ "result": 2 })
+    );
+    assert_eq!(
+        host.send("tally", "bump", json!([])).1,
+        json!({ "result": 12 })
+    );
+}

@@ -1,0 +1,640 @@
+//! The interpreter thread. Interpreter values are `Rc`-based, so every module instance lives on
+//! this one thread and every piece of Aura code runs here, one job at a time: a job is a route
+//! call, a message or a module swap. Between two jobs nothing of Aura runs, which makes a swap
+//! atomic for requests and makes each job's commit a clean point in the living image.
+
+use crate::capabilities::Caps;
+use crate::db::{Batch, Db};
+use crate::routes::{self, Segment};
+use crate::{ModuleInfo, Reply, Shared};
+use aura_compiler::audit::MethodFact;
+use aura_interp::{from_json, to_json, Instance, Options, RuntimeError, Value};
+use indexmap::IndexMap;
+use serde_json::{json, Value as Json};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// An HTTP request for a plugin route, as plain `Send` data.
+pub struct HttpRequest {
+    pub method: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub body: Json,
+}
+
+pub enum Job {
+    Route(HttpRequest, oneshot::Sender<Reply>),
+    Message {
+        target: String,
+        method: String,
+        args: Vec<Json>,
+        reply: oneshot::Sender<Reply>,
+    },
+    Evolve {
+        module: String,
+        source: String,
+        reply: oneshot::Sender<Reply>,
+    },
+}
+
+/// A module loaded on the interpreter.
+struct Loaded {
+    instance: Instance,
+    /// (HTTP method, pattern, `METHOD PATH` as written) per route, in `instance.routes()` order.
+    routes: Vec<(String, Vec<Segment>, String)>,
+    /// Named objects, in source order.
+    objects: Vec<String>,
+    methods: Vec<MethodFact>,
+    /// Each top-level definition's content hash, for `/api/status`.
+    definitions: Vec<aura_uast::Definition>,
+    /// The last committed (or initial) JSON text of every persistable slot: (object, slot) → JSON.
+    image: HashMap<(String, String), String>,
+}
+
+pub struct Actor {
+    pub dir: PathBuf,
+    pub options: Options,
+    pub db: Arc<Db>,
+    pub shared: Arc<Shared>,
+    modules: IndexMap<String, Loaded>,
+}
+
+pub fn error_reply(status: u16, kind: &str, message: impl Into<String>) -> Reply {
+    Reply {
+        status,
+        body: json!({ "error": kind, "message": message.into() }),
+    }
+}
+
+fn runtime_reply(e: &RuntimeError) -> Reply {
+    error_reply(500, e.kind.as_str(), e.message.clone())
+}
+
+/// A module name is an identifier, so it is also a safe file stem.
+pub fn valid_module_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Why a module could not be loaded.
+enum LoadError {
+    /// Syntax or audit diagnostics, as JSON.
+    Diagnostics(Json),
+    /// The initialisers failed.
+    Runtime(RuntimeError),
+    Store(String),
+}
+
+impl Actor {
+    pub fn new(dir: PathBuf, options: Options, db: Arc<Db>, shared: Arc<Shared>) -> Actor {
+        Actor {
+            dir,
+            options,
+            db,
+            shared,
+            modules: IndexMap::new(),
+        }
+    }
+
+    /// Loads every `*.aura` file of the directory, in name order. A module that does not check or
+    /// does not initialise is logged and left out.
+    pub fn load_dir(&mut self) {
+        let mut files: Vec<PathBuf> = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "aura"))
+                .collect(),
+            Err(e) => {
+                eprintln!("aura serve: cannot read {}: {e}", self.dir.display());
+                Vec::new()
+            }
+        };
+        files.sort();
+        for path in files {
+            let Some(name) = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .map(str::to_string)
+            else {
+                continue;
+            };
+            if !valid_module_name(&name) {
+                eprintln!(
+                    "aura serve: skipping {}: a module name must be an identifier",
+                    path.display()
+                );
+                continue;
+            }
+            let source = match std::fs::read_to_string(&path) {
+                Ok(source) => source,
+                Err(e) => {
+                    eprintln!("aura serve: cannot read {}: {e}", path.display());
+                    continue;
+                }
+            };
+            match self.load(&name, &source) {
+                Ok(loaded) => {
+                    eprintln!(
+                        "aura serve: loaded {name} ({} routes, {} objects)",
+                        loaded.routes.len(),
+                        loaded.objects.len()
+                    );
+                    let _ = self.modules.insert(name, loaded);
+                }
+                Err(error) => {
+                    let detail = match &error {
+                        LoadError::Diagnostics(d) => d.to_string(),
+                        LoadError::Runtime(e) => e.to_string(),
+                        LoadError::Store(e) => e.clone(),
+                    };
+                    eprintln!("aura serve: not loading {name}: {detail}");
+                    if let Ok(mut rejected) = self.shared.rejected.lock() {
+                        let _ = rejected.insert(name, detail);
+                    }
+                }
+            }
+        }
+        self.publish();
+    }
+
+    /// Checks, loads and initialises a module, then lays its persisted slots over the initial ones.
+    fn load(&self, name: &str, source: &str) -> Result<Loaded, LoadError> {
+        let checked = aura_compiler::check_source(source);
+        if !checked.is_ok() {
+            let file = format!("{name}.aura");
+            let diagnostics =
+                aura_compiler::render::json_diagnostics(&checked.diagnostics, &file, source);
+            return Err(LoadError::Diagnostics(
+                serde_json::to_value(diagnostics).unwrap_or(Json::Null),
+            ));
+        }
+        let mut caps = Caps::new(name, &self.db);
+        let instance = Instance::load(&checked.module, &checked.prelude, &self.options, &mut caps)
+            .map_err(LoadError::Runtime)?;
+        let pending = std::mem::take(&mut caps.pending);
+        let objects: Vec<String> = checked
+            .module
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                aura_uast::Item::Object(def) => Some(def.name.name.clone()),
+                _ => None,
+            })
+            .collect();
+        let routes = instance
+            .routes()
+            .iter()
+            .map(|r| {
+                (
+                    r.method.to_ascii_uppercase(),
+                    routes::pattern(&r.path),
+                    format!("{} {}", r.method, r.path),
+                )
+            })
+            .collect();
+        let mut image = HashMap::new();
+        for object in &objects {
+            let Some(Value::Object(o)) = instance.get_global(object) else {
+                continue;
+            };
+            let persisted = self
+                .db
+                .slots(name, object)
+                .map_err(|e| LoadError::Store(e.to_string()))?;
+            for (slot, text) in persisted {
+                if let Ok(json) = serde_json::from_str::<Json>(&text) {
+                    o.set_slot(&slot, from_json(&json));
+                }
+            }
+            for (slot, value) in o.own_slots() {
+                if let Some(text) = persistable(&value) {
+                    let _ = image.insert((object.clone(), slot), text);
+                }
+            }
+        }
+        // Store writes made by initialisers are kept, like any successful job's.
+        let batch = Batch {
+            slots: Vec::new(),
+            store: pending.into_iter().collect(),
+        };
+        self.db
+            .commit(name, &batch)
+            .map_err(|e| LoadError::Store(e.to_string()))?;
+        let definitions = aura_uast::Document::new(checked.module).definitions;
+        Ok(Loaded {
+            definitions,
+            instance,
+            routes,
+            objects,
+            methods: checked.methods,
+            image,
+        })
+    }
+
+    /// Tells the HTTP side which modules are loaded (for `/health` and `/api/status`).
+    fn publish(&self) {
+        let infos: Vec<ModuleInfo> = self
+            .modules
+            .iter()
+            .map(|(name, m)| ModuleInfo {
+                name: name.clone(),
+                routes: m.routes.iter().map(|(_, _, r)| r.clone()).collect(),
+                objects: m.objects.clone(),
+                definitions: m.definitions.clone(),
+            })
+            .collect();
+        self.shared
+            .module_count
+            .store(infos.len(), Ordering::SeqCst);
+        if let Ok(mut modules) = self.shared.modules.lock() {
+            *modules = infos;
+        }
+    }
+
+    /// Runs jobs until every sender is gone. A job that panics (a bug in aura) drops its reply
+    /// sender, which the HTTP side answers with a 500; the thread goes on with the next job.
+    pub fn run(mut self, mut jobs: mpsc::Receiver<Job>) {
+        while let Some(job) = jobs.blocking_recv() {
+            let outcome =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handle(job)));
+            if outcome.is_err() {
+                eprintln!("aura serve: internal error while handling a request (see above)");
+            }
+        }
+    }
+
+    fn handle(&mut self, job: Job) {
+        match job {
+            Job::Route(request, reply) => {
+                let _ = reply.send(self.route(request));
+            }
+            Job::Message {
+                target,
+                method,
+                args,
+                reply,
+            } => {
+                let _ = reply.send(self.message(&target, &method, args));
+            }
+            Job::Evolve {
+                module,
+                source,
+                reply,
+            } => {
+                let _ = reply.send(self.evolve(&module, &source));
+            }
+        }
+    }
+
+    fn route(&mut self, request: HttpRequest) -> Reply {
+        let mut found = None;
+        let mut other_method = false;
+        'search: for (name, module) in &self.modules {
+            for (index, (method, pattern, _)) in module.routes.iter().enumerate() {
+                if let Some(params) = routes::matches(pattern, &request.path) {
+                    if *method == request.method {
+                        found = Some((name.clone(), index, params));
+                        break 'search;
+                    }
+                    other_method = true;
+                }
+            }
+        }
+        let Some((name, index, params)) = found else {
+            return if other_method {
+                error_reply(405, "method not allowed", "the route has another method")
+            } else {
+                error_reply(404, "not found", format!("no route for {}", request.path))
+            };
+        };
+        let map = |pairs: Vec<(String, String)>| {
+            Json::Object(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| (k, Json::String(v)))
+                    .collect(),
+            )
+        };
+        let req = json!({
+            "method": request.method,
+            "path": request.path,
+            "query": map(request.query),
+            "headers": map(request.headers),
+            "body": request.body,
+            "params": map(params),
+        });
+        let Some(module) = self.modules.get_mut(&name) else {
+            return error_reply(404, "not found", "module gone");
+        };
+        if let Ok(mut counts) = self.shared.route_counts.lock() {
+            *counts
+                .entry(format!("{name} {}", module.routes[index].2))
+                .or_insert(0) += 1;
+        }
+        let snapshot = snapshot(module);
+        let mut caps = Caps::new(&name, &self.db);
+        let result = module
+            .instance
+            .call_route(index, from_json(&req), &mut caps)
+            .and_then(|value| to_json(&value));
+        let pending = std::mem::take(&mut caps.pending);
+        match result {
+            Ok(value) => {
+                if let Err(e) = commit(&self.db, &name, module, pending, None) {
+                    restore(module, &snapshot);
+                    return error_reply(500, "store error", e);
+                }
+                route_response(value)
+            }
+            Err(e) => {
+                restore(module, &snapshot);
+                runtime_reply(&e)
+            }
+        }
+    }
+
+    fn message(&mut self, target: &str, method: &str, args: Vec<Json>) -> Reply {
+        self.shared.messages.fetch_add(1, Ordering::Relaxed);
+        let (name, object) = match self.resolve_target(target) {
+            Ok(found) => found,
+            Err(reply) => return reply,
+        };
+        let Some(module) = self.modules.get_mut(&name) else {
+            return error_reply(404, "not found", format!("no module `{name}`"));
+        };
+        let skip_target = !may_mutate(module, &object, method);
+        let snapshot = snapshot(module);
+        let mut caps = Caps::new(&name, &self.db);
+        let args = args.iter().map(from_json).collect();
+        let result = module.instance.send(&object, method, args, &mut caps);
+        let pending = std::mem::take(&mut caps.pending);
+        match result {
+            Ok(value) => {
+                let skip = if skip_target {
+                    Some(object.as_str())
+                } else {
+                    None
+                };
+                if let Err(e) = commit(&self.db, &name, module, pending, skip) {
+                    restore(module, &snapshot);
+                    return error_reply(500, "store error", e);
+                }
+                // A result JSON cannot hold (an object, a function) is sent as its printed form.
+                let result = to_json(&value).unwrap_or_else(|_| Json::String(value.to_string()));
+                Reply {
+                    status: 200,
+                    body: json!({ "result": result }),
+                }
+            }
+            Err(e) => {
+                restore(module, &snapshot);
+                runtime_reply(&e)
+            }
+        }
+    }
+
+    /// `module.object`, or `object` when exactly one module defines it.
+    fn resolve_target(&self, target: &str) -> Result<(String, String), Reply> {
+        if let Some((module, object)) = target.split_once('.') {
+            return match self.modules.get(module) {
+                Some(m) if m.objects.iter().any(|o| o == object) => {
+                    Ok((module.to_string(), object.to_string()))
+                }
+                _ => Err(error_reply(
+                    404,
+                    "not found",
+                    format!("no object `{target}`"),
+                )),
+            };
+        }
+        let owners: Vec<&String> = self
+            .modules
+            .iter()
+            .filter(|(_, m)| m.objects.iter().any(|o| o == target))
+            .map(|(name, _)| name)
+            .collect();
+        match owners.as_slice() {
+            [one] => Ok(((*one).clone(), target.to_string())),
+            [] => Err(error_reply(
+                404,
+                "not found",
+                format!("no object `{target}`"),
+            )),
+            many => Err(error_reply(
+                400,
+                "bad request",
+                format!(
+                    "`{target}` is defined in several modules ({}); write MODULE.{target}",
+                    many.iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        }
+    }
+
+    fn evolve(&mut self, name: &str, source: &str) -> Reply {
+        if !valid_module_name(name) {
+            return error_reply(400, "bad request", "a module name must be an identifier");
+        }
+        let loaded = match self.load(name, source) {
+            Ok(loaded) => loaded,
+            Err(LoadError::Diagnostics(diagnostics)) => {
+                return Reply {
+                    status: 422,
+                    body: json!({
+                        "error": "rejected",
+                        "message": format!("{name} has diagnostics; the old version keeps serving"),
+                        "diagnostics": diagnostics,
+                    }),
+                };
+            }
+            Err(LoadError::Runtime(e)) => {
+                return Reply {
+                    status: 422,
+                    body: json!({
+                        "error": "rejected",
+                        "message": format!("{name} failed to initialise: {e}"),
+                        "diagnostics": [],
+                    }),
+                };
+            }
+            Err(LoadError::Store(e)) => return error_reply(500, "store error", e),
+        };
+        // Persist the source first: a swap that would not survive a restart is not made.
+        let path = self.dir.join(format!("{name}.aura"));
+        let temp = self.dir.join(format!(".{name}.aura.tmp"));
+        if let Err(e) = std::fs::write(&temp, source).and_then(|()| std::fs::rename(&temp, &path)) {
+            return error_reply(
+                500,
+                "io error",
+                format!("cannot write {}: {e}", path.display()),
+            );
+        }
+        let routes = loaded.routes.len();
+        let replaced = self.modules.insert(name.to_string(), loaded).is_some();
+        self.modules.sort_keys();
+        if let Ok(mut rejected) = self.shared.rejected.lock() {
+            let _ = rejected.shift_remove(name);
+        }
+        self.publish();
+        eprintln!("aura serve: evolved {name}");
+        Reply {
+            status: 200,
+            body: json!({ "status": "ok", "module": name, "replaced": replaced, "routes": routes }),
+        }
+    }
+}
+
+/// Can sending `method` to `object` write the object's own slots? Looked up along the prototype
+/// chain in the audit's facts; unknown (e.g. `does_not_understand`) counts as yes.
+fn may_mutate(module: &Loaded, object: &str, method: &str) -> bool {
+    let mut current = match module.instance.get_global(object) {
+        Some(Value::Object(o)) => Some(o),
+        _ => return true,
+    };
+    while let Some(o) = current {
+        let own_method = o.own_slots().iter().any(|(k, _)| k == method);
+        if own_method {
+            let Some(owner) = o.name.as_deref() else {
+                return true;
+            };
+            return module
+                .methods
+                .iter()
+                .find(|f| f.owner == owner && f.method == method)
+                .is_none_or(|f| f.mutates);
+        }
+        current = o.proto.clone();
+    }
+    true
+}
+
+/// Every named object's own slots before a job.
+type Snapshot = Vec<(String, Vec<(String, Value)>)>;
+
+fn snapshot(module: &Loaded) -> Snapshot {
+    module
+        .objects
+        .iter()
+        .filter_map(|name| match module.instance.get_global(name) {
+            Some(Value::Object(o)) => Some((name.clone(), o.own_slots())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Puts every object back as it was last committed: persistable slots from the image (fresh
+/// values, so in-place changes to lists and maps are undone too), others from the snapshot;
+/// slots the failed job added are removed.
+fn restore(module: &Loaded, snapshot: &Snapshot) {
+    for (name, before) in snapshot {
+        let Some(Value::Object(o)) = module.instance.get_global(name) else {
+            continue;
+        };
+        for (slot, _) in o.own_slots() {
+            if !before.iter().any(|(k, _)| *k == slot) {
+                let _ = o.remove_slot(&slot);
+            }
+        }
+        for (slot, value) in before {
+            let committed = module
+                .image
+                .get(&(name.clone(), slot.clone()))
+                .and_then(|text| serde_json::from_str::<Json>(text).ok());
+            match committed {
+                Some(json) => o.set_slot(slot, from_json(&json)),
+                None => o.set_slot(slot, value.clone()),
+            }
+        }
+    }
+}
+
+/// JSON text of a slot value worth persisting (not methods, objects or other non-JSON values).
+fn persistable(value: &Value) -> Option<String> {
+    match value {
+        Value::Fn(_) | Value::Object(_) => None,
+        _ => to_json(value).ok().map(|j| j.to_string()),
+    }
+}
+
+/// Writes the job's changes: changed persistable slots of every object (except `skip`, which the
+/// audit says the message cannot change) and the store writes, in one transaction.
+fn commit(
+    db: &Db,
+    name: &str,
+    module: &mut Loaded,
+    pending: IndexMap<String, Option<String>>,
+    skip: Option<&str>,
+) -> Result<(), String> {
+    let mut batch = Batch {
+        slots: Vec::new(),
+        store: pending.into_iter().collect(),
+    };
+    for object in &module.objects {
+        if Some(object.as_str()) == skip {
+            continue;
+        }
+        let Some(Value::Object(o)) = module.instance.get_global(object) else {
+            continue;
+        };
+        let own = o.own_slots();
+        for (slot, value) in &own {
+            let key = (object.clone(), slot.clone());
+            match persistable(value) {
+                Some(text) => {
+                    if module.image.get(&key) != Some(&text) {
+                        batch.slots.push((object.clone(), slot.clone(), Some(text)));
+                    }
+                }
+                None => {
+                    if module.image.contains_key(&key) {
+                        batch.slots.push((object.clone(), slot.clone(), None));
+                    }
+                }
+            }
+        }
+        for (o_name, slot) in module.image.keys() {
+            if o_name == object && !own.iter().any(|(k, _)| k == slot) {
+                batch.slots.push((object.clone(), slot.clone(), None));
+            }
+        }
+    }
+    db.commit(name, &batch).map_err(|e| e.to_string())?;
+    for (object, slot, value) in batch.slots {
+        match value {
+            Some(text) => {
+                let _ = module.image.insert((object, slot), text);
+            }
+            None => {
+                let _ = module.image.remove(&(object, slot));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A route's value as a response: a map with an int `status_code` (100–599) chooses the status
+/// and its `body` is the response body; any other value is the body of a 200.
+fn route_response(value: Json) -> Reply {
+    if let Json::Object(map) = &value {
+        if let Some(code) = map.get("status_code").and_then(Json::as_u64) {
+            if (100..=599).contains(&code) {
+                return Reply {
+                    status: code as u16,
+                    body: map.get("body").cloned().unwrap_or(Json::Null),
+                };
+            }
+        }
+    }
+    Reply {
+        status: 200,
+        body: value,
+    }
+}
