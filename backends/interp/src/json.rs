@@ -87,11 +87,247 @@ fn describe(v: &Value) -> String {
     }
 }
 
-/// `json_decode(s)`.
+/// `json_decode(s)`: strict JSON (RFC 8259). Our own reader rather than serde_json's, because the
+/// contract needs what serde_json's `Value` forgets (`-0` is the int 0, `-0.0` the float) and
+/// because valid JSON may nest deeper than serde_json's fixed recursion limit.
 pub(crate) fn decode(text: &str) -> R<Value> {
-    let parsed: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| json_err(format!("invalid JSON: {e}")))?;
-    convert(&parsed, true)
+    let mut reader = Reader {
+        bytes: text.as_bytes(),
+        pos: 0,
+    };
+    reader.skip_space();
+    let value = reader.value()?;
+    reader.skip_space();
+    if reader.pos < reader.bytes.len() {
+        return Err(reader.fail("unexpected text after the JSON value"));
+    }
+    Ok(value)
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn fail(&self, what: &str) -> crate::value::Error {
+        json_err(format!("invalid JSON: {what} at byte {}", self.pos))
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn skip_space(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn literal(&mut self, word: &str, value: Value) -> R<Value> {
+        if self.bytes[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(value)
+        } else {
+            Err(self.fail("unknown literal"))
+        }
+    }
+
+    fn value(&mut self) -> R<Value> {
+        match self.peek() {
+            None => Err(self.fail("unexpected end of input")),
+            Some(b'n') => self.literal("null", Value::Nil),
+            Some(b't') => self.literal("true", Value::Bool(true)),
+            Some(b'f') => self.literal("false", Value::Bool(false)),
+            Some(b'"') => Ok(Value::Str(Str::new(self.string()?)?)),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b'[') => {
+                stacker::maybe_grow(limits::RED_ZONE, limits::STACK_SEGMENT, || self.list())
+            }
+            Some(b'{') => {
+                stacker::maybe_grow(limits::RED_ZONE, limits::STACK_SEGMENT, || self.map())
+            }
+            Some(_) => Err(self.fail("expected a JSON value")),
+        }
+    }
+
+    fn list(&mut self) -> R<Value> {
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_space();
+        if !self.eat(b']') {
+            loop {
+                self.skip_space();
+                items.push(self.value()?);
+                self.skip_space();
+                if self.eat(b']') {
+                    break;
+                }
+                if !self.eat(b',') {
+                    return Err(self.fail("expected `,` or `]`"));
+                }
+            }
+        }
+        Ok(Value::List(List::new(items)?))
+    }
+
+    fn map(&mut self) -> R<Value> {
+        self.pos += 1;
+        let mut entries = Entries::default();
+        self.skip_space();
+        if !self.eat(b'}') {
+            loop {
+                self.skip_space();
+                if self.peek() != Some(b'"') {
+                    return Err(self.fail("expected a string key"));
+                }
+                let key = Key(Str::new(self.string()?)?);
+                self.skip_space();
+                if !self.eat(b':') {
+                    return Err(self.fail("expected `:`"));
+                }
+                self.skip_space();
+                let value = self.value()?;
+                let _ = entries.insert(key, value);
+                self.skip_space();
+                if self.eat(b'}') {
+                    break;
+                }
+                if !self.eat(b',') {
+                    return Err(self.fail("expected `,` or `}`"));
+                }
+            }
+        }
+        Ok(Value::Map(Map::new(entries)?))
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn number(&mut self) -> R<Value> {
+        let start = self.pos;
+        let _ = self.eat(b'-');
+        let int_start = self.pos;
+        if self.digits() == 0 {
+            return Err(self.fail("expected digits"));
+        }
+        if self.bytes[int_start] == b'0' && self.pos - int_start > 1 {
+            return Err(self.fail("leading zeros are not allowed"));
+        }
+        let mut is_int = true;
+        if self.eat(b'.') {
+            is_int = false;
+            if self.digits() == 0 {
+                return Err(self.fail("expected digits after `.`"));
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            is_int = false;
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.fail("expected exponent digits"));
+            }
+        }
+        let text = std::str::from_utf8(&self.bytes[start..self.pos]).unwrap_or("0");
+        if is_int {
+            if let Ok(n) = text.parse::<i64>() {
+                return Ok(Value::Int(n));
+            }
+        }
+        // An integer beyond 64 bits becomes the nearest float, as in JavaScript.
+        match text.parse::<f64>() {
+            Ok(x) => Ok(Value::Float(x)),
+            Err(_) => Err(self.fail("bad number")),
+        }
+    }
+
+    fn hex4(&mut self) -> R<u32> {
+        let digits = self.bytes.get(self.pos..self.pos + 4).unwrap_or_default();
+        let text = std::str::from_utf8(digits).unwrap_or("");
+        if text.len() != 4 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(self.fail("expected four hex digits after \\u"));
+        }
+        self.pos += 4;
+        u32::from_str_radix(text, 16).map_err(|_| self.fail("bad \\u escape"))
+    }
+
+    fn string(&mut self) -> R<String> {
+        self.pos += 1;
+        let mut out = String::new();
+        loop {
+            let run_start = self.pos;
+            while let Some(b) = self.peek() {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            // The input is a &str and the run stops only at ASCII bytes, so it is whole UTF-8.
+            out.push_str(std::str::from_utf8(&self.bytes[run_start..self.pos]).unwrap_or(""));
+            match self.peek() {
+                None => return Err(self.fail("unterminated string")),
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    let escape = self
+                        .peek()
+                        .ok_or_else(|| self.fail("unterminated string"))?;
+                    self.pos += 1;
+                    match escape {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let first = self.hex4()?;
+                            let code = if (0xD800..0xDC00).contains(&first) {
+                                if !(self.eat(b'\\') && self.eat(b'u')) {
+                                    return Err(self.fail("lone surrogate in \\u escape"));
+                                }
+                                let second = self.hex4()?;
+                                if !(0xDC00..0xE000).contains(&second) {
+                                    return Err(self.fail("lone surrogate in \\u escape"));
+                                }
+                                0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+                            } else {
+                                first
+                            };
+                            out.push(
+                                char::from_u32(code)
+                                    .ok_or_else(|| self.fail("lone surrogate in \\u escape"))?,
+                            );
+                        }
+                        _ => return Err(self.fail("unknown escape")),
+                    }
+                }
+                Some(_) => return Err(self.fail("control character in string")),
+            }
+        }
+    }
 }
 
 fn convert(v: &serde_json::Value, checked: bool) -> R<Value> {
