@@ -512,6 +512,13 @@ impl<'a> Compiler<'a> {
 
     fn stmt(&mut self, stmt: &uast::Stmt, out: &mut Vec<Stmt>) -> R<()> {
         match stmt {
+            // `let f = fn(..) { .. }` is bound before its body, like a nested `fn f`, so it may
+            // call itself; it still prints as `<fn>`.
+            uast::Stmt::Let {
+                name,
+                value: uast::Expr::Lambda { params, body, .. },
+                ..
+            } => self.self_visible_fn(&name.name, None, params, body, out)?,
             uast::Stmt::Let { name, value, .. } => {
                 let value = self.expr(value)?;
                 let s = match self.declare(&name.name) {
@@ -569,21 +576,37 @@ impl<'a> Compiler<'a> {
             }
             uast::Stmt::Break { .. } => out.push(Stmt::Break),
             uast::Stmt::Continue { .. } => out.push(Stmt::Continue),
-            uast::Stmt::Fn(def) => {
-                let var = self.declare(&def.name.name);
-                let lambda =
-                    Expr::Lambda(self.function(Some(&def.name.name), &def.params, &def.body)?);
-                match var {
-                    Var::Local(s) => out.push(Stmt::SetLocal(s, lambda)),
-                    Var::Cell(c) => {
-                        out.push(Stmt::NewCell(c, Expr::Const(Value::Nil)));
-                        out.push(Stmt::SetCell(c, lambda));
-                    }
-                }
-            }
+            uast::Stmt::Fn(def) => self.self_visible_fn(
+                &def.name.name,
+                Some(&def.name.name),
+                &def.params,
+                &def.body,
+                out,
+            )?,
             uast::Stmt::Expr { expr, .. } => {
                 let e = self.expr(expr)?;
                 out.push(Stmt::Expr(e));
+            }
+        }
+        Ok(())
+    }
+
+    /// Declares `binding`, then compiles the function, so that its body sees the binding.
+    fn self_visible_fn(
+        &mut self,
+        binding: &str,
+        name: Option<&str>,
+        params: &[uast::Ident],
+        body: &uast::Block,
+        out: &mut Vec<Stmt>,
+    ) -> R<()> {
+        let var = self.declare(binding);
+        let lambda = Expr::Lambda(self.function(name, params, body)?);
+        match var {
+            Var::Local(s) => out.push(Stmt::SetLocal(s, lambda)),
+            Var::Cell(c) => {
+                out.push(Stmt::NewCell(c, Expr::Const(Value::Nil)));
+                out.push(Stmt::SetCell(c, lambda));
             }
         }
         Ok(())

@@ -18,7 +18,11 @@ pub fn text(diagnostics: &[Diagnostic], path: &str, source: &str) -> String {
             .with_config(config)
             .with_code(diagnostic.code)
             .with_message(&diagnostic.title);
-        for label in &diagnostic.labels {
+        // In source order: ariadne starts a new section, headed with the primary location, at a
+        // label that goes back up the file, which would put a wrong `file:line:col` over it.
+        let mut labels: Vec<&crate::Label> = diagnostic.labels.iter().collect();
+        labels.sort_by_key(|label| (label.span.start, label.span.end));
+        for label in labels {
             let range = clamp(label.span.range(), source);
             report = report.with_label(Label::new((path, range)).with_message(&label.message));
         }
@@ -35,7 +39,49 @@ pub fn text(diagnostics: &[Diagnostic], path: &str, source: &str) -> String {
             );
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    carets_for_single_characters(&String::from_utf8_lossy(&out))
+}
+
+/// Ariadne marks a one-character span with its connector `|` only; a user looks for a caret.
+/// In the row under a source line, a lone `|` (no `^` beside it) under a non-blank character is
+/// such a span, and becomes `^`.
+fn carets_for_single_characters(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut code_line: Option<&str> = None;
+    for line in text.split_inclusive('\n') {
+        let is_code = line
+            .trim_start()
+            .split_once(" | ")
+            .is_some_and(|(number, _)| {
+                !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())
+            });
+        match code_line.take() {
+            Some(code) if !is_code => out.push_str(&mark_row(code, line)),
+            _ => out.push_str(line),
+        }
+        if is_code {
+            code_line = Some(line);
+        }
+    }
+    out
+}
+
+fn mark_row(code: &str, row: &str) -> String {
+    let Some(gutter) = row.find('|') else {
+        return row.to_string();
+    };
+    let code: Vec<char> = code.chars().collect();
+    let mut chars: Vec<char> = row.chars().collect();
+    let gutter = row[..gutter].chars().count();
+    for i in gutter + 1..chars.len() {
+        let beside_caret =
+            (i > 0 && chars.get(i - 1) == Some(&'^')) || chars.get(i + 1) == Some(&'^');
+        let over_text = code.get(i).is_some_and(|c| !c.is_whitespace());
+        if chars[i] == '|' && !beside_caret && over_text {
+            chars[i] = '^';
+        }
+    }
+    chars.into_iter().collect()
 }
 
 /// One diagnostic as JSON data: spans as byte offsets plus 1-based line and column.

@@ -102,8 +102,8 @@ fn else_must_be_followed_by_if_or_block_on_its_line() {
 }
 
 #[test]
-fn items_must_be_on_separate_lines() {
-    assert_parse!("fn a() {} fn b() {}");
+fn statements_need_a_separator() {
+    assert_parse!("fn main() {\n    let a = 1 let b = 2\n}");
 }
 
 #[test]

@@ -56,6 +56,15 @@ impl<'a> Analysis<'a> {
 
     fn stmt(&mut self, stmt: &'a uast::Stmt) {
         match stmt {
+            // `let f = fn(..) { .. }` may call itself, like a nested `fn f`.
+            uast::Stmt::Let {
+                name,
+                value: uast::Expr::Lambda { params, body, .. },
+                ..
+            } => {
+                self.declare(&name.name);
+                self.function(params, body);
+            }
             uast::Stmt::Let { name, value, .. } => {
                 self.expr(value);
                 self.declare(&name.name);

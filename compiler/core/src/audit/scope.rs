@@ -135,6 +135,15 @@ impl<'a> Walker<'a, '_> {
 
     fn stmt_inner(&mut self, stmt: &'a Stmt) {
         match stmt {
+            // `let f = fn(..) { .. }` may call itself, like a nested `fn f`.
+            Stmt::Let {
+                name,
+                value: Expr::Lambda { params, body, .. },
+                ..
+            } => {
+                self.declare(&name.name);
+                self.function(params, body);
+            }
             Stmt::Let { name, value, .. } => {
                 self.expr(value);
                 self.declare(&name.name);

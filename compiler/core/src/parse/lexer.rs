@@ -417,6 +417,14 @@ fn layout(
                 token
             }
         };
+        // `if c { return 1 } return 2`: a statement may follow a block's `}` on the same line.
+        // Only tokens that cannot continue an expression count, so `{a: 1} == m` and
+        // `fn(x) { x }(3)` are untouched; inside `( )` and `[ ]` nothing changes.
+        let after_block = matches!(out.last(), Some((Token::RBrace, _)))
+            && !matches!(open.last(), Some((Token::LParen | Token::LBracket, _)));
+        if after_block && token.starts_statement_only() {
+            out.push((Token::Newline, span));
+        }
         out.push((token, span));
     }
     if let Some((delimiter, span)) = open.last() {

@@ -70,6 +70,35 @@ pub enum Token {
 }
 
 impl Token {
+    /// Whether this token can begin a statement but can never continue an expression (so a
+    /// statement separator may be implied before it after a block's closing `}`).
+    pub fn starts_statement_only(&self) -> bool {
+        matches!(
+            self,
+            Token::Ident(_)
+                | Token::Int(_)
+                | Token::Float(_)
+                | Token::Str(_)
+                | Token::Fn
+                | Token::Let
+                | Token::If
+                | Token::While
+                | Token::For
+                | Token::Return
+                | Token::Break
+                | Token::Continue
+                | Token::True
+                | Token::False
+                | Token::Nil
+                | Token::Not
+                | Token::Object
+                | Token::Plugin
+                | Token::Route
+                | Token::Uses
+                | Token::SelfKw
+        )
+    }
+
     /// The keyword an identifier-shaped word stands for, if it is one.
     pub fn keyword(word: &str) -> Option<Token> {
         Some(match word {
