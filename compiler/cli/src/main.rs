@@ -39,9 +39,10 @@ enum Command {
         /// Step budget: every statement, loop iteration and call costs one (→ `out of fuel`)
         #[arg(long, value_name = "N")]
         fuel: Option<u64>,
-        /// Heap cap in bytes; suffixes K, M, G (→ `out of memory`)
-        #[arg(long, value_name = "BYTES", value_parser = parse_size)]
-        max_memory: Option<u64>,
+        /// Heap cap in bytes; suffixes K, M, G (→ `out of memory`). The default keeps a runaway
+        /// program from exhausting the machine
+        #[arg(long, value_name = "BYTES", value_parser = parse_size, default_value = "4G")]
+        max_memory: u64,
         /// Maximum call depth (→ `stack overflow`)
         #[arg(long, value_name = "N", default_value_t = 10_000)]
         max_depth: usize,
@@ -216,7 +217,7 @@ fn execute(cli: Cli) -> u8 {
             let options = aura_interp::Options {
                 max_depth,
                 fuel,
-                max_memory,
+                max_memory: Some(max_memory),
             };
             run(&file, target, &options)
         }
