@@ -14,6 +14,8 @@ const BUFFER: usize = 64 * 1024;
 pub struct StdHost {
     out: String,
     store: IndexMap<String, Value>,
+    /// The first failed write to standard output (e.g. a full disk); output stops there.
+    write_error: Option<std::io::Error>,
 }
 
 impl StdHost {
@@ -22,11 +24,25 @@ impl StdHost {
     }
 
     fn write_out(&mut self) {
-        if !self.out.is_empty() {
+        if !self.out.is_empty() && self.write_error.is_none() {
             let mut stdout = std::io::stdout().lock();
-            let _ = stdout.write_all(self.out.as_bytes());
-            let _ = stdout.flush();
-            self.out.clear();
+            if let Err(e) = stdout
+                .write_all(self.out.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                self.write_error = Some(e);
+            }
+        }
+        self.out.clear();
+    }
+
+    /// Flushes standard output and reports the first write that failed, so that output lost to
+    /// a full disk or a closed pipe is an error rather than a silent success.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.write_out();
+        match self.write_error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
     }
 }

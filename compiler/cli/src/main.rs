@@ -283,8 +283,10 @@ fn run(file: &PathBuf, target: Target, options: &aura_interp::Options) -> Result
         options,
         &mut host,
     );
-    drop(host); // flushes standard output before any error goes to standard error
-    result.map_err(Failure::Runtime)
+    // Flushes standard output before any error goes to standard error.
+    let written = host.finish();
+    result.map_err(Failure::Runtime)?;
+    written.map_err(|e| Failure::Io(format!("cannot write to standard output: {e}")))
 }
 
 fn check(file: &PathBuf, format: Format) -> Result<(), Failure> {

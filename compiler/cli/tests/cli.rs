@@ -345,3 +345,23 @@ fn random_bytes_never_crash_the_cli() {
         );
     }
 }
+
+/// Output that cannot be written (here: a full device) is an error, not a silent success.
+#[test]
+fn unwritable_stdout_is_an_error() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not Linux: nothing to test
+    };
+    let hello = repo().join("examples/hello.aura");
+    let out = Command::new(env!("CARGO_BIN_EXE_aura"))
+        .args(["run", hello.to_str().expect("utf-8 path")])
+        .stdout(full)
+        .output()
+        .expect("run aura");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("cannot write to standard output"),
+        "{}",
+        text(&out.stderr)
+    );
+}
