@@ -586,3 +586,88 @@ fn kill_9_keeps_every_acknowledged_message_and_no_half_applied_one() {
     );
     assert_eq!(body["result"]["twice"], json!(2 * count));
 }
+
+/// One version of a module whose route's answer is computed from three places (a global, a
+/// function and an object's method): a mixed answer would show a half-swapped module.
+fn version_source(version: &str, n: u32) -> String {
+    format!(
+        "let version = \"{version}\"\nfn a() {{ return {n} }}\nobject parts {{\n fn b() {{ return {n} }}\n}}\nplugin ver {{\n route GET \"/ver\" (req) {{ return {{version: version, a: a(), b: parts.b()}} }}\n}}\n"
+    )
+}
+
+#[test]
+fn hundred_swaps_under_load_drop_nothing_and_never_mix_versions() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let started = std::time::Instant::now();
+    let dir = temp_dir("swaps");
+    write(&dir, "ver.aura", &version_source("A", 1));
+    let host = Host::start(&dir, &[]);
+    let versions = [version_source("A", 1), version_source("B", 2)];
+    let answers = [
+        json!({ "version": "A", "a": 1, "b": 1 }),
+        json!({ "version": "B", "a": 2, "b": 2 }),
+    ];
+    let stop = Arc::new(AtomicBool::new(false));
+    let clients: Vec<_> = (0..3)
+        .map(|_| {
+            let (url, stop, answers) = (host.url.clone(), stop.clone(), answers.clone());
+            std::thread::spawn(move || {
+                let (mut seen, mut failures) = ([0u64; 2], Vec::new());
+                let deadline = std::time::Instant::now() + TIMEOUT;
+                while !stop.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+                    match client::request(&url, "GET", "/ver", None, TIMEOUT) {
+                        Ok(r) if r.status == 200 => {
+                            let body: Value = serde_json::from_str(&r.body).unwrap_or(Value::Null);
+                            match answers.iter().position(|a| *a == body) {
+                                Some(i) => seen[i] += 1,
+                                None => failures.push(format!("mixed answer {body}")),
+                            }
+                        }
+                        Ok(r) => failures.push(format!("{}: {}", r.status, r.body)),
+                        Err(e) => failures.push(e),
+                    }
+                }
+                (seen, failures)
+            })
+        })
+        .collect();
+    for swap in 0..100 {
+        let (status, body) = host.post(
+            "/api/evolve_plugin",
+            &json!({ "module": "ver", "source": versions[(swap + 1) % 2] }),
+        );
+        assert_eq!(status, 200, "swap {swap}: {body}");
+    }
+    stop.store(true, Ordering::SeqCst);
+    let (mut seen, mut failures) = ([0u64; 2], Vec::new());
+    for client in clients {
+        let (s, f) = client.join().expect("client thread");
+        seen[0] += s[0];
+        seen[1] += s[1];
+        failures.extend(f);
+    }
+    eprintln!(
+        "100 swaps in {:?}: {} answers from A, {} from B",
+        started.elapsed(),
+        seen[0],
+        seen[1]
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failed: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
+    assert!(
+        seen[0] > 0 && seen[1] > 0,
+        "both versions answered: {seen:?}"
+    );
+    // After an even number of swaps version A serves again.
+    assert_eq!(host.get("/ver").1, answers[0]);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}
