@@ -107,6 +107,9 @@ request. Prints `listening on http://ADDR` on stdout once ready. See spec/host.m
         /// Maximum call depth per request (→ `stack overflow`)
         #[arg(long, value_name = "N", default_value_t = 10_000)]
         max_depth: usize,
+        /// Look for new or changed `*.aura` files in DIR every MS milliseconds; 0: never
+        #[arg(long, value_name = "MS", default_value_t = 500)]
+        watch: u64,
     },
     /// Send a message to an object of a running host (or check its health)
     #[command(
@@ -236,11 +239,13 @@ fn execute(cli: Cli) -> u8 {
             fuel,
             max_memory,
             max_depth,
+            watch,
         } => serve(aura_host::Config {
             dir,
             bind,
             port,
             data,
+            watch: (watch > 0).then(|| std::time::Duration::from_millis(watch)),
             options: aura_interp::Options {
                 max_depth,
                 fuel: Some(fuel),

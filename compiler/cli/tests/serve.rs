@@ -671,3 +671,59 @@ fn hundred_swaps_under_load_drop_nothing_and_never_mix_versions() {
         started.elapsed()
     );
 }
+
+/// Polls `check` every 20 ms until it holds; false after `TIMEOUT`.
+fn eventually(mut check: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while std::time::Instant::now() < deadline {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+#[test]
+fn files_changed_in_dir_are_picked_up() {
+    let dir = temp_dir("watch");
+    let hello = |v: &str| {
+        format!("plugin hello {{\n route GET \"/hello\" (req) {{ return \"{v}\" }}\n}}\n")
+    };
+    write(&dir, "hello.aura", &hello("v1"));
+    let host = Host::start(&dir, &["--watch", "50"]);
+    assert_eq!(host.get("/hello").1, json!("v1"));
+    // A changed file is swapped in.
+    write(&dir, "hello.aura", &hello("v2"));
+    assert!(eventually(|| host.get("/hello").1 == json!("v2")));
+    // A bad file is logged and listed under `rejected`; the old version keeps serving.
+    write(
+        &dir,
+        "hello.aura",
+        "plugin hello {\n route GET \"/hello\" (req) { return nope }\n}\n",
+    );
+    assert!(eventually(|| {
+        host.get("/api/status").1["rejected"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|m| m["name"] == json!("hello")))
+    }));
+    assert_eq!(host.get("/hello").1, json!("v2"));
+    // Fixing it clears the rejection; a new file adds a module.
+    write(&dir, "hello.aura", &hello("v3"));
+    write(
+        &dir,
+        "extra.aura",
+        "object extra {\n fn hi() { return \"new module\" }\n}\n",
+    );
+    assert!(eventually(|| host.get("/hello").1 == json!("v3")));
+    assert!(eventually(|| host.send("extra", "hi", json!([])).0 == 200));
+    assert_eq!(host.get("/api/status").1["rejected"], json!([]));
+    // An evolve writes the file too; the watcher sees its own text and changes nothing.
+    let (status, _) = host.post(
+        "/api/evolve_plugin",
+        &json!({ "module": "hello", "source": hello("v4") }),
+    );
+    assert_eq!(status, 200);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(host.get("/hello").1, json!("v4"));
+}

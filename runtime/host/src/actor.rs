@@ -39,6 +39,11 @@ pub enum Job {
         source: String,
         reply: oneshot::Sender<Reply>,
     },
+    /// The watcher saw `DIR/MODULE.aura` change: read it and, if it differs from the loaded
+    /// source, stage and swap it in (no answer; the outcome is logged).
+    Reload {
+        module: String,
+    },
 }
 
 /// A module loaded on the interpreter.
@@ -51,6 +56,8 @@ struct Loaded {
     methods: Vec<MethodFact>,
     /// Each top-level definition's content hash, for `/api/status`.
     definitions: Vec<aura_uast::Definition>,
+    /// The source this instance was loaded from.
+    source: String,
     /// The last committed (or initial) JSON text of every persistable slot: (object, slot) → JSON.
     image: HashMap<(String, String), String>,
 }
@@ -232,6 +239,7 @@ impl Actor {
             routes,
             objects,
             methods: checked.methods,
+            source: source.to_string(),
             image,
         })
     }
@@ -288,6 +296,7 @@ impl Actor {
             } => {
                 let _ = reply.send(self.evolve(&module, &source));
             }
+            Job::Reload { module } => self.reload(&module),
         }
     }
 
@@ -443,6 +452,40 @@ impl Actor {
         if !valid_module_name(name) {
             return error_reply(400, "bad request", "a module name must be an identifier");
         }
+        self.stage_and_swap(name, source, true)
+    }
+
+    /// Picks up a changed file of the directory through the same staging path as evolve. A file
+    /// that does not check is logged and listed under `rejected`; the old version keeps serving.
+    fn reload(&mut self, name: &str) {
+        let path = self.dir.join(format!("{name}.aura"));
+        // Read now, on the interpreter thread: an evolve between the watcher's look and this job
+        // has already written its source here, so an older text is never swapped back in.
+        let Ok(source) = std::fs::read_to_string(&path) else {
+            return;
+        };
+        if self.modules.get(name).is_some_and(|m| m.source == source) {
+            return;
+        }
+        let reply = self.stage_and_swap(name, &source, false);
+        if reply.status != 200 {
+            let why = match reply.body.get("diagnostics") {
+                Some(Json::Array(d)) if !d.is_empty() => Json::Array(d.clone()).to_string(),
+                _ => reply.body["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            };
+            eprintln!("aura serve: not reloading {name}: {why}");
+            if let Ok(mut rejected) = self.shared.rejected.lock() {
+                let _ = rejected.insert(name.to_string(), why);
+            }
+        }
+    }
+
+    /// Checks and loads `source` into a new instance off to the side, then (when `write` is set,
+    /// after writing it to `DIR/NAME.aura`) replaces the module between two jobs.
+    fn stage_and_swap(&mut self, name: &str, source: &str, write: bool) -> Reply {
         let loaded = match self.load(name, source) {
             Ok(loaded) => loaded,
             Err(LoadError::Diagnostics(diagnostics)) => {
@@ -470,12 +513,16 @@ impl Actor {
         // Persist the source first: a swap that would not survive a restart is not made.
         let path = self.dir.join(format!("{name}.aura"));
         let temp = self.dir.join(format!(".{name}.aura.tmp"));
-        if let Err(e) = std::fs::write(&temp, source).and_then(|()| std::fs::rename(&temp, &path)) {
-            return error_reply(
-                500,
-                "io error",
-                format!("cannot write {}: {e}", path.display()),
-            );
+        if write {
+            if let Err(e) =
+                std::fs::write(&temp, source).and_then(|()| std::fs::rename(&temp, &path))
+            {
+                return error_reply(
+                    500,
+                    "io error",
+                    format!("cannot write {}: {e}", path.display()),
+                );
+            }
         }
         let routes = loaded.routes.len();
         let replaced = self.modules.insert(name.to_string(), loaded).is_some();
@@ -484,7 +531,10 @@ impl Actor {
             let _ = rejected.shift_remove(name);
         }
         self.publish();
-        eprintln!("aura serve: evolved {name}");
+        eprintln!(
+            "aura serve: {} {name}",
+            if write { "evolved" } else { "reloaded" }
+        );
         Reply {
             status: 200,
             body: json!({ "status": "ok", "module": name, "replaced": replaced, "routes": routes }),

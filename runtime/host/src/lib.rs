@@ -14,6 +14,7 @@ pub mod client;
 mod db;
 mod http;
 mod routes;
+mod watch;
 
 use aura_interp::Options;
 use indexmap::IndexMap;
@@ -40,6 +41,8 @@ pub struct Config {
     pub data: Option<PathBuf>,
     /// Limits for each request (route call or message) and for each module's initialisers.
     pub options: Options,
+    /// How often to look for changed `*.aura` files in `dir`; `None`: never.
+    pub watch: Option<std::time::Duration>,
 }
 
 /// A failure to start or run the host.
@@ -143,6 +146,8 @@ pub async fn start(config: Config) -> Result<Server, HostError> {
         rejected: Mutex::new(IndexMap::new()),
         route_counts: Mutex::new(IndexMap::new()),
     });
+    // Taken before loading, so a file that changes while the modules load is picked up.
+    let files = watch::scan(&config.dir);
     let (jobs, receiver) = mpsc::channel(QUEUE);
     let (ready, loaded) = oneshot::channel();
     let (dir, options, actor_db, actor_shared) = (
@@ -176,6 +181,10 @@ pub async fn start(config: Config) -> Result<Server, HostError> {
     let addr = listener
         .local_addr()
         .map_err(|e| HostError(format!("no local address: {e}")))?;
+    if let Some(interval) = config.watch {
+        watch::spawn(config.dir.clone(), interval, files, jobs.downgrade())
+            .map_err(|e| HostError(format!("cannot start the watcher thread: {e}")))?;
+    }
     let app = http::router(http::AppState { jobs, shared, db });
     let (shutdown, stop) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
