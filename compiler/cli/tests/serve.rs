@@ -727,3 +727,253 @@ fn files_changed_in_dir_are_picked_up() {
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(host.get("/hello").1, json!("v4"));
 }
+
+/// A stub synthesiser: saves the request it gets in `DIR/request.json` and answers by method.
+const STUB: &str = r#"#!/bin/sh
+dir=$(dirname "$0")
+cat > "$dir/request.json"
+case "$(cat "$dir/request.json")" in
+*'"method":"set_attribute"'*) cat <<'AURA'
+Here is the method:
+```aura
+fn set_attribute(attrs) {
+    if self.attributes == nil { self.attributes = {} }
+    for k in attrs { self.attributes[k] = attrs[k] }
+    return self.attributes
+}
+```
+AURA
+;;
+*'"method":"broken"'*) echo 'fn broken(x) { return nope }' ;;
+*'"method":"sneaky"'*) echo 'fn sneaky() { } } fn evil() { }' ;;
+*) exit 3 ;;
+esac
+"#;
+
+fn aura_send(url: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let output = Command::new(AURA)
+        .arg("send")
+        .args(args)
+        .args(["--url", url, "--timeout", "30"])
+        .output()
+        .expect("aura send");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn synthesiser_command_supplies_missing_methods_through_the_audit() {
+    let dir = temp_dir("synth");
+    let modules = dir.join("modules");
+    std::fs::create_dir_all(&modules).expect("modules dir");
+    write(&modules, "system.aura", "object system { }\n");
+    let stub = dir.join("stub.sh");
+    write(&dir, "stub.sh", STUB);
+    let command = format!("sh {}", stub.display());
+    let host = Host::start(&modules, &["--synthesizer-cmd", &command]);
+    // The seeds' first handshake.
+    let (code, out, err) = aura_send(
+        &host.url,
+        &["system", "set_attribute", "key=test", "value=123"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).ok(),
+        Some(json!({ "key": "test", "value": 123 }))
+    );
+    let request: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("request.json")).expect("the stub was asked"),
+    )
+    .expect("request JSON");
+    assert_eq!(request["target"], json!("system"));
+    assert_eq!(request["module"], json!("system"));
+    assert_eq!(request["method"], json!("set_attribute"));
+    assert_eq!(request["args"], json!([{ "key": "test", "value": 123 }]));
+    assert_eq!(request["slots"], json!([]));
+    assert_eq!(request["source"], json!("object system { }\n"));
+    // Installed: the next send does not ask again.
+    std::fs::remove_file(dir.join("request.json")).expect("remove");
+    let (code, out, _) = aura_send(&host.url, &["system", "set_attribute", "other=1"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).ok(),
+        Some(json!({ "key": "test", "value": 123, "other": 1 }))
+    );
+    assert!(!dir.join("request.json").exists());
+    let installed = std::fs::read_to_string(modules.join("system.aura")).expect("source");
+    assert!(installed.contains("fn set_attribute(attrs)"), "{installed}");
+    // A method that fails the audit is rejected with its diagnostics; nothing is installed.
+    let (status, body) = host.send("system", "broken", json!([1]));
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"], json!("rejected"));
+    assert!(
+        body["diagnostics"][0]["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("nope")),
+        "{body}"
+    );
+    assert_eq!(body["method_source"], json!("fn broken(x) { return nope }"));
+    assert_eq!(
+        std::fs::read_to_string(modules.join("system.aura")).expect("source"),
+        installed
+    );
+    // An answer that is not exactly one method of the asked name is not spliced in at all.
+    let (status, body) = host.send("system", "sneaky", json!([]));
+    assert_eq!(
+        (status, &body["error"]),
+        (500, &json!("does not understand")),
+        "{body}"
+    );
+    // A synthesiser that fails: `does not understand`.
+    let (status, body) = host.send("system", "unknown", json!([]));
+    assert_eq!(
+        (status, &body["error"]),
+        (500, &json!("does not understand")),
+        "{body}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(modules.join("system.aura")).expect("source"),
+        installed
+    );
+    // The method and the state survive a restart, without any synthesiser.
+    drop(host);
+    let host = Host::start(&modules, &[]);
+    assert_eq!(
+        host.send("system", "set_attribute", json!([{ "x": true }]))
+            .1,
+        json!({ "result": { "key": "test", "value": 123, "other": 1, "x": true } })
+    );
+    let (status, body) = host.send("system", "nope", json!([]));
+    assert_eq!(
+        (status, &body["error"]),
+        (500, &json!("does not understand"))
+    );
+}
+
+/// A one-route HTTP server on 127.0.0.1 that answers every request like an Ollama `/api/chat`
+/// and records what it was sent; stopped when dropped.
+struct ChatStub {
+    url: String,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ChatStub {
+    fn start(content: &'static str) -> ChatStub {
+        use std::io::{Read, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the stub");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let url = format!("http://{}/api/chat", listener.local_addr().expect("addr"));
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (seen, stopped) = (requests.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let deadline = std::time::Instant::now() + TIMEOUT;
+            while !stopped.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+                let Ok((mut stream, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                };
+                let _ = stream.set_nonblocking(false);
+                let _ = stream.set_read_timeout(Some(TIMEOUT));
+                let mut raw = Vec::new();
+                let mut buf = [0u8; 4096];
+                let complete = |raw: &[u8]| {
+                    let text = String::from_utf8_lossy(raw);
+                    let Some(split) = text.find("\r\n\r\n") else {
+                        return false;
+                    };
+                    let length = text[..split]
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    raw.len() >= split + 4 + length
+                };
+                while !complete(&raw) {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => raw.extend_from_slice(&buf[..n]),
+                    }
+                }
+                seen.lock()
+                    .expect("lock")
+                    .push(String::from_utf8_lossy(&raw).into_owned());
+                let body = json!({ "model": "tiny", "message": { "role": "assistant", "content": content }, "done": true }).to_string();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        ChatStub {
+            url,
+            requests,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for ChatStub {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[test]
+fn synthesiser_url_speaks_ollama_chat() {
+    let stub = ChatStub::start("Sure!\n\n```aura\nfn double(x) {\n    return x * 2\n}\n```\n");
+    let dir = temp_dir("synth-url");
+    write(&dir, "calc.aura", "object calc {\n    base = 1\n}\n");
+    let host = Host::start(
+        &dir,
+        &[
+            "--synthesizer-url",
+            &stub.url,
+            "--synthesizer-model",
+            "tiny",
+        ],
+    );
+    assert_eq!(
+        host.send("calc", "double", json!([21])),
+        (200, json!({ "result": 42 }))
+    );
+    let requests = stub.requests.lock().expect("lock").clone();
+    assert_eq!(requests.len(), 1);
+    let (head, body) = requests[0].split_once("\r\n\r\n").expect("HTTP request");
+    assert!(head.starts_with("POST /api/chat HTTP/1.1"), "{head}");
+    let body: Value = serde_json::from_str(body).expect("JSON body");
+    assert_eq!(body["model"], json!("tiny"));
+    assert_eq!(body["stream"], json!(false));
+    assert_eq!(body["messages"][0]["role"], json!("system"));
+    let asked: Value =
+        serde_json::from_str(body["messages"][1]["content"].as_str().expect("content"))
+            .expect("the request as JSON");
+    assert_eq!(
+        (asked["target"].clone(), asked["method"].clone()),
+        (json!("calc"), json!("double"))
+    );
+    assert_eq!(asked["slots"], json!(["base"]));
+    assert_eq!(
+        host.send("calc", "double", json!([5])).1,
+        json!({ "result": 10 })
+    );
+    assert_eq!(
+        stub.requests.lock().expect("lock").len(),
+        1,
+        "asked only once"
+    );
+}

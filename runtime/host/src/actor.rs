@@ -6,6 +6,7 @@
 use crate::capabilities::Caps;
 use crate::db::{Batch, Db};
 use crate::routes::{self, Segment};
+use crate::synth::{self, Synthesizer};
 use crate::{ModuleInfo, Reply, Shared};
 use aura_compiler::audit::MethodFact;
 use aura_interp::{from_json, to_json, Instance, Options, RuntimeError, Value};
@@ -67,6 +68,8 @@ pub struct Actor {
     pub options: Options,
     pub db: Arc<Db>,
     pub shared: Arc<Shared>,
+    /// Asked for a method a message does not find (see `synth`).
+    pub synthesizer: Option<Synthesizer>,
     modules: IndexMap<String, Loaded>,
 }
 
@@ -104,6 +107,7 @@ impl Actor {
             options,
             db,
             shared,
+            synthesizer: None,
             modules: IndexMap::new(),
         }
     }
@@ -373,6 +377,91 @@ impl Actor {
             Ok(found) => found,
             Err(reply) => return reply,
         };
+        if self.synthesizer.is_some() && !self.understands(&name, &object, method) {
+            if let Err(reply) = self.synthesize(&name, &object, method, &args) {
+                return reply;
+            }
+        }
+        self.send(&name, &object, method, args)
+    }
+
+    /// Does `object` (or its prototype chain) have a slot `method` or `does_not_understand`?
+    fn understands(&self, module: &str, object: &str, method: &str) -> bool {
+        let Some(Value::Object(o)) = self
+            .modules
+            .get(module)
+            .and_then(|m| m.instance.get_global(object))
+        else {
+            return true;
+        };
+        let mut current = Some(o);
+        while let Some(o) = current {
+            if o.own_slots()
+                .iter()
+                .any(|(k, _)| k == method || k == "does_not_understand")
+            {
+                return true;
+            }
+            current = o.proto.clone();
+        }
+        false
+    }
+
+    /// Asks the synthesiser for `method`, splices its answer into `object`'s definition and
+    /// evolves the module to that source: the same check, staging, swap and file write as
+    /// `POST /api/evolve_plugin`. Nothing is installed unless all of that succeeds.
+    fn synthesize(
+        &mut self,
+        name: &str,
+        object: &str,
+        method: &str,
+        args: &[Json],
+    ) -> Result<(), Reply> {
+        let (Some(synthesizer), Some(module)) = (&self.synthesizer, self.modules.get(name)) else {
+            return Ok(());
+        };
+        let slots: Vec<String> = match module.instance.get_global(object) {
+            Some(Value::Object(o)) => o.own_slots().into_iter().map(|(k, _)| k).collect(),
+            _ => Vec::new(),
+        };
+        let request = synth::request(name, object, method, args, &slots, &module.source);
+        let dnu = |why: String| {
+            error_reply(
+                500,
+                "does not understand",
+                format!("`{object}` does not understand `{method}`; {why}"),
+            )
+        };
+        let answer = synthesizer
+            .ask(&request)
+            .map_err(|e| dnu(format!("no method from the synthesiser: {e}")))?;
+        let source = synth::splice(&module.source, object, method, &answer).map_err(|e| {
+            let mut reply = dnu(format!("the synthesised method was not installed: {e}"));
+            reply.body["method_source"] = Json::String(answer.clone());
+            reply
+        })?;
+        let reply = self.stage_and_swap(name, &source, true);
+        if reply.status != 200 {
+            eprintln!("aura serve: rejected a synthesised {object}.{method}");
+            let mut body = reply.body;
+            body["message"] = Json::String(format!(
+                "the synthesised method `{object}.{method}` did not pass the check; nothing was \
+                 installed: {}",
+                body["message"].as_str().unwrap_or_default()
+            ));
+            body["method_source"] = Json::String(answer);
+            return Err(Reply {
+                status: reply.status,
+                body,
+            });
+        }
+        eprintln!("aura serve: synthesised {object}.{method}");
+        Ok(())
+    }
+
+    /// Sends a message to a resolved object and commits what it changed.
+    fn send(&mut self, name: &str, object: &str, method: &str, args: Vec<Json>) -> Reply {
+        let (name, object) = (name.to_string(), object.to_string());
         let Some(module) = self.modules.get_mut(&name) else {
             return error_reply(404, "not found", format!("no module `{name}`"));
         };

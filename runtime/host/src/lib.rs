@@ -14,6 +14,7 @@ pub mod client;
 mod db;
 mod http;
 mod routes;
+pub mod synth;
 mod watch;
 
 use aura_interp::Options;
@@ -43,6 +44,9 @@ pub struct Config {
     pub options: Options,
     /// How often to look for changed `*.aura` files in `dir`; `None`: never.
     pub watch: Option<std::time::Duration>,
+    /// Asked for methods that messages do not find; `None`: such a message is `does not
+    /// understand`.
+    pub synthesizer: Option<synth::Synthesizer>,
 }
 
 /// A failure to start or run the host.
@@ -150,11 +154,12 @@ pub async fn start(config: Config) -> Result<Server, HostError> {
     let files = watch::scan(&config.dir);
     let (jobs, receiver) = mpsc::channel(QUEUE);
     let (ready, loaded) = oneshot::channel();
-    let (dir, options, actor_db, actor_shared) = (
+    let (dir, options, actor_db, actor_shared, synthesizer) = (
         config.dir.clone(),
         config.options.clone(),
         db.clone(),
         shared.clone(),
+        config.synthesizer.clone(),
     );
     let actor = std::thread::Builder::new()
         .name("aura-interp".into())
@@ -162,6 +167,7 @@ pub async fn start(config: Config) -> Result<Server, HostError> {
         .spawn(move || {
             // Built here: module instances hold `Rc`s and never leave this thread.
             let mut interpreter = actor::Actor::new(dir, options, actor_db, actor_shared);
+            interpreter.synthesizer = synthesizer;
             interpreter.load_dir();
             let _ = ready.send(());
             interpreter.run(receiver);
