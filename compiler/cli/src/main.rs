@@ -5,7 +5,7 @@ mod input;
 use clap::{Parser, Subcommand, ValueEnum};
 use input::{Failure, Loaded};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Stack for the whole command: parsing, auditing and interpreting recurse on the program's
@@ -108,6 +108,22 @@ request. Prints `listening on http://ADDR` on stdout once ready. See spec/host.m
         /// Maximum call depth per request (→ `stack overflow`)
         #[arg(long, value_name = "N", default_value_t = 10_000)]
         max_depth: usize,
+        /// Look for new or changed `*.aura` files in DIR every MS milliseconds; 0: never
+        #[arg(long, value_name = "MS", default_value_t = 500)]
+        watch: u64,
+        /// Ask `sh -c CMD` for methods a message does not find (request JSON on stdin, the
+        /// method's Aura source on stdout)
+        #[arg(long, value_name = "CMD", conflicts_with = "synthesizer_url")]
+        synthesizer_cmd: Option<String>,
+        /// Ask an Ollama-compatible chat endpoint (e.g. http://127.0.0.1:11434/api/chat)
+        #[arg(long, value_name = "URL")]
+        synthesizer_url: Option<String>,
+        /// The model named in requests to --synthesizer-url
+        #[arg(long, value_name = "NAME", default_value = "qwen2.5-coder")]
+        synthesizer_model: String,
+        /// Seconds the synthesiser may take for one method
+        #[arg(long, value_name = "SECS", default_value_t = 60)]
+        synthesizer_timeout: u64,
     },
     /// Send a message to an object of a running host (or check its health)
     #[command(
@@ -237,11 +253,27 @@ fn execute(cli: Cli) -> u8 {
             fuel,
             max_memory,
             max_depth,
+            watch,
+            synthesizer_cmd,
+            synthesizer_url,
+            synthesizer_model,
+            synthesizer_timeout,
         } => serve(aura_host::Config {
+            synthesizer: synthesizer_cmd
+                .map(aura_host::synth::Source::Command)
+                .or(synthesizer_url.map(|url| aura_host::synth::Source::Url {
+                    url,
+                    model: synthesizer_model,
+                }))
+                .map(|source| aura_host::synth::Synthesizer {
+                    source,
+                    timeout: std::time::Duration::from_secs(synthesizer_timeout.max(1)),
+                }),
             dir,
             bind,
             port,
             data,
+            watch: (watch > 0).then(|| std::time::Duration::from_millis(watch)),
             options: aura_interp::Options {
                 max_depth,
                 fuel: Some(fuel),
@@ -269,7 +301,7 @@ fn not_built(what: &str) -> Failure {
     ))
 }
 
-fn run(file: &PathBuf, target: Target, options: &aura_interp::Options) -> Result<(), Failure> {
+fn run(file: &Path, target: Target, options: &aura_interp::Options) -> Result<(), Failure> {
     match target {
         Target::Interp => {}
         Target::Wasm => return Err(not_built("wasm")),
@@ -289,7 +321,7 @@ fn run(file: &PathBuf, target: Target, options: &aura_interp::Options) -> Result
     written.map_err(|e| Failure::Io(format!("cannot write to standard output: {e}")))
 }
 
-fn check(file: &PathBuf, format: Format) -> Result<(), Failure> {
+fn check(file: &Path, format: Format) -> Result<(), Failure> {
     let loaded = Loaded::read(file)?;
     match format {
         Format::Text => {
@@ -324,13 +356,13 @@ fn check(file: &PathBuf, format: Format) -> Result<(), Failure> {
     }
 }
 
-fn ast(file: &PathBuf, no_spans: bool) -> Result<(), Failure> {
+fn ast(file: &Path, no_spans: bool) -> Result<(), Failure> {
     let loaded = Loaded::checked(file)?;
     let document = aura_uast::Document::new(loaded.checked.module);
     print_stdout(&format!("{}\n", document.to_json(!no_spans)))
 }
 
-fn fmt(file: &PathBuf, check: bool) -> Result<(), Failure> {
+fn fmt(file: &Path, check: bool) -> Result<(), Failure> {
     let loaded = Loaded::parsed(file)?;
     let formatted = aura_compiler::fmt::format(&loaded.checked.module);
     if check {
@@ -346,7 +378,7 @@ fn fmt(file: &PathBuf, check: bool) -> Result<(), Failure> {
     print_stdout(&formatted)
 }
 
-fn build(file: &PathBuf, target: BuildTarget, output: &PathBuf) -> Result<(), Failure> {
+fn build(file: &Path, target: BuildTarget, output: &Path) -> Result<(), Failure> {
     match target {
         BuildTarget::Uast => {}
         BuildTarget::Wasm => return Err(not_built("wasm")),

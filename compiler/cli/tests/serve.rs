@@ -444,3 +444,536 @@ fn evolve_keeps_object_state() {
         json!({ "result": 12 })
     );
 }
+
+/// Two slots that one message changes together: after any crash they must still agree.
+const PAIR: &str = r#"
+object counter {
+    count = 0
+    twice = 0
+    fn increment(by) {
+        self.count = self.count + by
+        self.twice = self.twice + 2 * by
+        return self.count
+    }
+    fn peek() { return {count: self.count, twice: self.twice} }
+}
+"#;
+
+/// What the client threads of one round saw.
+#[derive(Default)]
+struct Tally {
+    /// Increments answered 200 (so their redb transaction had committed).
+    acked: u64,
+    /// Requests that got no answer because the host died under them (at most one per thread).
+    in_flight: u64,
+    /// The `result`s of the acknowledged increments.
+    results: Vec<u64>,
+}
+
+/// Clients send `counter.increment(1)` in a loop until the host stops answering; the host is
+/// killed with SIGKILL once `kill_after` increments were acknowledged.
+fn increment_until_killed(host: &mut Host, threads: usize, kill_after: u64) -> Tally {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let acked = Arc::new(AtomicU64::new(0));
+    let workers: Vec<_> = (0..threads)
+        .map(|_| {
+            let (url, acked) = (host.url.clone(), acked.clone());
+            std::thread::spawn(move || {
+                let mut tally = Tally::default();
+                let message = json!({ "target": "counter", "method": "increment", "args": [1] });
+                let deadline = std::time::Instant::now() + TIMEOUT;
+                while std::time::Instant::now() < deadline {
+                    match client::request(
+                        &url,
+                        "POST",
+                        "/message",
+                        Some(&message.to_string()),
+                        TIMEOUT,
+                    ) {
+                        Ok(response) => {
+                            assert_eq!(response.status, 200, "{}", response.body);
+                            let body: Value = serde_json::from_str(&response.body).expect("JSON");
+                            tally.results.push(body["result"].as_u64().expect("an int"));
+                            tally.acked += 1;
+                            let _ = acked.fetch_add(1, Ordering::SeqCst);
+                        }
+                        Err(_) => {
+                            // Sent (or being sent) when the host died: it may or may not have
+                            // committed. Connecting to a dead host also lands here; counting it
+                            // only widens the upper bound by this one request.
+                            tally.in_flight += 1;
+                            break;
+                        }
+                    }
+                }
+                tally
+            })
+        })
+        .collect();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while acked.load(Ordering::SeqCst) < kill_after && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    host.child.kill().expect("SIGKILL the host");
+    let _ = host.child.wait();
+    let mut total = Tally::default();
+    for worker in workers {
+        let tally = worker.join().expect("client thread");
+        total.acked += tally.acked;
+        total.in_flight += tally.in_flight;
+        total.results.extend(tally.results);
+    }
+    total
+}
+
+#[test]
+fn kill_9_keeps_every_acknowledged_message_and_no_half_applied_one() {
+    let dir = temp_dir("crash");
+    write(&dir, "counter.aura", PAIR);
+    let threads = 4;
+    let (mut acked, mut in_flight) = (0u64, 0u64);
+    for round in 0..3 {
+        let mut host = Host::start(&dir, &[]);
+        let (status, body) = host.send("counter", "peek", json!([]));
+        assert_eq!(status, 200);
+        let count = body["result"]["count"].as_u64().expect("count");
+        // Every acknowledged increment is there; at most the unanswered ones were added too.
+        assert!(
+            count >= acked && count <= acked + in_flight,
+            "round {round}: count {count}, acknowledged {acked}, in flight {in_flight}"
+        );
+        assert_eq!(
+            body["result"]["twice"],
+            json!(2 * count),
+            "half-applied message"
+        );
+        // Continue from what survived: the unanswered ones that committed are now known.
+        eprintln!("round {round}: the host came back with count {count}");
+        acked = count;
+        let tally = increment_until_killed(&mut host, threads, 100 + 50 * round);
+        assert!(
+            tally.acked >= 100,
+            "round {round}: only {} acknowledged",
+            tally.acked
+        );
+        assert!(tally.in_flight <= threads as u64);
+        // Each acknowledged answer is a distinct count the host committed.
+        let mut results = tally.results.clone();
+        results.sort_unstable();
+        results.dedup();
+        assert_eq!(
+            results.len(),
+            tally.results.len(),
+            "two answers with one count"
+        );
+        assert!(results
+            .iter()
+            .all(|&r| r > acked && r <= acked + tally.acked + tally.in_flight));
+        eprintln!(
+            "round {round}: {} acknowledged, {} unanswered",
+            tally.acked, tally.in_flight
+        );
+        acked += tally.acked;
+        in_flight = tally.in_flight;
+    }
+    let host = Host::start(&dir, &[]);
+    let (_, body) = host.send("counter", "peek", json!([]));
+    let count = body["result"]["count"].as_u64().expect("count");
+    assert!(
+        count >= acked && count <= acked + in_flight,
+        "count {count}, acked {acked}, in flight {in_flight}"
+    );
+    assert_eq!(body["result"]["twice"], json!(2 * count));
+}
+
+/// One version of a module whose route's answer is computed from three places (a global, a
+/// function and an object's method): a mixed answer would show a half-swapped module.
+fn version_source(version: &str, n: u32) -> String {
+    format!(
+        "let version = \"{version}\"\nfn a() {{ return {n} }}\nobject parts {{\n fn b() {{ return {n} }}\n}}\nplugin ver {{\n route GET \"/ver\" (req) {{ return {{version: version, a: a(), b: parts.b()}} }}\n}}\n"
+    )
+}
+
+#[test]
+fn hundred_swaps_under_load_drop_nothing_and_never_mix_versions() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let started = std::time::Instant::now();
+    let dir = temp_dir("swaps");
+    write(&dir, "ver.aura", &version_source("A", 1));
+    let host = Host::start(&dir, &[]);
+    let versions = [version_source("A", 1), version_source("B", 2)];
+    let answers = [
+        json!({ "version": "A", "a": 1, "b": 1 }),
+        json!({ "version": "B", "a": 2, "b": 2 }),
+    ];
+    let stop = Arc::new(AtomicBool::new(false));
+    let clients: Vec<_> = (0..3)
+        .map(|_| {
+            let (url, stop, answers) = (host.url.clone(), stop.clone(), answers.clone());
+            std::thread::spawn(move || {
+                let (mut seen, mut failures) = ([0u64; 2], Vec::new());
+                let deadline = std::time::Instant::now() + TIMEOUT;
+                while !stop.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+                    match client::request(&url, "GET", "/ver", None, TIMEOUT) {
+                        Ok(r) if r.status == 200 => {
+                            let body: Value = serde_json::from_str(&r.body).unwrap_or(Value::Null);
+                            match answers.iter().position(|a| *a == body) {
+                                Some(i) => seen[i] += 1,
+                                None => failures.push(format!("mixed answer {body}")),
+                            }
+                        }
+                        Ok(r) => failures.push(format!("{}: {}", r.status, r.body)),
+                        Err(e) => failures.push(e),
+                    }
+                }
+                (seen, failures)
+            })
+        })
+        .collect();
+    for swap in 0..100 {
+        let (status, body) = host.post(
+            "/api/evolve_plugin",
+            &json!({ "module": "ver", "source": versions[(swap + 1) % 2] }),
+        );
+        assert_eq!(status, 200, "swap {swap}: {body}");
+    }
+    stop.store(true, Ordering::SeqCst);
+    let (mut seen, mut failures) = ([0u64; 2], Vec::new());
+    for client in clients {
+        let (s, f) = client.join().expect("client thread");
+        seen[0] += s[0];
+        seen[1] += s[1];
+        failures.extend(f);
+    }
+    eprintln!(
+        "100 swaps in {:?}: {} answers from A, {} from B",
+        started.elapsed(),
+        seen[0],
+        seen[1]
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failed: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
+    assert!(
+        seen[0] > 0 && seen[1] > 0,
+        "both versions answered: {seen:?}"
+    );
+    // After an even number of swaps version A serves again.
+    assert_eq!(host.get("/ver").1, answers[0]);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+/// Polls `check` every 20 ms until it holds; false after `TIMEOUT`.
+fn eventually(mut check: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while std::time::Instant::now() < deadline {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+#[test]
+fn files_changed_in_dir_are_picked_up() {
+    let dir = temp_dir("watch");
+    let hello = |v: &str| {
+        format!("plugin hello {{\n route GET \"/hello\" (req) {{ return \"{v}\" }}\n}}\n")
+    };
+    write(&dir, "hello.aura", &hello("v1"));
+    let host = Host::start(&dir, &["--watch", "50"]);
+    assert_eq!(host.get("/hello").1, json!("v1"));
+    // A changed file is swapped in.
+    write(&dir, "hello.aura", &hello("v2"));
+    assert!(eventually(|| host.get("/hello").1 == json!("v2")));
+    // A bad file is logged and listed under `rejected`; the old version keeps serving.
+    write(
+        &dir,
+        "hello.aura",
+        "plugin hello {\n route GET \"/hello\" (req) { return nope }\n}\n",
+    );
+    assert!(eventually(|| {
+        host.get("/api/status").1["rejected"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|m| m["name"] == json!("hello")))
+    }));
+    assert_eq!(host.get("/hello").1, json!("v2"));
+    // Fixing it clears the rejection; a new file adds a module.
+    write(&dir, "hello.aura", &hello("v3"));
+    write(
+        &dir,
+        "extra.aura",
+        "object extra {\n fn hi() { return \"new module\" }\n}\n",
+    );
+    assert!(eventually(|| host.get("/hello").1 == json!("v3")));
+    assert!(eventually(|| host.send("extra", "hi", json!([])).0 == 200));
+    assert_eq!(host.get("/api/status").1["rejected"], json!([]));
+    // An evolve writes the file too; the watcher sees its own text and changes nothing.
+    let (status, _) = host.post(
+        "/api/evolve_plugin",
+        &json!({ "module": "hello", "source": hello("v4") }),
+    );
+    assert_eq!(status, 200);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(host.get("/hello").1, json!("v4"));
+}
+
+/// A stub synthesiser: saves the request it gets in `DIR/request.json` and answers by method.
+const STUB: &str = r#"#!/bin/sh
+dir=$(dirname "$0")
+cat > "$dir/request.json"
+case "$(cat "$dir/request.json")" in
+*'"method":"set_attribute"'*) cat <<'AURA'
+Here is the method:
+```aura
+fn set_attribute(attrs) {
+    if self.attributes == nil { self.attributes = {} }
+    for k in attrs { self.attributes[k] = attrs[k] }
+    return self.attributes
+}
+```
+AURA
+;;
+*'"method":"broken"'*) echo 'fn broken(x) { return nope }' ;;
+*'"method":"sneaky"'*) echo 'fn sneaky() { } } fn evil() { }' ;;
+*) exit 3 ;;
+esac
+"#;
+
+fn aura_send(url: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let output = Command::new(AURA)
+        .arg("send")
+        .args(args)
+        .args(["--url", url, "--timeout", "30"])
+        .output()
+        .expect("aura send");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn synthesiser_command_supplies_missing_methods_through_the_audit() {
+    let dir = temp_dir("synth");
+    let modules = dir.join("modules");
+    std::fs::create_dir_all(&modules).expect("modules dir");
+    write(&modules, "system.aura", "object system { }\n");
+    let stub = dir.join("stub.sh");
+    write(&dir, "stub.sh", STUB);
+    let command = format!("sh {}", stub.display());
+    let host = Host::start(&modules, &["--synthesizer-cmd", &command]);
+    // The seeds' first handshake.
+    let (code, out, err) = aura_send(
+        &host.url,
+        &["system", "set_attribute", "key=test", "value=123"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).ok(),
+        Some(json!({ "key": "test", "value": 123 }))
+    );
+    let request: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("request.json")).expect("the stub was asked"),
+    )
+    .expect("request JSON");
+    assert_eq!(request["target"], json!("system"));
+    assert_eq!(request["module"], json!("system"));
+    assert_eq!(request["method"], json!("set_attribute"));
+    assert_eq!(request["args"], json!([{ "key": "test", "value": 123 }]));
+    assert_eq!(request["slots"], json!([]));
+    assert_eq!(request["source"], json!("object system { }\n"));
+    // Installed: the next send does not ask again.
+    std::fs::remove_file(dir.join("request.json")).expect("remove");
+    let (code, out, _) = aura_send(&host.url, &["system", "set_attribute", "other=1"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).ok(),
+        Some(json!({ "key": "test", "value": 123, "other": 1 }))
+    );
+    assert!(!dir.join("request.json").exists());
+    let installed = std::fs::read_to_string(modules.join("system.aura")).expect("source");
+    assert!(installed.contains("fn set_attribute(attrs)"), "{installed}");
+    // A method that fails the audit is rejected with its diagnostics; nothing is installed.
+    let (status, body) = host.send("system", "broken", json!([1]));
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"], json!("rejected"));
+    assert!(
+        body["diagnostics"][0]["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("nope")),
+        "{body}"
+    );
+    assert_eq!(body["method_source"], json!("fn broken(x) { return nope }"));
+    assert_eq!(
+        std::fs::read_to_string(modules.join("system.aura")).expect("source"),
+        installed
+    );
+    // An answer that is not exactly one method of the asked name is not spliced in at all.
+    let (status, body) = host.send("system", "sneaky", json!([]));
+    assert_eq!(
+        (status, &body["error"]),
+        (500, &json!("does not understand")),
+        "{body}"
+    );
+    // A synthesiser that fails: `does not understand`.
+    let (status, body) = host.send("system", "unknown", json!([]));
+    assert_eq!(
+        (status, &body["error"]),
+        (500, &json!("does not understand")),
+        "{body}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(modules.join("system.aura")).expect("source"),
+        installed
+    );
+    // The method and the state survive a restart, without any synthesiser.
+    drop(host);
+    let host = Host::start(&modules, &[]);
+    assert_eq!(
+        host.send("system", "set_attribute", json!([{ "x": true }]))
+            .1,
+        json!({ "result": { "key": "test", "value": 123, "other": 1, "x": true } })
+    );
+    let (status, body) = host.send("system", "nope", json!([]));
+    assert_eq!(
+        (status, &body["error"]),
+        (500, &json!("does not understand"))
+    );
+}
+
+/// A one-route HTTP server on 127.0.0.1 that answers every request like an Ollama `/api/chat`
+/// and records what it was sent; stopped when dropped.
+struct ChatStub {
+    url: String,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ChatStub {
+    fn start(content: &'static str) -> ChatStub {
+        use std::io::{Read, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the stub");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let url = format!("http://{}/api/chat", listener.local_addr().expect("addr"));
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (seen, stopped) = (requests.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let deadline = std::time::Instant::now() + TIMEOUT;
+            while !stopped.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+                let Ok((mut stream, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                };
+                let _ = stream.set_nonblocking(false);
+                let _ = stream.set_read_timeout(Some(TIMEOUT));
+                let mut raw = Vec::new();
+                let mut buf = [0u8; 4096];
+                let complete = |raw: &[u8]| {
+                    let text = String::from_utf8_lossy(raw);
+                    let Some(split) = text.find("\r\n\r\n") else {
+                        return false;
+                    };
+                    let length = text[..split]
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    raw.len() >= split + 4 + length
+                };
+                while !complete(&raw) {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => raw.extend_from_slice(&buf[..n]),
+                    }
+                }
+                seen.lock()
+                    .expect("lock")
+                    .push(String::from_utf8_lossy(&raw).into_owned());
+                let body = json!({ "model": "tiny", "message": { "role": "assistant", "content": content }, "done": true }).to_string();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        ChatStub {
+            url,
+            requests,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for ChatStub {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[test]
+fn synthesiser_url_speaks_ollama_chat() {
+    let stub = ChatStub::start("Sure!\n\n```aura\nfn double(x) {\n    return x * 2\n}\n```\n");
+    let dir = temp_dir("synth-url");
+    write(&dir, "calc.aura", "object calc {\n    base = 1\n}\n");
+    let host = Host::start(
+        &dir,
+        &[
+            "--synthesizer-url",
+            &stub.url,
+            "--synthesizer-model",
+            "tiny",
+        ],
+    );
+    assert_eq!(
+        host.send("calc", "double", json!([21])),
+        (200, json!({ "result": 42 }))
+    );
+    let requests = stub.requests.lock().expect("lock").clone();
+    assert_eq!(requests.len(), 1);
+    let (head, body) = requests[0].split_once("\r\n\r\n").expect("HTTP request");
+    assert!(head.starts_with("POST /api/chat HTTP/1.1"), "{head}");
+    let body: Value = serde_json::from_str(body).expect("JSON body");
+    assert_eq!(body["model"], json!("tiny"));
+    assert_eq!(body["stream"], json!(false));
+    assert_eq!(body["messages"][0]["role"], json!("system"));
+    let asked: Value =
+        serde_json::from_str(body["messages"][1]["content"].as_str().expect("content"))
+            .expect("the request as JSON");
+    assert_eq!(
+        (asked["target"].clone(), asked["method"].clone()),
+        (json!("calc"), json!("double"))
+    );
+    assert_eq!(asked["slots"], json!(["base"]));
+    assert_eq!(
+        host.send("calc", "double", json!([5])).1,
+        json!({ "result": 10 })
+    );
+    assert_eq!(
+        stub.requests.lock().expect("lock").len(),
+        1,
+        "asked only once"
+    );
+}

@@ -6,6 +6,7 @@
 use crate::capabilities::Caps;
 use crate::db::{Batch, Db};
 use crate::routes::{self, Segment};
+use crate::synth::{self, Synthesizer};
 use crate::{ModuleInfo, Reply, Shared};
 use aura_compiler::audit::MethodFact;
 use aura_interp::{from_json, to_json, Instance, Options, RuntimeError, Value};
@@ -39,6 +40,11 @@ pub enum Job {
         source: String,
         reply: oneshot::Sender<Reply>,
     },
+    /// The watcher saw `DIR/MODULE.aura` change: read it and, if it differs from the loaded
+    /// source, stage and swap it in (no answer; the outcome is logged).
+    Reload {
+        module: String,
+    },
 }
 
 /// A module loaded on the interpreter.
@@ -51,6 +57,8 @@ struct Loaded {
     methods: Vec<MethodFact>,
     /// Each top-level definition's content hash, for `/api/status`.
     definitions: Vec<aura_uast::Definition>,
+    /// The source this instance was loaded from.
+    source: String,
     /// The last committed (or initial) JSON text of every persistable slot: (object, slot) → JSON.
     image: HashMap<(String, String), String>,
 }
@@ -60,6 +68,8 @@ pub struct Actor {
     pub options: Options,
     pub db: Arc<Db>,
     pub shared: Arc<Shared>,
+    /// Asked for a method a message does not find (see `synth`).
+    pub synthesizer: Option<Synthesizer>,
     modules: IndexMap<String, Loaded>,
 }
 
@@ -97,6 +107,7 @@ impl Actor {
             options,
             db,
             shared,
+            synthesizer: None,
             modules: IndexMap::new(),
         }
     }
@@ -232,6 +243,7 @@ impl Actor {
             routes,
             objects,
             methods: checked.methods,
+            source: source.to_string(),
             image,
         })
     }
@@ -288,6 +300,7 @@ impl Actor {
             } => {
                 let _ = reply.send(self.evolve(&module, &source));
             }
+            Job::Reload { module } => self.reload(&module),
         }
     }
 
@@ -364,6 +377,91 @@ impl Actor {
             Ok(found) => found,
             Err(reply) => return reply,
         };
+        if self.synthesizer.is_some() && !self.understands(&name, &object, method) {
+            if let Err(reply) = self.synthesize(&name, &object, method, &args) {
+                return reply;
+            }
+        }
+        self.send(&name, &object, method, args)
+    }
+
+    /// Does `object` (or its prototype chain) have a slot `method` or `does_not_understand`?
+    fn understands(&self, module: &str, object: &str, method: &str) -> bool {
+        let Some(Value::Object(o)) = self
+            .modules
+            .get(module)
+            .and_then(|m| m.instance.get_global(object))
+        else {
+            return true;
+        };
+        let mut current = Some(o);
+        while let Some(o) = current {
+            if o.own_slots()
+                .iter()
+                .any(|(k, _)| k == method || k == "does_not_understand")
+            {
+                return true;
+            }
+            current = o.proto.clone();
+        }
+        false
+    }
+
+    /// Asks the synthesiser for `method`, splices its answer into `object`'s definition and
+    /// evolves the module to that source: the same check, staging, swap and file write as
+    /// `POST /api/evolve_plugin`. Nothing is installed unless all of that succeeds.
+    fn synthesize(
+        &mut self,
+        name: &str,
+        object: &str,
+        method: &str,
+        args: &[Json],
+    ) -> Result<(), Reply> {
+        let (Some(synthesizer), Some(module)) = (&self.synthesizer, self.modules.get(name)) else {
+            return Ok(());
+        };
+        let slots: Vec<String> = match module.instance.get_global(object) {
+            Some(Value::Object(o)) => o.own_slots().into_iter().map(|(k, _)| k).collect(),
+            _ => Vec::new(),
+        };
+        let request = synth::request(name, object, method, args, &slots, &module.source);
+        let dnu = |why: String| {
+            error_reply(
+                500,
+                "does not understand",
+                format!("`{object}` does not understand `{method}`; {why}"),
+            )
+        };
+        let answer = synthesizer
+            .ask(&request)
+            .map_err(|e| dnu(format!("no method from the synthesiser: {e}")))?;
+        let source = synth::splice(&module.source, object, method, &answer).map_err(|e| {
+            let mut reply = dnu(format!("the synthesised method was not installed: {e}"));
+            reply.body["method_source"] = Json::String(answer.clone());
+            reply
+        })?;
+        let reply = self.stage_and_swap(name, &source, true);
+        if reply.status != 200 {
+            eprintln!("aura serve: rejected a synthesised {object}.{method}");
+            let mut body = reply.body;
+            body["message"] = Json::String(format!(
+                "the synthesised method `{object}.{method}` did not pass the check; nothing was \
+                 installed: {}",
+                body["message"].as_str().unwrap_or_default()
+            ));
+            body["method_source"] = Json::String(answer);
+            return Err(Reply {
+                status: reply.status,
+                body,
+            });
+        }
+        eprintln!("aura serve: synthesised {object}.{method}");
+        Ok(())
+    }
+
+    /// Sends a message to a resolved object and commits what it changed.
+    fn send(&mut self, name: &str, object: &str, method: &str, args: Vec<Json>) -> Reply {
+        let (name, object) = (name.to_string(), object.to_string());
         let Some(module) = self.modules.get_mut(&name) else {
             return error_reply(404, "not found", format!("no module `{name}`"));
         };
@@ -443,6 +541,40 @@ impl Actor {
         if !valid_module_name(name) {
             return error_reply(400, "bad request", "a module name must be an identifier");
         }
+        self.stage_and_swap(name, source, true)
+    }
+
+    /// Picks up a changed file of the directory through the same staging path as evolve. A file
+    /// that does not check is logged and listed under `rejected`; the old version keeps serving.
+    fn reload(&mut self, name: &str) {
+        let path = self.dir.join(format!("{name}.aura"));
+        // Read now, on the interpreter thread: an evolve between the watcher's look and this job
+        // has already written its source here, so an older text is never swapped back in.
+        let Ok(source) = std::fs::read_to_string(&path) else {
+            return;
+        };
+        if self.modules.get(name).is_some_and(|m| m.source == source) {
+            return;
+        }
+        let reply = self.stage_and_swap(name, &source, false);
+        if reply.status != 200 {
+            let why = match reply.body.get("diagnostics") {
+                Some(Json::Array(d)) if !d.is_empty() => Json::Array(d.clone()).to_string(),
+                _ => reply.body["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            };
+            eprintln!("aura serve: not reloading {name}: {why}");
+            if let Ok(mut rejected) = self.shared.rejected.lock() {
+                let _ = rejected.insert(name.to_string(), why);
+            }
+        }
+    }
+
+    /// Checks and loads `source` into a new instance off to the side, then (when `write` is set,
+    /// after writing it to `DIR/NAME.aura`) replaces the module between two jobs.
+    fn stage_and_swap(&mut self, name: &str, source: &str, write: bool) -> Reply {
         let loaded = match self.load(name, source) {
             Ok(loaded) => loaded,
             Err(LoadError::Diagnostics(diagnostics)) => {
@@ -470,12 +602,16 @@ impl Actor {
         // Persist the source first: a swap that would not survive a restart is not made.
         let path = self.dir.join(format!("{name}.aura"));
         let temp = self.dir.join(format!(".{name}.aura.tmp"));
-        if let Err(e) = std::fs::write(&temp, source).and_then(|()| std::fs::rename(&temp, &path)) {
-            return error_reply(
-                500,
-                "io error",
-                format!("cannot write {}: {e}", path.display()),
-            );
+        if write {
+            if let Err(e) =
+                std::fs::write(&temp, source).and_then(|()| std::fs::rename(&temp, &path))
+            {
+                return error_reply(
+                    500,
+                    "io error",
+                    format!("cannot write {}: {e}", path.display()),
+                );
+            }
         }
         let routes = loaded.routes.len();
         let replaced = self.modules.insert(name.to_string(), loaded).is_some();
@@ -484,7 +620,10 @@ impl Actor {
             let _ = rejected.shift_remove(name);
         }
         self.publish();
-        eprintln!("aura serve: evolved {name}");
+        eprintln!(
+            "aura serve: {} {name}",
+            if write { "evolved" } else { "reloaded" }
+        );
         Reply {
             status: 200,
             body: json!({ "status": "ok", "module": name, "replaced": replaced, "routes": routes }),

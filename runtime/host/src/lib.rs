@@ -14,6 +14,8 @@ pub mod client;
 mod db;
 mod http;
 mod routes;
+pub mod synth;
+mod watch;
 
 use aura_interp::Options;
 use indexmap::IndexMap;
@@ -40,6 +42,11 @@ pub struct Config {
     pub data: Option<PathBuf>,
     /// Limits for each request (route call or message) and for each module's initialisers.
     pub options: Options,
+    /// How often to look for changed `*.aura` files in `dir`; `None`: never.
+    pub watch: Option<std::time::Duration>,
+    /// Asked for methods that messages do not find; `None`: such a message is `does not
+    /// understand`.
+    pub synthesizer: Option<synth::Synthesizer>,
 }
 
 /// A failure to start or run the host.
@@ -143,13 +150,16 @@ pub async fn start(config: Config) -> Result<Server, HostError> {
         rejected: Mutex::new(IndexMap::new()),
         route_counts: Mutex::new(IndexMap::new()),
     });
+    // Taken before loading, so a file that changes while the modules load is picked up.
+    let files = watch::scan(&config.dir);
     let (jobs, receiver) = mpsc::channel(QUEUE);
     let (ready, loaded) = oneshot::channel();
-    let (dir, options, actor_db, actor_shared) = (
+    let (dir, options, actor_db, actor_shared, synthesizer) = (
         config.dir.clone(),
         config.options.clone(),
         db.clone(),
         shared.clone(),
+        config.synthesizer.clone(),
     );
     let actor = std::thread::Builder::new()
         .name("aura-interp".into())
@@ -157,6 +167,7 @@ pub async fn start(config: Config) -> Result<Server, HostError> {
         .spawn(move || {
             // Built here: module instances hold `Rc`s and never leave this thread.
             let mut interpreter = actor::Actor::new(dir, options, actor_db, actor_shared);
+            interpreter.synthesizer = synthesizer;
             interpreter.load_dir();
             let _ = ready.send(());
             interpreter.run(receiver);
@@ -176,6 +187,10 @@ pub async fn start(config: Config) -> Result<Server, HostError> {
     let addr = listener
         .local_addr()
         .map_err(|e| HostError(format!("no local address: {e}")))?;
+    if let Some(interval) = config.watch {
+        watch::spawn(config.dir.clone(), interval, files, jobs.downgrade())
+            .map_err(|e| HostError(format!("cannot start the watcher thread: {e}")))?;
+    }
     let app = http::router(http::AppState { jobs, shared, db });
     let (shutdown, stop) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
