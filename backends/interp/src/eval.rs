@@ -14,12 +14,16 @@ use std::rc::Rc;
 
 pub(crate) type CellRef = Rc<RefCell<Value>>;
 
-/// How a statement finished.
+/// How a statement finished. A returned value waits in `Machine::ret`, so `R<Flow>` is two
+/// words and travels in registers (`repr(u64)`: a word like the error's `Box`, which makes the
+/// `Result` a scalar pair).
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u64)]
 pub(crate) enum Flow {
     Normal,
     Break,
     Continue,
-    Return(Value),
+    Return,
 }
 
 /// The frame of the running call.
@@ -45,6 +49,8 @@ pub(crate) struct Machine<'a> {
     pub stack_floor: usize,
     /// Stack segments grown so far (bounded by `limits::MAX_SEGMENTS`).
     pub segments: usize,
+    /// The value of the `return` being carried out (see `Flow::Return`).
+    pub ret: Value,
 }
 
 #[cold]
@@ -94,7 +100,10 @@ impl Machine<'_> {
             return Err(self.too_deep());
         }
         self.depth += 1;
-        self.stack.resize(base + p.slots as usize, Value::Nil);
+        // Parameters are already on the stack; only the other locals start as nil.
+        for _ in p.params..p.slots {
+            self.stack.push(Value::Nil);
+        }
         let cbase = self.cells.len();
         if p.cells > 0 {
             self.cells.resize(cbase + p.cells as usize, None);
@@ -115,10 +124,12 @@ impl Machine<'_> {
             self.block(&p.body, &frame)
         };
         self.depth -= 1;
-        self.stack.truncate(base);
-        self.cells.truncate(cbase);
+        truncate(&mut self.stack, base);
+        if p.cells > 0 {
+            self.cells.truncate(cbase);
+        }
         match flow? {
-            Flow::Return(v) => Ok(v),
+            Flow::Return => Ok(std::mem::take(&mut self.ret)),
             _ => Ok(Value::Nil),
         }
     }
@@ -160,7 +171,7 @@ impl Machine<'_> {
     fn builtin(&mut self, id: u16, base: usize) -> R<Value> {
         let Machine { stack, host, .. } = self;
         let result = builtins::call(id, &stack[base..], &mut **host);
-        self.stack.truncate(base);
+        truncate(&mut self.stack, base);
         result
     }
 
@@ -324,21 +335,21 @@ impl Machine<'_> {
             | Stmt::SetField(..)
             | Stmt::SetIndex(..) => self.stmt_other(s, f)?,
             Stmt::If(cond, then, otherwise) => {
-                return if self.truthy(cond, f)? {
+                return if self.truthy_quick(cond, f)? {
                     self.block(then, f)
                 } else {
                     self.block(otherwise, f)
                 };
             }
             Stmt::While(cond, body) => loop {
-                if !self.truthy(cond, f)? {
+                if !self.truthy_quick(cond, f)? {
                     break;
                 }
                 self.tick()?;
                 match self.block(body, f)? {
                     Flow::Break => break,
                     Flow::Normal | Flow::Continue => {}
-                    ret @ Flow::Return(_) => return Ok(ret),
+                    Flow::Return => return Ok(Flow::Return),
                 }
             },
             Stmt::ForRange { var, args, body } => return self.for_range(*var, args, body, f),
@@ -346,7 +357,10 @@ impl Machine<'_> {
                 let iter = self.eval(iter, f)?;
                 return self.for_in(*var, iter, body, f);
             }
-            Stmt::Return(e) => return Ok(Flow::Return(self.eval_quick(e, f)?)),
+            Stmt::Return(e) => {
+                self.ret = self.eval_quick(e, f)?;
+                return Ok(Flow::Return);
+            }
             Stmt::Break => return Ok(Flow::Break),
             Stmt::Continue => return Ok(Flow::Continue),
         }
@@ -419,7 +433,7 @@ impl Machine<'_> {
             match self.block(body, f)? {
                 Flow::Break => break,
                 Flow::Normal | Flow::Continue => {}
-                ret @ Flow::Return(_) => return Ok(ret),
+                Flow::Return => return Ok(Flow::Return),
             }
             i = match i.checked_add(step) {
                 Some(n) => n,
@@ -436,7 +450,7 @@ impl Machine<'_> {
                 match self.block(body, f)? {
                     Flow::Break => break,
                     Flow::Normal | Flow::Continue => {}
-                    ret @ Flow::Return(_) => return Ok(ret),
+                    Flow::Return => return Ok(Flow::Return),
                 }
             };
         }
@@ -595,6 +609,26 @@ impl Machine<'_> {
         }
     }
 
+    /// `truthy` with the comparison of a local and an int constant inlined at the call site.
+    #[inline(always)]
+    fn truthy_quick(&mut self, e: &Expr, f: &Frame) -> R<bool> {
+        if let Expr::BinLocalInt(op, s, k) = e {
+            if let Value::Int(x) = &self.stack[f.base + *s as usize] {
+                let (x, k) = (*x, *k);
+                match op {
+                    Op::Lt => return Ok(x < k),
+                    Op::Le => return Ok(x <= k),
+                    Op::Gt => return Ok(x > k),
+                    Op::Ge => return Ok(x >= k),
+                    Op::Eq => return Ok(x == k),
+                    Op::Ne => return Ok(x != k),
+                    _ => {}
+                }
+            }
+        }
+        self.truthy(e, f)
+    }
+
     /// A condition: comparisons of ints answer without building a `Value::Bool`.
     #[inline]
     fn truthy(&mut self, e: &Expr, f: &Frame) -> R<bool> {
@@ -705,6 +739,30 @@ impl Machine<'_> {
         self.stack.extend(args);
         self.send(receiver, name, base)
     }
+}
+
+/// `stack.truncate(base)`, with the drop of values that own nothing inlined away.
+#[inline(always)]
+fn truncate(stack: &mut Vec<Value>, base: usize) {
+    while stack.len() > base {
+        match stack.pop() {
+            Some(
+                Value::Nil
+                | Value::Bool(_)
+                | Value::Int(_)
+                | Value::Float(_)
+                | Value::Builtin(_)
+                | Value::Capability(_),
+            )
+            | None => {}
+            Some(v) => drop_value(v),
+        }
+    }
+}
+
+#[inline(never)]
+fn drop_value(v: Value) {
+    drop(v);
 }
 
 #[cold]

@@ -287,6 +287,7 @@ impl Instance {
             dnu: &self.program.dnu,
             stack_floor: eval::stack_floor(),
             segments: 0,
+            ret: Value::Nil,
         };
         let result = f(&mut machine);
         *fuel = machine.fuel;

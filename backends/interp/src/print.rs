@@ -40,9 +40,9 @@ impl Path {
     }
 }
 
-/// Appends an int in decimal (faster than `write!`).
-pub(crate) fn write_int(out: &mut String, n: i64) {
-    let mut buf = [0u8; 20];
+/// Formats an int in decimal into the tail of `buf`; returns where the digits start.
+#[inline]
+fn format_int(buf: &mut [u8; 20], n: i64) -> usize {
     let mut i = buf.len();
     let mut m = n.unsigned_abs();
     loop {
@@ -53,12 +53,33 @@ pub(crate) fn write_int(out: &mut String, n: i64) {
             break;
         }
     }
+    i
+}
+
+/// Appends an int in decimal (faster than `write!`).
+pub(crate) fn write_int(out: &mut String, n: i64) {
+    let mut buf = [0u8; 20];
+    let i = format_int(&mut buf, n);
     if n < 0 {
         out.push('-');
     }
-    for &b in &buf[i..] {
-        out.push(char::from(b));
+    out.extend(buf[i..].iter().map(|&b| char::from(b)));
+}
+
+/// Spare bytes `str(int)` leaves in its string, so the usual `str(i) + ","` and `"k" + str(i)`
+/// append in place instead of reallocating.
+const INT_SLACK: usize = 12;
+
+/// `str(n)` for an int: the text in a string with a little room to grow.
+pub(crate) fn int_string(n: i64) -> String {
+    let mut buf = [0u8; 20];
+    let i = format_int(&mut buf, n);
+    let mut out = String::with_capacity(21 - i + INT_SLACK);
+    if n < 0 {
+        out.push('-');
     }
+    out.extend(buf[i..].iter().map(|&b| char::from(b)));
+    out
 }
 
 pub(crate) fn to_string(v: &Value) -> String {
