@@ -141,7 +141,7 @@ pub(crate) fn call(id: u16, args: &[Value], host: &mut dyn Host) -> R<Value> {
         }
         STR => match arg(0) {
             s @ Value::Str(_) => Ok(s.clone()),
-            Value::Int(n) => new_str(crate::print::int_string(*n)),
+            Value::Int(n) => Ok(Value::Str(Str::int(*n)?)),
             other => new_str(to_string(other)),
         },
         INT => to_int(arg(0)),

@@ -66,22 +66,6 @@ pub(crate) fn write_int(out: &mut String, n: i64) {
     out.extend(buf[i..].iter().map(|&b| char::from(b)));
 }
 
-/// Spare bytes `str(int)` leaves in its string, so the usual `str(i) + ","` and `"k" + str(i)`
-/// append in place instead of reallocating.
-const INT_SLACK: usize = 12;
-
-/// `str(n)` for an int: the text in a string with a little room to grow.
-pub(crate) fn int_string(n: i64) -> String {
-    let mut buf = [0u8; 20];
-    let i = format_int(&mut buf, n);
-    let mut out = String::with_capacity(21 - i + INT_SLACK);
-    if n < 0 {
-        out.push('-');
-    }
-    out.extend(buf[i..].iter().map(|&b| char::from(b)));
-    out
-}
-
 pub(crate) fn to_string(v: &Value) -> String {
     let mut out = String::new();
     write_value(&mut out, v);
