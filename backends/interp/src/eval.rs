@@ -358,7 +358,13 @@ impl Machine<'_> {
                 return self.for_in(*var, iter, body, f);
             }
             Stmt::Return(e) => {
-                self.ret = self.eval_quick(e, f)?;
+                let v = self.eval_quick(e, f)?;
+                // `ret` is nil here (`invoke` takes it as soon as it is set): skip its drop.
+                if let Value::Nil = self.ret {
+                    std::mem::forget(std::mem::replace(&mut self.ret, v));
+                } else {
+                    self.ret = v;
+                }
                 return Ok(Flow::Return);
             }
             Stmt::Break => return Ok(Flow::Break),

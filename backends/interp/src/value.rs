@@ -187,16 +187,28 @@ impl Str {
 
     /// `str(n)` for an int: formatted straight into the inline buffer.
     pub(crate) fn int(n: i64) -> R<Rc<Str>> {
+        // Two digits per division, from a table of "00".."99".
+        const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+            2021222324252627282930313233343536373839\
+            4041424344454647484950515253545556575859\
+            6061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899";
         let mut digits = [0u8; 20];
         let mut i = digits.len();
         let mut m = n.unsigned_abs();
-        loop {
+        while m >= 100 {
+            let pair = (m % 100) as usize * 2;
+            m /= 100;
+            i -= 2;
+            digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        }
+        if m >= 10 {
+            let pair = m as usize * 2;
+            i -= 2;
+            digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        } else {
             i -= 1;
-            digits[i] = b'0' + (m % 10) as u8;
-            m /= 10;
-            if m == 0 {
-                break;
-            }
+            digits[i] = b'0' + m as u8;
         }
         let sign = usize::from(n < 0);
         let len = sign + digits.len() - i;
@@ -766,7 +778,19 @@ mod tests {
             assert_eq!(s.as_str(), expected);
             assert_eq!(s.char_len(), expected.chars().count());
         }
-        for n in [0, 7, -7, i64::MAX, i64::MIN] {
+        for n in [
+            0,
+            7,
+            -7,
+            10,
+            99,
+            100,
+            -100,
+            12345,
+            999_999,
+            i64::MAX,
+            i64::MIN,
+        ] {
             assert_eq!(Str::int(n)?.as_str(), n.to_string());
         }
         assert_eq!(Str::concat("ab", "cd")?.as_str(), "abcd");
