@@ -261,6 +261,7 @@ impl Machine<'_> {
     // -----------------------------------------------------------------------------------------
     // Statements
 
+    #[inline(always)]
     pub(crate) fn block(&mut self, block: &Block, f: &Frame) -> R<Flow> {
         for s in block.iter() {
             match self.stmt(s, f)? {
