@@ -5,11 +5,11 @@
 use crate::builtins;
 use crate::limits;
 use crate::ops;
-use crate::tree::{Block, Capture, Expr, FnProto, Op, Stmt, Var};
+use crate::tree::{Block, Capture, Expr, FnProto, Op, SendCache, SendNode, Stmt, Var};
 use crate::value::{err, type_err, Closure, Entries, Key, List, Map, Value, R};
 use crate::Host;
 use aura_runtime::ErrorKind;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 pub(crate) type CellRef = Rc<RefCell<Value>>;
@@ -177,9 +177,18 @@ impl Machine<'_> {
 
     /// A message send with the arguments on the stack from `base`.
     #[inline(never)]
-    pub(crate) fn send(&mut self, receiver: Value, name: &Key, base: usize) -> R<Value> {
+    pub(crate) fn send(
+        &mut self,
+        receiver: Value,
+        name: &Key,
+        base: usize,
+        cache: Option<&Cell<SendCache>>,
+    ) -> R<Value> {
         match &receiver {
-            Value::Object(o) => match o.lookup(name) {
+            Value::Object(o) => match match cache {
+                Some(cache) => o.lookup_cached(name, cache),
+                None => o.lookup(name),
+            } {
                 Some(Value::Fn(c)) => self.invoke(&c, receiver, base),
                 Some(Value::Builtin(b)) => self.builtin(b, base),
                 Some(other) => {
@@ -219,9 +228,10 @@ impl Machine<'_> {
                     .get(*c as usize)
                     .copied()
                     .unwrap_or("");
-                self.host
-                    .capability(capability, name.as_str(), &args)
-                    .map_err(Box::new)
+                let result = self.host.capability(capability, name.as_str(), &args);
+                // The host may have changed objects' slots.
+                crate::value::shapes_changed();
+                result.map_err(Box::new)
             }
             other => {
                 self.stack.truncate(base);
@@ -601,7 +611,7 @@ impl Machine<'_> {
                 self.builtin(*b, base)
             }
             Expr::Call(callee, args) => self.eval_call(callee, args, f),
-            Expr::Send(receiver, name, args) => self.eval_send(receiver, name, args, f),
+            Expr::Send(node) => self.eval_send(node, f),
             Expr::Field(o, key) => {
                 let object = self.eval(o, f)?;
                 ops::field(&object, key)
@@ -722,10 +732,10 @@ impl Machine<'_> {
     }
 
     #[inline(never)]
-    fn eval_send(&mut self, receiver: &Expr, name: &Key, args: &[Expr], f: &Frame) -> R<Value> {
-        let receiver = self.eval(receiver, f)?;
-        let base = self.push_args(args, f)?;
-        self.send(receiver, name, base)
+    fn eval_send(&mut self, node: &SendNode, f: &Frame) -> R<Value> {
+        let receiver = self.eval_quick(&node.receiver, f)?;
+        let base = self.push_args(&node.args, f)?;
+        self.send(receiver, &node.name, base, Some(&node.cache))
     }
 
     #[inline(never)]
@@ -744,7 +754,7 @@ impl Machine<'_> {
     pub(crate) fn send_with(&mut self, receiver: Value, name: &Key, args: Vec<Value>) -> R<Value> {
         let base = self.stack.len();
         self.stack.extend(args);
-        self.send(receiver, name, base)
+        self.send(receiver, name, base, None)
     }
 }
 

@@ -478,6 +478,24 @@ pub enum Slots {
 
 const SMALL_SLOTS: usize = 12;
 
+thread_local! {
+    /// Bumped whenever an object is made or gains a slot: while it is unchanged, no object has
+    /// new slots and no object address was reused, so a cached method location still holds.
+    static SHAPE_EPOCH: Cell<u64> = const { Cell::new(1) };
+}
+
+/// See `SHAPE_EPOCH`.
+#[inline]
+pub(crate) fn shape_epoch() -> u64 {
+    SHAPE_EPOCH.with(Cell::get)
+}
+
+/// Invalidates every send cache (also called when host code may have touched slots).
+#[inline]
+pub(crate) fn shapes_changed() {
+    SHAPE_EPOCH.with(|e| e.set(e.get().wrapping_add(1)));
+}
+
 impl Slots {
     #[inline]
     pub fn get(&self, name: &Key) -> Option<&Value> {
@@ -510,6 +528,7 @@ impl Slots {
                     return Ok(());
                 }
                 limits::charge(ENTRY)?;
+                shapes_changed();
                 if v.len() < SMALL_SLOTS {
                     v.push((name, value));
                 } else {
@@ -524,6 +543,7 @@ impl Slots {
                     return Ok(());
                 }
                 limits::charge(ENTRY)?;
+                shapes_changed();
                 let _ = m.insert(name, value);
             }
         }
@@ -540,6 +560,7 @@ impl Slots {
 impl Object {
     pub(crate) fn new(name: Option<Rc<str>>, proto: Option<Rc<Object>>) -> R<Rc<Object>> {
         limits::charge(HEADER * 2)?;
+        shapes_changed();
         Ok(Rc::new(Object {
             name,
             proto,
@@ -559,6 +580,65 @@ impl Object {
                 Some(p) => current = p,
                 None => return None,
             }
+        }
+    }
+
+    /// `lookup` through a send's inline cache.
+    #[inline]
+    pub(crate) fn lookup_cached(
+        self: &Rc<Object>,
+        name: &Key,
+        cache: &Cell<crate::tree::SendCache>,
+    ) -> Option<Value> {
+        let c = cache.get();
+        let epoch = shape_epoch();
+        let receiver = Rc::as_ptr(self) as usize;
+        if c.epoch == epoch && c.receiver == receiver {
+            let mut current = self;
+            let mut hops = c.hops;
+            while hops > 0 {
+                match &current.proto {
+                    Some(p) => current = p,
+                    None => break,
+                }
+                hops -= 1;
+            }
+            if hops == 0 {
+                if let Slots::Small(v) = &*current.slots.borrow() {
+                    if let Some((k, value)) = v.get(c.index as usize) {
+                        if k.same(name) {
+                            return Some(value.clone());
+                        }
+                    }
+                }
+            }
+        }
+        let mut current = self;
+        let mut hops = 0u32;
+        loop {
+            match &*current.slots.borrow() {
+                Slots::Small(v) => {
+                    if let Some(i) = v.iter().position(|(k, _)| k.same(name)) {
+                        cache.set(crate::tree::SendCache {
+                            epoch,
+                            receiver,
+                            hops,
+                            index: i as u32,
+                        });
+                        return Some(v[i].1.clone());
+                    }
+                }
+                Slots::Large(m) => {
+                    if let Some(v) = m.get(name.as_str()) {
+                        return Some(v.clone());
+                    }
+                }
+            }
+            match &current.proto {
+                Some(p) => current = p,
+                None => return None,
+            }
+            hops += 1;
         }
     }
 
