@@ -169,6 +169,27 @@ impl Machine<'_> {
     }
 
     fn builtin(&mut self, id: u16, base: usize) -> R<Value> {
+        // The commonest calls, without the generic arity check and argument clones (the
+        // arguments are ours to move).
+        match (id, &self.stack[base..]) {
+            (builtins::STR, [Value::Int(n)]) => {
+                let n = *n;
+                let _ = self.stack.pop();
+                return Ok(Value::Str(crate::value::Str::int(n)?));
+            }
+            (builtins::PUSH, [Value::List(_), _]) => {
+                let item = self.stack.pop().unwrap_or_default();
+                let Some(Value::List(list)) = self.stack.pop() else {
+                    return Ok(Value::Nil);
+                };
+                limits::charge(crate::value::ELEM)?;
+                let mut items = list.items.borrow_mut();
+                limits::reserve_vec(&mut items, 1)?;
+                items.push(item);
+                return Ok(Value::Nil);
+            }
+            _ => {}
+        }
         let Machine { stack, host, .. } = self;
         let result = builtins::call(id, &stack[base..], &mut **host);
         truncate(&mut self.stack, base);
