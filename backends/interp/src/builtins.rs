@@ -12,12 +12,12 @@ use std::rc::Rc;
 
 // Indices into `BUILTINS` (checked by a test).
 const PRINT: u16 = 0;
-const STR: u16 = 1;
+pub(crate) const STR: u16 = 1;
 const INT: u16 = 2;
 const FLOAT: u16 = 3;
 const TYPE_OF: u16 = 4;
 const LEN: u16 = 5;
-const PUSH: u16 = 6;
+pub(crate) const PUSH: u16 = 6;
 const POP: u16 = 7;
 const KEYS: u16 = 8;
 const HAS: u16 = 9;
@@ -141,6 +141,7 @@ pub(crate) fn call(id: u16, args: &[Value], host: &mut dyn Host) -> R<Value> {
         }
         STR => match arg(0) {
             s @ Value::Str(_) => Ok(s.clone()),
+            Value::Int(n) => Ok(Value::Str(Str::int(*n)?)),
             other => new_str(to_string(other)),
         },
         INT => to_int(arg(0)),

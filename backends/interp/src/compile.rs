@@ -5,7 +5,7 @@
 mod analysis;
 
 use crate::limits;
-use crate::tree::{Block, Capture, Expr, FnProto, Op, Stmt, Var};
+use crate::tree::{Block, Capture, Expr, FnProto, Op, SendNode, Stmt, Var};
 use crate::value::{type_err, Key, Str, Value, R};
 use aura_uast as uast;
 use aura_uast::{BinaryOp, Item, UnaryOp};
@@ -762,7 +762,12 @@ impl<'a> Compiler<'a> {
             } => {
                 let receiver = self.expr(receiver)?;
                 let key = self.interner.key(&method.name);
-                Expr::Send(Box::new(receiver), key, self.exprs(args)?)
+                Expr::Send(Box::new(SendNode {
+                    receiver,
+                    name: key,
+                    args: self.exprs(args)?,
+                    cache: Default::default(),
+                }))
             }
             uast::Expr::Field { object, field, .. } => {
                 let object = self.expr(object)?;

@@ -5,21 +5,25 @@
 use crate::builtins;
 use crate::limits;
 use crate::ops;
-use crate::tree::{Block, Capture, Expr, FnProto, Op, Stmt, Var};
+use crate::tree::{Block, Capture, Expr, FnProto, Op, SendCache, SendNode, Stmt, Var};
 use crate::value::{err, type_err, Closure, Entries, Key, List, Map, Value, R};
 use crate::Host;
 use aura_runtime::ErrorKind;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 pub(crate) type CellRef = Rc<RefCell<Value>>;
 
-/// How a statement finished.
+/// How a statement finished. A returned value waits in `Machine::ret`, so `R<Flow>` is two
+/// words and travels in registers (`repr(u64)`: a word like the error's `Box`, which makes the
+/// `Result` a scalar pair).
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u64)]
 pub(crate) enum Flow {
     Normal,
     Break,
     Continue,
-    Return(Value),
+    Return,
 }
 
 /// The frame of the running call.
@@ -45,6 +49,8 @@ pub(crate) struct Machine<'a> {
     pub stack_floor: usize,
     /// Stack segments grown so far (bounded by `limits::MAX_SEGMENTS`).
     pub segments: usize,
+    /// The value of the `return` being carried out (see `Flow::Return`).
+    pub ret: Value,
 }
 
 #[cold]
@@ -94,7 +100,10 @@ impl Machine<'_> {
             return Err(self.too_deep());
         }
         self.depth += 1;
-        self.stack.resize(base + p.slots as usize, Value::Nil);
+        // Parameters are already on the stack; only the other locals start as nil.
+        for _ in p.params..p.slots {
+            self.stack.push(Value::Nil);
+        }
         let cbase = self.cells.len();
         if p.cells > 0 {
             self.cells.resize(cbase + p.cells as usize, None);
@@ -115,10 +124,12 @@ impl Machine<'_> {
             self.block(&p.body, &frame)
         };
         self.depth -= 1;
-        self.stack.truncate(base);
-        self.cells.truncate(cbase);
+        truncate(&mut self.stack, base);
+        if p.cells > 0 {
+            self.cells.truncate(cbase);
+        }
         match flow? {
-            Flow::Return(v) => Ok(v),
+            Flow::Return => Ok(std::mem::take(&mut self.ret)),
             _ => Ok(Value::Nil),
         }
     }
@@ -158,17 +169,47 @@ impl Machine<'_> {
     }
 
     fn builtin(&mut self, id: u16, base: usize) -> R<Value> {
+        // The commonest calls, without the generic arity check and argument clones (the
+        // arguments are ours to move).
+        match (id, &self.stack[base..]) {
+            (builtins::STR, [Value::Int(n)]) => {
+                let n = *n;
+                let _ = self.stack.pop();
+                return Ok(Value::Str(crate::value::Str::int(n)?));
+            }
+            (builtins::PUSH, [Value::List(_), _]) => {
+                let item = self.stack.pop().unwrap_or_default();
+                let Some(Value::List(list)) = self.stack.pop() else {
+                    return Ok(Value::Nil);
+                };
+                limits::charge(crate::value::ELEM)?;
+                let mut items = list.items.borrow_mut();
+                limits::reserve_vec(&mut items, 1)?;
+                items.push(item);
+                return Ok(Value::Nil);
+            }
+            _ => {}
+        }
         let Machine { stack, host, .. } = self;
         let result = builtins::call(id, &stack[base..], &mut **host);
-        self.stack.truncate(base);
+        truncate(&mut self.stack, base);
         result
     }
 
     /// A message send with the arguments on the stack from `base`.
     #[inline(never)]
-    pub(crate) fn send(&mut self, receiver: Value, name: &Key, base: usize) -> R<Value> {
+    pub(crate) fn send(
+        &mut self,
+        receiver: Value,
+        name: &Key,
+        base: usize,
+        cache: Option<&Cell<SendCache>>,
+    ) -> R<Value> {
         match &receiver {
-            Value::Object(o) => match o.lookup(name) {
+            Value::Object(o) => match match cache {
+                Some(cache) => o.lookup_cached(name, cache),
+                None => o.lookup(name),
+            } {
                 Some(Value::Fn(c)) => self.invoke(&c, receiver, base),
                 Some(Value::Builtin(b)) => self.builtin(b, base),
                 Some(other) => {
@@ -208,9 +249,10 @@ impl Machine<'_> {
                     .get(*c as usize)
                     .copied()
                     .unwrap_or("");
-                self.host
-                    .capability(capability, name.as_str(), &args)
-                    .map_err(Box::new)
+                let result = self.host.capability(capability, name.as_str(), &args);
+                // The host may have changed objects' slots.
+                crate::value::shapes_changed();
+                result.map_err(Box::new)
             }
             other => {
                 self.stack.truncate(base);
@@ -250,6 +292,7 @@ impl Machine<'_> {
     // -----------------------------------------------------------------------------------------
     // Statements
 
+    #[inline(always)]
     pub(crate) fn block(&mut self, block: &Block, f: &Frame) -> R<Flow> {
         for s in block.iter() {
             match self.stmt(s, f)? {
@@ -324,21 +367,21 @@ impl Machine<'_> {
             | Stmt::SetField(..)
             | Stmt::SetIndex(..) => self.stmt_other(s, f)?,
             Stmt::If(cond, then, otherwise) => {
-                return if self.truthy(cond, f)? {
+                return if self.truthy_quick(cond, f)? {
                     self.block(then, f)
                 } else {
                     self.block(otherwise, f)
                 };
             }
             Stmt::While(cond, body) => loop {
-                if !self.truthy(cond, f)? {
+                if !self.truthy_quick(cond, f)? {
                     break;
                 }
                 self.tick()?;
                 match self.block(body, f)? {
                     Flow::Break => break,
                     Flow::Normal | Flow::Continue => {}
-                    ret @ Flow::Return(_) => return Ok(ret),
+                    Flow::Return => return Ok(Flow::Return),
                 }
             },
             Stmt::ForRange { var, args, body } => return self.for_range(*var, args, body, f),
@@ -346,7 +389,16 @@ impl Machine<'_> {
                 let iter = self.eval(iter, f)?;
                 return self.for_in(*var, iter, body, f);
             }
-            Stmt::Return(e) => return Ok(Flow::Return(self.eval_quick(e, f)?)),
+            Stmt::Return(e) => {
+                let v = self.eval_quick(e, f)?;
+                // `ret` is nil here (`invoke` takes it as soon as it is set): skip its drop.
+                if let Value::Nil = self.ret {
+                    std::mem::forget(std::mem::replace(&mut self.ret, v));
+                } else {
+                    self.ret = v;
+                }
+                return Ok(Flow::Return);
+            }
             Stmt::Break => return Ok(Flow::Break),
             Stmt::Continue => return Ok(Flow::Continue),
         }
@@ -419,7 +471,7 @@ impl Machine<'_> {
             match self.block(body, f)? {
                 Flow::Break => break,
                 Flow::Normal | Flow::Continue => {}
-                ret @ Flow::Return(_) => return Ok(ret),
+                Flow::Return => return Ok(Flow::Return),
             }
             i = match i.checked_add(step) {
                 Some(n) => n,
@@ -436,7 +488,7 @@ impl Machine<'_> {
                 match self.block(body, f)? {
                     Flow::Break => break,
                     Flow::Normal | Flow::Continue => {}
-                    ret @ Flow::Return(_) => return Ok(ret),
+                    Flow::Return => return Ok(Flow::Return),
                 }
             };
         }
@@ -580,7 +632,7 @@ impl Machine<'_> {
                 self.builtin(*b, base)
             }
             Expr::Call(callee, args) => self.eval_call(callee, args, f),
-            Expr::Send(receiver, name, args) => self.eval_send(receiver, name, args, f),
+            Expr::Send(node) => self.eval_send(node, f),
             Expr::Field(o, key) => {
                 let object = self.eval(o, f)?;
                 ops::field(&object, key)
@@ -593,6 +645,26 @@ impl Machine<'_> {
             Expr::Lambda(p) => self.make_closure(p, f),
             Expr::Grow(e) => self.eval_grow(e, f),
         }
+    }
+
+    /// `truthy` with the comparison of a local and an int constant inlined at the call site.
+    #[inline(always)]
+    fn truthy_quick(&mut self, e: &Expr, f: &Frame) -> R<bool> {
+        if let Expr::BinLocalInt(op, s, k) = e {
+            if let Value::Int(x) = &self.stack[f.base + *s as usize] {
+                let (x, k) = (*x, *k);
+                match op {
+                    Op::Lt => return Ok(x < k),
+                    Op::Le => return Ok(x <= k),
+                    Op::Gt => return Ok(x > k),
+                    Op::Ge => return Ok(x >= k),
+                    Op::Eq => return Ok(x == k),
+                    Op::Ne => return Ok(x != k),
+                    _ => {}
+                }
+            }
+        }
+        self.truthy(e, f)
     }
 
     /// A condition: comparisons of ints answer without building a `Value::Bool`.
@@ -681,10 +753,10 @@ impl Machine<'_> {
     }
 
     #[inline(never)]
-    fn eval_send(&mut self, receiver: &Expr, name: &Key, args: &[Expr], f: &Frame) -> R<Value> {
-        let receiver = self.eval(receiver, f)?;
-        let base = self.push_args(args, f)?;
-        self.send(receiver, name, base)
+    fn eval_send(&mut self, node: &SendNode, f: &Frame) -> R<Value> {
+        let receiver = self.eval_quick(&node.receiver, f)?;
+        let base = self.push_args(&node.args, f)?;
+        self.send(receiver, &node.name, base, Some(&node.cache))
     }
 
     #[inline(never)]
@@ -703,8 +775,32 @@ impl Machine<'_> {
     pub(crate) fn send_with(&mut self, receiver: Value, name: &Key, args: Vec<Value>) -> R<Value> {
         let base = self.stack.len();
         self.stack.extend(args);
-        self.send(receiver, name, base)
+        self.send(receiver, name, base, None)
     }
+}
+
+/// `stack.truncate(base)`, with the drop of values that own nothing inlined away.
+#[inline(always)]
+fn truncate(stack: &mut Vec<Value>, base: usize) {
+    while stack.len() > base {
+        match stack.pop() {
+            Some(
+                Value::Nil
+                | Value::Bool(_)
+                | Value::Int(_)
+                | Value::Float(_)
+                | Value::Builtin(_)
+                | Value::Capability(_),
+            )
+            | None => {}
+            Some(v) => drop_value(v),
+        }
+    }
+}
+
+#[inline(never)]
+fn drop_value(v: Value) {
+    drop(v);
 }
 
 #[cold]

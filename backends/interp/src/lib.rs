@@ -272,6 +272,8 @@ impl Instance {
         fuel: &mut u64,
         f: impl FnOnce(&mut Machine) -> R<T>,
     ) -> R<T> {
+        // Host code may have changed objects' slots since the last call.
+        value::shapes_changed();
         let mut stack = std::mem::take(&mut self.stack);
         let mut cells = std::mem::take(&mut self.cells);
         stack.clear();
@@ -287,6 +289,7 @@ impl Instance {
             dnu: &self.program.dnu,
             stack_floor: eval::stack_floor(),
             segments: 0,
+            ret: Value::Nil,
         };
         let result = f(&mut machine);
         *fuel = machine.fuel;

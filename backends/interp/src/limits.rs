@@ -31,21 +31,19 @@ pub(crate) const MAX_SEGMENTS: usize = 128;
 /// Charges `bytes`; fails with `out of memory` (and charges nothing) past the limit.
 #[inline]
 pub(crate) fn charge(bytes: u64) -> R<()> {
-    LIVE.with(|live| {
-        let now = live.get().saturating_add(bytes);
-        if now > LIMIT.with(Cell::get) {
-            return Err(out_of_memory());
-        }
-        live.set(now);
-        Ok(())
-    })
+    let now = LIVE.get().saturating_add(bytes);
+    if now > LIMIT.get() {
+        return Err(out_of_memory());
+    }
+    LIVE.set(now);
+    Ok(())
 }
 
 /// Fails with `out of memory` if charging `bytes` would pass the limit (charges nothing).
 #[inline]
 pub(crate) fn check(bytes: u64) -> R<()> {
-    let now = LIVE.with(Cell::get).saturating_add(bytes);
-    if now > LIMIT.with(Cell::get) {
+    let now = LIVE.get().saturating_add(bytes);
+    if now > LIMIT.get() {
         return Err(out_of_memory());
     }
     Ok(())
@@ -53,14 +51,16 @@ pub(crate) fn check(bytes: u64) -> R<()> {
 
 /// Charges without checking (constants, host conversions).
 pub(crate) fn charge_unchecked(bytes: u64) {
-    LIVE.with(|live| live.set(live.get().saturating_add(bytes)));
+    LIVE.set(LIVE.get().saturating_add(bytes));
 }
 
 #[inline]
 pub(crate) fn release(bytes: u64) {
-    LIVE.with(|live| live.set(live.get().saturating_sub(bytes)));
+    LIVE.set(LIVE.get().saturating_sub(bytes));
 }
 
+#[cold]
+#[inline(never)]
 pub(crate) fn out_of_memory() -> Box<aura_runtime::RuntimeError> {
     err(
         ErrorKind::OutOfMemory,

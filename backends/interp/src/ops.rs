@@ -112,14 +112,7 @@ pub(crate) fn binary(op: Op, a: &Value, b: &Value) -> R<Value> {
 /// `+` on strings and lists: a new value.
 fn add_other(a: &Value, b: &Value) -> R<Value> {
     match (a, b) {
-        (Value::Str(x), Value::Str(y)) => {
-            let n = x.len_bytes() + y.len_bytes();
-            limits::check(n as u64)?;
-            let mut s = limits::string_with_capacity(n)?;
-            s.push_str(x.as_str());
-            s.push_str(y.as_str());
-            Ok(Value::Str(Str::new(s)?))
-        }
+        (Value::Str(x), Value::Str(y)) => Ok(Value::Str(Str::concat(x.as_str(), y.as_str())?)),
         (Value::List(x), Value::List(y)) => {
             let (x, y) = (x.items.borrow(), y.items.borrow());
             let n = x.len() + y.len();
@@ -284,7 +277,7 @@ pub(crate) fn position(index: i64, len: usize) -> R<usize> {
 /// A one-character string.
 pub(crate) fn char_value(ch: char) -> R<Value> {
     let mut buf = [0u8; 4];
-    Ok(Value::Str(Str::new(ch.encode_utf8(&mut buf).to_string())?))
+    Ok(Value::Str(Str::from_str(ch.encode_utf8(&mut buf))?))
 }
 
 pub(crate) fn index(object: &Value, index: &Value) -> R<Value> {

@@ -40,9 +40,9 @@ impl Path {
     }
 }
 
-/// Appends an int in decimal (faster than `write!`).
-pub(crate) fn write_int(out: &mut String, n: i64) {
-    let mut buf = [0u8; 20];
+/// Formats an int in decimal into the tail of `buf`; returns where the digits start.
+#[inline]
+fn format_int(buf: &mut [u8; 20], n: i64) -> usize {
     let mut i = buf.len();
     let mut m = n.unsigned_abs();
     loop {
@@ -53,12 +53,17 @@ pub(crate) fn write_int(out: &mut String, n: i64) {
             break;
         }
     }
+    i
+}
+
+/// Appends an int in decimal (faster than `write!`).
+pub(crate) fn write_int(out: &mut String, n: i64) {
+    let mut buf = [0u8; 20];
+    let i = format_int(&mut buf, n);
     if n < 0 {
         out.push('-');
     }
-    for &b in &buf[i..] {
-        out.push(char::from(b));
-    }
+    out.extend(buf[i..].iter().map(|&b| char::from(b)));
 }
 
 pub(crate) fn to_string(v: &Value) -> String {

@@ -2,6 +2,7 @@
 //! constant; names of fields and methods are interned keys; constants are built values.
 
 use crate::value::{Key, Value};
+use std::cell::Cell;
 use std::rc::Rc;
 
 /// Binary operators that evaluate both operands (`and`/`or` are separate nodes).
@@ -48,12 +49,32 @@ pub(crate) enum Expr {
     CallGlobal(u32, Box<[Expr]>),
     CallBuiltin(u16, Box<[Expr]>),
     Call(Box<Expr>, Box<[Expr]>),
-    Send(Box<Expr>, Key, Box<[Expr]>),
+    Send(Box<SendNode>),
     Field(Box<Expr>, Key),
     Index(Box<Expr>, Box<Expr>),
     Lambda(Rc<FnProto>),
     /// Grows the Rust stack if needed before evaluating (inserted into very deep expressions).
     Grow(Box<Expr>),
+}
+
+/// `receiver.name(args)`, with an inline cache of where `name` was last found.
+#[derive(Debug)]
+pub(crate) struct SendNode {
+    pub receiver: Expr,
+    pub name: Key,
+    pub args: Box<[Expr]>,
+    pub cache: Cell<SendCache>,
+}
+
+/// Where a send last found its method: `hops` prototype links up from the receiver at
+/// `receiver` (an address), own slot `index`. Valid while the shape epoch is `epoch` (see
+/// `value::shape_epoch`); the slot's key is checked again on every use.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct SendCache {
+    pub epoch: u64,
+    pub receiver: usize,
+    pub hops: u32,
+    pub index: u32,
 }
 
 /// Where a binding lives.

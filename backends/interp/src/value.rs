@@ -57,9 +57,94 @@ pub(crate) const ENTRY: u64 = 40;
 /// An immutable string with a lazily cached code-point count.
 #[derive(Debug)]
 pub struct Str {
-    text: String,
+    text: Text,
     /// `usize::MAX` until first needed.
     chars: Cell<usize>,
+}
+
+/// Bytes a string keeps inside its `Rc` allocation instead of in a buffer of its own.
+const INLINE: usize = 22;
+
+/// The bytes of a `Str`: short ones inline (one allocation per string instead of two; most
+/// strings a program makes, like keys and numbers, are short), longer ones in a `String`.
+#[derive(Debug)]
+enum Text {
+    /// Invariant: `buf[..len]` is valid UTF-8 (only ever copied from whole `&str`s, or ASCII
+    /// digits from `Str::int`).
+    Inline {
+        len: u8,
+        buf: [u8; INLINE],
+    },
+    Heap(String),
+}
+
+impl Text {
+    #[inline]
+    fn new(text: &str) -> Text {
+        if text.len() <= INLINE {
+            let mut buf = [0u8; INLINE];
+            buf[..text.len()].copy_from_slice(text.as_bytes());
+            Text::Inline {
+                len: text.len() as u8,
+                buf,
+            }
+        } else {
+            Text::Heap(text.to_string())
+        }
+    }
+
+    #[inline]
+    fn as_str(&self) -> &str {
+        match self {
+            Text::Inline { len, buf } => {
+                let bytes = &buf[..*len as usize];
+                // SAFETY: `buf[..len]` is always a copy of a whole `&str` or of two of them
+                // concatenated (see `Text::new`, `Str::push_str`, `Str::push_front`), so it is
+                // valid UTF-8. Validating on every access would cost as much as the allocation
+                // the inline form saves.
+                unsafe { std::str::from_utf8_unchecked(bytes) }
+            }
+            Text::Heap(s) => s,
+        }
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        match self {
+            Text::Inline { len, .. } => *len as usize,
+            Text::Heap(s) => s.len(),
+        }
+    }
+
+    /// `self = before + self + after`, in place when it fits.
+    fn splice(&mut self, before: &str, after: &str) -> R<()> {
+        let old = self.len();
+        let n = old + before.len() + after.len();
+        match self {
+            Text::Inline { len, buf } if n <= INLINE => {
+                buf.copy_within(..old, before.len());
+                buf[..before.len()].copy_from_slice(before.as_bytes());
+                buf[before.len() + old..n].copy_from_slice(after.as_bytes());
+                *len = n as u8;
+            }
+            Text::Heap(s) => {
+                limits::reserve_string(s, before.len() + after.len())?;
+                if !before.is_empty() {
+                    s.insert_str(0, before);
+                }
+                s.push_str(after);
+            }
+            Text::Inline { .. } => {
+                // Room to grow: `s = s + x` in a loop appends in place from here on.
+                let mut s = limits::string_with_capacity(n.max(2 * INLINE))?;
+                s.push_str(before);
+                s.push_str(self.as_str());
+                s.push_str(after);
+                *self = Text::Heap(s);
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Str {
@@ -67,8 +152,78 @@ impl Str {
     pub(crate) fn new(text: String) -> R<Rc<Str>> {
         limits::charge(text.len() as u64 + HEADER)?;
         Ok(Rc::new(Str {
+            text: Text::Heap(text),
+            chars: Cell::new(usize::MAX),
+        }))
+    }
+
+    /// Like `new`, from a borrowed string (short ones need no buffer of their own).
+    pub(crate) fn from_str(text: &str) -> R<Rc<Str>> {
+        limits::charge(text.len() as u64 + HEADER)?;
+        Ok(Rc::new(Str {
+            text: Text::new(text),
+            chars: Cell::new(usize::MAX),
+        }))
+    }
+
+    /// `a + b` as a new string.
+    pub(crate) fn concat(a: &str, b: &str) -> R<Rc<Str>> {
+        let n = a.len() + b.len();
+        if n > INLINE {
+            limits::check(n as u64)?;
+            let mut s = limits::string_with_capacity(n)?;
+            s.push_str(a);
+            s.push_str(b);
+            return Str::new(s);
+        }
+        limits::charge(n as u64 + HEADER)?;
+        let mut text = Text::new(a);
+        text.splice("", b)?;
+        Ok(Rc::new(Str {
             text,
             chars: Cell::new(usize::MAX),
+        }))
+    }
+
+    /// `str(n)` for an int: formatted straight into the inline buffer.
+    pub(crate) fn int(n: i64) -> R<Rc<Str>> {
+        // Two digits per division, from a table of "00".."99".
+        const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+            2021222324252627282930313233343536373839\
+            4041424344454647484950515253545556575859\
+            6061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899";
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        let mut m = n.unsigned_abs();
+        while m >= 100 {
+            let pair = (m % 100) as usize * 2;
+            m /= 100;
+            i -= 2;
+            digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        }
+        if m >= 10 {
+            let pair = m as usize * 2;
+            i -= 2;
+            digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        } else {
+            i -= 1;
+            digits[i] = b'0' + m as u8;
+        }
+        let sign = usize::from(n < 0);
+        let len = sign + digits.len() - i;
+        // At most 20 characters ("-9223372036854775808"), so it always fits inline.
+        let mut buf = [0u8; INLINE];
+        buf[0] = b'-';
+        buf[sign..len].copy_from_slice(&digits[i..]);
+        limits::charge(len as u64 + HEADER)?;
+        Ok(Rc::new(Str {
+            // ASCII only, so valid UTF-8 (the invariant of `Text::Inline`).
+            text: Text::Inline {
+                len: len as u8,
+                buf,
+            },
+            chars: Cell::new(len),
         }))
     }
 
@@ -76,15 +231,17 @@ impl Str {
     pub(crate) fn constant(text: String) -> Rc<Str> {
         limits::charge_unchecked(text.len() as u64 + HEADER);
         Rc::new(Str {
-            text,
+            text: Text::Heap(text),
             chars: Cell::new(usize::MAX),
         })
     }
 
+    #[inline]
     pub fn as_str(&self) -> &str {
-        &self.text
+        self.text.as_str()
     }
 
+    #[inline]
     pub fn len_bytes(&self) -> usize {
         self.text.len()
     }
@@ -95,10 +252,11 @@ impl Str {
         if cached != usize::MAX {
             return cached;
         }
-        let n = if self.text.is_ascii() {
-            self.text.len()
+        let text = self.as_str();
+        let n = if text.is_ascii() {
+            text.len()
         } else {
-            self.text.chars().count()
+            text.chars().count()
         };
         self.chars.set(n);
         n
@@ -111,8 +269,7 @@ impl Str {
     /// Appends in place (the caller owns the only reference). Charges the added bytes.
     pub(crate) fn push_str(&mut self, more: &str) -> R<()> {
         limits::charge(more.len() as u64)?;
-        limits::reserve_string(&mut self.text, more.len())?;
-        self.text.push_str(more);
+        self.text.splice("", more)?;
         self.chars.set(usize::MAX);
         Ok(())
     }
@@ -120,8 +277,7 @@ impl Str {
     /// Prepends in place (the caller owns the only reference). Charges the added bytes.
     pub(crate) fn push_front(&mut self, more: &str) -> R<()> {
         limits::charge(more.len() as u64)?;
-        limits::reserve_string(&mut self.text, more.len())?;
-        self.text.insert_str(0, more);
+        self.text.splice(more, "")?;
         self.chars.set(usize::MAX);
         Ok(())
     }
@@ -131,7 +287,7 @@ impl Str {
         if self.is_ascii() {
             return index.min(self.text.len());
         }
-        self.text
+        self.as_str()
             .char_indices()
             .nth(index)
             .map_or(self.text.len(), |(i, _)| i)
@@ -146,7 +302,7 @@ impl Drop for Str {
 
 impl PartialEq for Str {
     fn eq(&self, other: &Str) -> bool {
-        self.text == other.text
+        self.as_str() == other.as_str()
     }
 }
 
@@ -160,7 +316,7 @@ impl Key {
     }
     #[inline]
     pub(crate) fn same(&self, other: &Key) -> bool {
-        Rc::ptr_eq(&self.0, &other.0) || self.0.text == other.0.text
+        Rc::ptr_eq(&self.0, &other.0) || self.0.as_str() == other.0.as_str()
     }
 }
 
@@ -173,7 +329,7 @@ impl Eq for Key {}
 
 impl Hash for Key {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.text.as_str().hash(state);
+        self.0.as_str().hash(state);
     }
 }
 
@@ -322,6 +478,24 @@ pub enum Slots {
 
 const SMALL_SLOTS: usize = 12;
 
+thread_local! {
+    /// Bumped whenever an object is made or gains a slot: while it is unchanged, no object has
+    /// new slots and no object address was reused, so a cached method location still holds.
+    static SHAPE_EPOCH: Cell<u64> = const { Cell::new(1) };
+}
+
+/// See `SHAPE_EPOCH`.
+#[inline]
+pub(crate) fn shape_epoch() -> u64 {
+    SHAPE_EPOCH.with(Cell::get)
+}
+
+/// Invalidates every send cache (also called when host code may have touched slots).
+#[inline]
+pub(crate) fn shapes_changed() {
+    SHAPE_EPOCH.with(|e| e.set(e.get().wrapping_add(1)));
+}
+
 impl Slots {
     #[inline]
     pub fn get(&self, name: &Key) -> Option<&Value> {
@@ -354,6 +528,7 @@ impl Slots {
                     return Ok(());
                 }
                 limits::charge(ENTRY)?;
+                shapes_changed();
                 if v.len() < SMALL_SLOTS {
                     v.push((name, value));
                 } else {
@@ -368,6 +543,7 @@ impl Slots {
                     return Ok(());
                 }
                 limits::charge(ENTRY)?;
+                shapes_changed();
                 let _ = m.insert(name, value);
             }
         }
@@ -384,6 +560,7 @@ impl Slots {
 impl Object {
     pub(crate) fn new(name: Option<Rc<str>>, proto: Option<Rc<Object>>) -> R<Rc<Object>> {
         limits::charge(HEADER * 2)?;
+        shapes_changed();
         Ok(Rc::new(Object {
             name,
             proto,
@@ -466,6 +643,65 @@ impl Object {
                 Some(p) => current = p,
                 None => return None,
             }
+        }
+    }
+
+    /// `lookup` through a send's inline cache.
+    #[inline]
+    pub(crate) fn lookup_cached(
+        self: &Rc<Object>,
+        name: &Key,
+        cache: &Cell<crate::tree::SendCache>,
+    ) -> Option<Value> {
+        let c = cache.get();
+        let epoch = shape_epoch();
+        let receiver = Rc::as_ptr(self) as usize;
+        if c.epoch == epoch && c.receiver == receiver {
+            let mut current = self;
+            let mut hops = c.hops;
+            while hops > 0 {
+                match &current.proto {
+                    Some(p) => current = p,
+                    None => break,
+                }
+                hops -= 1;
+            }
+            if hops == 0 {
+                if let Slots::Small(v) = &*current.slots.borrow() {
+                    if let Some((k, value)) = v.get(c.index as usize) {
+                        if k.same(name) {
+                            return Some(value.clone());
+                        }
+                    }
+                }
+            }
+        }
+        let mut current = self;
+        let mut hops = 0u32;
+        loop {
+            match &*current.slots.borrow() {
+                Slots::Small(v) => {
+                    if let Some(i) = v.iter().position(|(k, _)| k.same(name)) {
+                        cache.set(crate::tree::SendCache {
+                            epoch,
+                            receiver,
+                            hops,
+                            index: i as u32,
+                        });
+                        return Some(v[i].1.clone());
+                    }
+                }
+                Slots::Large(m) => {
+                    if let Some(v) = m.get(name.as_str()) {
+                        return Some(v.clone());
+                    }
+                }
+            }
+            match &current.proto {
+                Some(p) => current = p,
+                None => return None,
+            }
+            hops += 1;
         }
     }
 
@@ -666,6 +902,44 @@ mod tests {
     fn value_is_two_words() {
         assert_eq!(std::mem::size_of::<Value>(), 16);
         assert_eq!(std::mem::size_of::<R<Value>>(), 16);
+    }
+
+    #[test]
+    fn short_strings_grow_past_the_inline_buffer() -> R<()> {
+        let mut s = Str::from_str("é")?;
+        let mut expected = String::from("é");
+        for i in 0..40 {
+            let part = if i % 3 == 0 { "ü" } else { "ab" };
+            let s_mut = Rc::get_mut(&mut s).ok_or_else(|| type_err("shared"))?;
+            if i % 2 == 0 {
+                s_mut.push_str(part)?;
+                expected.push_str(part);
+            } else {
+                s_mut.push_front(part)?;
+                expected.insert_str(0, part);
+            }
+            assert_eq!(s.as_str(), expected);
+            assert_eq!(s.char_len(), expected.chars().count());
+        }
+        for n in [
+            0,
+            7,
+            -7,
+            10,
+            99,
+            100,
+            -100,
+            12345,
+            999_999,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            assert_eq!(Str::int(n)?.as_str(), n.to_string());
+        }
+        assert_eq!(Str::concat("ab", "cd")?.as_str(), "abcd");
+        let long = "x".repeat(30);
+        assert_eq!(Str::concat(&long, "é")?.as_str(), format!("{long}é"));
+        Ok(())
     }
 
     #[test]

@@ -136,3 +136,29 @@ fn json_round_trips() {
         .starts_with("runtime error: json error"));
     assert!(error("fn main() { json_encode(0.0 / 0.0) }").starts_with("runtime error: json error"));
 }
+
+/// A send site caches where it found its method; new slots anywhere (shadowing it nearer the
+/// receiver) and new receivers must not reuse a stale location.
+#[test]
+fn sends_see_slots_added_after_a_cached_lookup() {
+    let src = r#"object base {
+    fn m() { return 1 }
+}
+
+object mid : base { }
+
+fn main() {
+    let o = clone(mid)
+    for i in range(0, 4) {
+        print(o.m())
+        if i == 0 { mid.m = fn() { return 2 } }
+        if i == 1 { o.m = fn() { return 3 } }
+        if i == 2 { o = clone(base) }
+    }
+    let objs = [clone(mid), clone(base), clone(mid)]
+    objs[1].m = fn() { return 9 }
+    for x in objs { print(x.m()) }
+}
+"#;
+    assert_eq!(out(src), "1\n2\n3\n1\n2\n9\n2\n");
+}
