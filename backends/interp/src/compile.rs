@@ -29,6 +29,9 @@ pub(crate) struct Program {
     pub inits: Vec<Init>,
     pub routes: Vec<RouteDecl>,
     pub dnu: Key,
+    /// By global index: the function of a global that only a top-level `fn` defines and nothing
+    /// assigns, so `CallGlobal` can enter it without loading, checking or cloning the closure.
+    pub direct: Vec<Option<Rc<FnProto>>>,
 }
 
 pub(crate) struct ObjectDecl {
@@ -75,6 +78,9 @@ enum Global {
 #[derive(Default)]
 pub(crate) struct Interner {
     strings: HashMap<String, Rc<Str>>,
+    /// Globals some statement assigns (shared by all compilers like the strings): they never
+    /// get direct calls.
+    assigned: HashSet<u32>,
 }
 
 impl Interner {
@@ -138,6 +144,7 @@ pub(crate) fn compile(module: &uast::Module, prelude: &uast::Module) -> R<Progra
         inits: Vec::new(),
         routes: Vec::new(),
         dnu,
+        direct: Vec::new(),
     };
 
     let prelude_env = Env {
@@ -171,7 +178,37 @@ pub(crate) fn compile(module: &uast::Module, prelude: &uast::Module) -> R<Progra
         }
     }
     program.global_count = next_global as usize;
+    program.direct = direct_functions(&program, &interner.assigned);
     Ok(program)
+}
+
+/// The functions `CallGlobal` may enter directly: those of globals defined once, by a top-level
+/// `fn`, and never assigned (the audit forbids that, E0203, but unaudited modules load too).
+fn direct_functions(program: &Program, assigned: &HashSet<u32>) -> Vec<Option<Rc<FnProto>>> {
+    let mut definitions = vec![0u32; program.global_count];
+    let mut count = |g: u32| {
+        if let Some(n) = definitions.get_mut(g as usize) {
+            *n += 1;
+        }
+    };
+    for (g, _) in &program.functions {
+        count(*g);
+    }
+    for init in &program.inits {
+        if let Init::Global(g, _) = init {
+            count(*g);
+        }
+    }
+    for o in &program.objects {
+        count(o.global);
+    }
+    let mut direct = vec![None; program.global_count];
+    for (g, proto) in &program.functions {
+        if definitions.get(*g as usize) == Some(&1) && !assigned.contains(g) {
+            direct[*g as usize] = Some(proto.clone());
+        }
+    }
+    direct
 }
 
 /// Module-level name resolution.
@@ -653,7 +690,10 @@ impl<'a> Compiler<'a> {
                 }
                 Resolved::Var(Var::Cell(c)) => Stmt::SetCell(c, self.expr(value)?),
                 Resolved::Upval(u) => Stmt::SetUpval(u, self.expr(value)?),
-                Resolved::Global(Global::Slot(g)) => Stmt::SetGlobal(g, self.expr(value)?),
+                Resolved::Global(Global::Slot(g)) => {
+                    let _ = self.interner.assigned.insert(g);
+                    Stmt::SetGlobal(g, self.expr(value)?)
+                }
                 Resolved::Global(_) => {
                     return Err(load_error(format!("cannot assign to the builtin `{name}`")))
                 }

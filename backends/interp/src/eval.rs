@@ -45,6 +45,8 @@ pub(crate) struct Machine<'a> {
     /// Units left; `u64::MAX` when unlimited (never reached in practice).
     pub fuel: u64,
     pub dnu: &'a Key,
+    /// `Program::direct`: by global index, the top-level functions calls may enter directly.
+    pub direct: &'a [Option<Rc<FnProto>>],
     /// See `stack_floor`.
     pub stack_floor: usize,
     /// Stack segments grown so far (bounded by `limits::MAX_SEGMENTS`).
@@ -95,6 +97,24 @@ impl Machine<'_> {
             self.stack.truncate(base);
             return Err(arity_error(p, nargs));
         }
+        self.enter(p, &c.upvals, &this, base)
+    }
+
+    /// Calls the top-level function `p` (no upvalues, `self` nil) with `args` (as many as its
+    /// parameters), evaluated straight onto the stack.
+    #[inline(never)]
+    fn call_direct(&mut self, p: &FnProto, args: &[Expr], f: &Frame) -> R<Value> {
+        let base = self.stack.len();
+        for a in args {
+            let v = self.eval_quick(a, f)?;
+            self.stack.push(v);
+        }
+        self.enter(p, &[], &Value::Nil, base)
+    }
+
+    /// Runs `p`'s body with its arguments (already checked) on the stack from `base`.
+    #[inline(always)]
+    fn enter(&mut self, p: &FnProto, upvals: &[CellRef], this: &Value, base: usize) -> R<Value> {
         self.tick()?;
         if self.depth >= self.max_depth {
             return Err(self.too_deep());
@@ -115,8 +135,8 @@ impl Machine<'_> {
         let frame = Frame {
             base,
             cbase,
-            upvals: &c.upvals,
-            this: &this,
+            upvals,
+            this,
         };
         let flow = if near_stack_end(self.stack_floor) {
             self.grow_and_run(&p.body, &frame)
@@ -548,6 +568,15 @@ impl Machine<'_> {
                 }
                 self.eval(e, f)
             }
+            Expr::CallGlobal(g, args) => {
+                let direct = self.direct;
+                if let Some(Some(p)) = direct.get(*g as usize) {
+                    if p.params as usize == args.len() {
+                        return self.call_direct(p, args, f);
+                    }
+                }
+                self.eval(e, f)
+            }
             _ => self.eval(e, f),
         }
     }
@@ -620,6 +649,12 @@ impl Machine<'_> {
             Expr::List(items) => self.eval_list(items, f),
             Expr::Map(entries) => self.eval_map(entries, f),
             Expr::CallGlobal(g, args) => {
+                let direct = self.direct;
+                if let Some(Some(p)) = direct.get(*g as usize) {
+                    if p.params as usize == args.len() {
+                        return self.call_direct(p, args, f);
+                    }
+                }
                 let callee = self.globals[*g as usize].clone();
                 let base = self.push_args(args, f)?;
                 if let Value::Fn(c) = &callee {

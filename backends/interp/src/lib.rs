@@ -287,6 +287,7 @@ impl Instance {
             max_depth: self.options.max_depth,
             fuel: *fuel,
             dnu: &self.program.dnu,
+            direct: &self.program.direct,
             stack_floor: eval::stack_floor(),
             segments: 0,
             ret: Value::Nil,
