@@ -86,6 +86,11 @@ pub(crate) fn binary(op: Op, a: &Value, b: &Value) -> R<Value> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => int_op(op, *x, *y),
         (Value::Float(x), Value::Float(y)) => Ok(float_op(op, *x, *y)),
+        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x))
+            if matches!(op, Op::Eq | Op::Ne) =>
+        {
+            Ok(Value::Bool(int_equals_float(*x, *y) == (op == Op::Eq)))
+        }
         (Value::Int(x), Value::Float(y)) => Ok(float_op(op, *x as f64, *y)),
         (Value::Float(x), Value::Int(y)) => Ok(float_op(op, *x, *y as f64)),
         _ => match op {
@@ -178,6 +183,14 @@ pub(crate) fn equal(a: &Value, b: &Value) -> bool {
     equal_in(a, b, &mut seen, 0)
 }
 
+/// `1 == 1.0` holds, but exactly: `9007199254740993 == 9007199254740992.0` does not, although
+/// the int rounds to that float.
+fn int_equals_float(int: i64, float: f64) -> bool {
+    // -2^63 ..= 2^63 (exclusive) is where an integral float converts to i64 without saturating.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    float.fract() == 0.0 && (-LIMIT..LIMIT).contains(&float) && float as i64 == int
+}
+
 #[derive(Default)]
 struct Pairs {
     set: HashSet<(usize, usize)>,
@@ -189,7 +202,9 @@ fn equal_in(a: &Value, b: &Value, seen: &mut Pairs, depth: usize) -> bool {
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Int(x), Value::Int(y)) => x == y,
         (Value::Float(x), Value::Float(y)) => x == y,
-        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => (*x as f64) == *y,
+        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => {
+            int_equals_float(*x, *y)
+        }
         (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y) || x.as_str() == y.as_str(),
         (Value::List(x), Value::List(y)) => {
             if Rc::ptr_eq(x, y) {

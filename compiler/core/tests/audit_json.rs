@@ -153,7 +153,6 @@ fn assignments() {
         titles(&report),
         vec![
             "E0202 assignment to undeclared name `x`",
-            "E0203 cannot assign to function `main`",
             "E0203 cannot assign to builtin `print`",
             "E0203 cannot assign to builtin `abs`",
             "E0203 cannot assign to capability `store`",

@@ -118,12 +118,12 @@ fn assignment_to_a_global_and_a_captured_local_is_fine() {
 }
 
 #[test]
-fn assignment_to_a_function() {
+fn assignment_to_a_function_is_allowed() {
     assert_audit!("fn helper() {}\n\nfn main() {\n    helper = 1\n}");
 }
 
 #[test]
-fn assignment_to_an_object_and_a_plugin() {
+fn assignment_to_an_object_and_a_plugin_is_allowed() {
     assert_audit!("object o {}\n\nplugin p {}\n\nfn main() {\n    o = 1\n    p = 2\n}");
 }
 

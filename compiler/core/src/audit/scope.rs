@@ -231,16 +231,9 @@ impl<'a> Walker<'a, '_> {
             return;
         }
         let kind = match self.env.resolve(name, self.plugin) {
-            Some(Global::Top(TopDef::Let(_))) => return,
-            Some(Global::Top(def)) => {
-                self.errors.push(AuditError::AssignToDefinition {
-                    span,
-                    name: name.to_string(),
-                    kind: def.kind(),
-                    defined: Some(def.name().span),
-                });
-                return;
-            }
+            // Every top-level definition is a declared global, so it may be assigned (as in
+            // JavaScript and Python): the contract rejects only assignments to undeclared names.
+            Some(Global::Top(_)) => return,
             Some(Global::PluginFn(def)) => {
                 self.errors.push(AuditError::AssignToDefinition {
                     span,
