@@ -60,7 +60,9 @@ fn dnu(capability: &str, method: &str) -> RuntimeError {
     )
 }
 
-fn arity(
+/// Checks the argument count of a capability method (`store.get(k)` takes 1); shared by every
+/// host so that all of them word the error alike.
+pub fn capability_arity(
     capability: &str,
     method: &str,
     expected: usize,
@@ -79,7 +81,12 @@ fn arity(
     ))
 }
 
-fn key<'a>(capability: &str, method: &str, v: &'a Value) -> Result<&'a str, RuntimeError> {
+/// A capability method's string argument (a `store` key), or a `type error`.
+pub fn capability_key<'a>(
+    capability: &str,
+    method: &str,
+    v: &'a Value,
+) -> Result<&'a str, RuntimeError> {
     v.as_str().ok_or_else(|| {
         RuntimeError::new(
             ErrorKind::Type,
@@ -108,23 +115,23 @@ impl Host for StdHost {
     ) -> Result<Value, RuntimeError> {
         match (capability, method) {
             ("store", "get") => {
-                arity(capability, method, 1, args)?;
-                let k = key(capability, method, &args[0])?;
+                capability_arity(capability, method, 1, args)?;
+                let k = capability_key(capability, method, &args[0])?;
                 Ok(self.store.get(k).cloned().unwrap_or_default())
             }
             ("store", "set") => {
-                arity(capability, method, 2, args)?;
-                let k = key(capability, method, &args[0])?.to_string();
+                capability_arity(capability, method, 2, args)?;
+                let k = capability_key(capability, method, &args[0])?.to_string();
                 let _ = self.store.insert(k, args[1].clone());
                 Ok(Value::Nil)
             }
             ("store", "delete") => {
-                arity(capability, method, 1, args)?;
-                let k = key(capability, method, &args[0])?;
+                capability_arity(capability, method, 1, args)?;
+                let k = capability_key(capability, method, &args[0])?;
                 Ok(self.store.shift_remove(k).unwrap_or_default())
             }
             ("store", "keys") => {
-                arity(capability, method, 0, args)?;
+                capability_arity(capability, method, 0, args)?;
                 Ok(Value::list(
                     self.store
                         .keys()
@@ -133,13 +140,13 @@ impl Host for StdHost {
                 ))
             }
             ("log", "info" | "warn" | "error") => {
-                arity(capability, method, 1, args)?;
+                capability_arity(capability, method, 1, args)?;
                 self.write_out();
                 let _ = writeln!(std::io::stderr(), "{method}: {}", args[0]);
                 Ok(Value::Nil)
             }
             ("clock", "now") => {
-                arity(capability, method, 0, args)?;
+                capability_arity(capability, method, 0, args)?;
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map(|d| d.as_secs_f64())
@@ -147,7 +154,7 @@ impl Host for StdHost {
                 Ok(Value::Float(now))
             }
             ("clock", "millis") => {
-                arity(capability, method, 0, args)?;
+                capability_arity(capability, method, 0, args)?;
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map(|d| d.as_millis())

@@ -27,7 +27,7 @@ mod tree;
 mod value;
 
 pub use aura_runtime::{ErrorKind, RuntimeError};
-pub use host::StdHost;
+pub use host::{capability_arity, capability_key, StdHost};
 pub use json::{from_json, to_json};
 pub use limits::live_bytes;
 pub use value::{Closure, Key, List, Map, Object, Str, Value};

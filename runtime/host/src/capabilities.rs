@@ -59,29 +59,6 @@ fn store_error(e: crate::db::DbError) -> RuntimeError {
     RuntimeError::new(ErrorKind::Error, format!("store: {e}"))
 }
 
-fn arity(cap: &str, method: &str, expected: usize, args: &[Value]) -> Result<(), RuntimeError> {
-    if args.len() == expected {
-        return Ok(());
-    }
-    Err(RuntimeError::new(
-        ErrorKind::Type,
-        format!(
-            "{cap}.{method}() expects {expected} argument{}, got {}",
-            if expected == 1 { "" } else { "s" },
-            args.len()
-        ),
-    ))
-}
-
-fn key<'v>(method: &str, v: &'v Value) -> Result<&'v str, RuntimeError> {
-    v.as_str().ok_or_else(|| {
-        RuntimeError::new(
-            ErrorKind::Type,
-            format!("store.{method}() expects a str key, got {}", v.type_name()),
-        )
-    })
-}
-
 impl Host for Caps<'_> {
     fn print(&mut self, line: &str) {
         eprintln!("[{}] {line}", self.module);
@@ -95,34 +72,34 @@ impl Host for Caps<'_> {
     ) -> Result<Value, RuntimeError> {
         match (capability, method) {
             ("store", "get") => {
-                arity(capability, method, 1, args)?;
-                self.get(key(method, &args[0])?)
+                aura_interp::capability_arity(capability, method, 1, args)?;
+                self.get(aura_interp::capability_key("store", method, &args[0])?)
             }
             ("store", "set") => {
-                arity(capability, method, 2, args)?;
-                let k = key(method, &args[0])?.to_string();
+                aura_interp::capability_arity(capability, method, 2, args)?;
+                let k = aura_interp::capability_key("store", method, &args[0])?.to_string();
                 let text = to_json(&args[1])?.to_string();
                 let _ = self.pending.insert(k, Some(text));
                 Ok(Value::Nil)
             }
             ("store", "delete") => {
-                arity(capability, method, 1, args)?;
-                let k = key(method, &args[0])?.to_string();
+                aura_interp::capability_arity(capability, method, 1, args)?;
+                let k = aura_interp::capability_key("store", method, &args[0])?.to_string();
                 let old = self.get(&k)?;
                 let _ = self.pending.insert(k, None);
                 Ok(old)
             }
             ("store", "keys") => {
-                arity(capability, method, 0, args)?;
+                aura_interp::capability_arity(capability, method, 0, args)?;
                 self.keys()
             }
             ("log", "info" | "warn" | "error") => {
-                arity(capability, method, 1, args)?;
+                aura_interp::capability_arity(capability, method, 1, args)?;
                 eprintln!("[{}] {method}: {}", self.module, args[0]);
                 Ok(Value::Nil)
             }
             ("clock", "now") => {
-                arity(capability, method, 0, args)?;
+                aura_interp::capability_arity(capability, method, 0, args)?;
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map(|d| d.as_secs_f64())
@@ -130,7 +107,7 @@ impl Host for Caps<'_> {
                 Ok(Value::Float(now))
             }
             ("clock", "millis") => {
-                arity(capability, method, 0, args)?;
+                aura_interp::capability_arity(capability, method, 0, args)?;
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map(|d| d.as_millis())
