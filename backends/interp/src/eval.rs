@@ -687,15 +687,8 @@ impl Machine<'_> {
     fn truthy_quick(&mut self, e: &Expr, f: &Frame) -> R<bool> {
         if let Expr::BinLocalInt(op, s, k) = e {
             if let Value::Int(x) = &self.stack[f.base + *s as usize] {
-                let (x, k) = (*x, *k);
-                match op {
-                    Op::Lt => return Ok(x < k),
-                    Op::Le => return Ok(x <= k),
-                    Op::Gt => return Ok(x > k),
-                    Op::Ge => return Ok(x >= k),
-                    Op::Eq => return Ok(x == k),
-                    Op::Ne => return Ok(x != k),
-                    _ => {}
+                if let Some(answer) = compare_ints(*op, *x, *k) {
+                    return Ok(answer);
                 }
             }
         }
@@ -708,15 +701,8 @@ impl Machine<'_> {
         match e {
             Expr::BinLocalInt(op, s, k) => {
                 if let Value::Int(x) = &self.stack[f.base + *s as usize] {
-                    let (x, k) = (*x, *k);
-                    match op {
-                        Op::Lt => return Ok(x < k),
-                        Op::Le => return Ok(x <= k),
-                        Op::Gt => return Ok(x > k),
-                        Op::Ge => return Ok(x >= k),
-                        Op::Eq => return Ok(x == k),
-                        Op::Ne => return Ok(x != k),
-                        _ => {}
+                    if let Some(answer) = compare_ints(*op, *x, *k) {
+                        return Ok(answer);
                     }
                 }
                 Ok(self.eval(e, f)?.is_truthy())
@@ -725,15 +711,9 @@ impl Machine<'_> {
                 let x = self.eval(a, f)?;
                 let y = self.eval(b, f)?;
                 if let (Value::Int(x), Value::Int(y)) = (&x, &y) {
-                    let (x, y) = (*x, *y);
-                    return Ok(match op {
-                        Op::Lt => x < y,
-                        Op::Le => x <= y,
-                        Op::Gt => x > y,
-                        Op::Ge => x >= y,
-                        Op::Eq => x == y,
-                        _ => x != y,
-                    });
+                    if let Some(answer) = compare_ints(*op, *x, *y) {
+                        return Ok(answer);
+                    }
                 }
                 Ok(ops::binary(*op, &x, &y)?.is_truthy())
             }
@@ -741,15 +721,8 @@ impl Machine<'_> {
                 let x = &self.stack[f.base + *a as usize];
                 let y = &self.stack[f.base + *b as usize];
                 if let (Value::Int(x), Value::Int(y)) = (x, y) {
-                    let (x, y) = (*x, *y);
-                    match op {
-                        Op::Lt => return Ok(x < y),
-                        Op::Le => return Ok(x <= y),
-                        Op::Gt => return Ok(x > y),
-                        Op::Ge => return Ok(x >= y),
-                        Op::Eq => return Ok(x == y),
-                        Op::Ne => return Ok(x != y),
-                        _ => {}
+                    if let Some(answer) = compare_ints(*op, *x, *y) {
+                        return Ok(answer);
                     }
                 }
                 Ok(self.eval(e, f)?.is_truthy())
@@ -881,4 +854,18 @@ pub(crate) fn does_not_understand(receiver: &str, name: &Key) -> crate::value::E
         ErrorKind::DoesNotUnderstand,
         format!("{receiver} does not understand `{}`", name.as_str()),
     )
+}
+
+/// A comparison of two ints, or `None` for an operator that is not a comparison.
+#[inline(always)]
+fn compare_ints(op: Op, x: i64, y: i64) -> Option<bool> {
+    Some(match op {
+        Op::Lt => x < y,
+        Op::Le => x <= y,
+        Op::Gt => x > y,
+        Op::Ge => x >= y,
+        Op::Eq => x == y,
+        Op::Ne => x != y,
+        _ => return None,
+    })
 }
