@@ -478,9 +478,31 @@ fn join(args: &[Value]) -> R<Value> {
 }
 
 fn range(args: &[Value]) -> R<Value> {
+    let (start, end, step) = range_bounds(args)?;
+    let (s, e, st) = (i128::from(start), i128::from(end), i128::from(step));
+    let count = if st > 0 {
+        (e - s + st - 1).div_euclid(st)
+    } else {
+        (s - e - st - 1).div_euclid(-st)
+    };
+    let count = count.max(0);
+    let count = u64::try_from(count).unwrap_or(u64::MAX);
+    limits::check(ELEM.saturating_mul(count))?;
+    let mut out = limits::vec_with_capacity(usize::try_from(count).unwrap_or(usize::MAX))?;
+    let mut i = start;
+    for _ in 0..count {
+        out.push(Value::Int(i));
+        i = i.wrapping_add(step);
+    }
+    new_list(out)
+}
+
+/// `(start, end, step)` of `range(end)`, `range(start, end)` or `range(start, end, step)`; also
+/// used by `for x in range(...)`, which never builds the list.
+pub(crate) fn range_bounds(args: &[Value]) -> R<(i64, i64, i64)> {
     let mut ints = [0i64; 3];
-    for (i, a) in args.iter().enumerate() {
-        ints[i] = match a {
+    for (int, a) in ints.iter_mut().zip(args) {
+        *int = match a {
             Value::Int(n) => *n,
             other => {
                 return Err(type_err(format!(
@@ -498,22 +520,7 @@ fn range(args: &[Value]) -> R<Value> {
     if step == 0 {
         return Err(type_err("range() step must not be zero"));
     }
-    let (s, e, st) = (i128::from(start), i128::from(end), i128::from(step));
-    let count = if st > 0 {
-        (e - s + st - 1).div_euclid(st)
-    } else {
-        (s - e - st - 1).div_euclid(-st)
-    };
-    let count = count.max(0);
-    let count = u64::try_from(count).unwrap_or(u64::MAX);
-    limits::check(ELEM.saturating_mul(count))?;
-    let mut out = limits::vec_with_capacity(usize::try_from(count).unwrap_or(usize::MAX))?;
-    let mut i = start;
-    for _ in 0..count {
-        out.push(Value::Int(i));
-        i = i.wrapping_add(step);
-    }
-    new_list(out)
+    Ok((start, end, step))
 }
 
 /// `min`/`max`: one list or several arguments; numbers or strings; the winning argument itself.

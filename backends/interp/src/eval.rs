@@ -464,26 +464,12 @@ impl Machine<'_> {
 
     #[inline(never)]
     fn for_range(&mut self, var: Var, args: &[Expr], body: &Block, f: &Frame) -> R<Flow> {
-        let mut ints = [0i64; 3];
-        for (i, a) in args.iter().enumerate() {
-            ints[i] = match self.eval(a, f)? {
-                Value::Int(n) => n,
-                other => {
-                    return Err(type_err(format!(
-                        "range() expects ints, got {}",
-                        other.type_name()
-                    )))
-                }
-            };
+        // Evaluated first, then checked, exactly like a call of the builtin `range`.
+        let mut values = [Value::Nil, Value::Nil, Value::Nil];
+        for (value, a) in values.iter_mut().zip(args) {
+            *value = self.eval(a, f)?;
         }
-        let (start, end, step) = match args.len() {
-            1 => (0, ints[0], 1),
-            2 => (ints[0], ints[1], 1),
-            _ => (ints[0], ints[1], ints[2]),
-        };
-        if step == 0 {
-            return Err(type_err("range() step must not be zero"));
-        }
+        let (start, end, step) = builtins::range_bounds(&values[..args.len().min(3)])?;
         let mut i = start;
         while (step > 0 && i < end) || (step < 0 && i > end) {
             self.tick()?;
