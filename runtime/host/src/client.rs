@@ -6,6 +6,9 @@ use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
+/// How long a refused connection is retried (a host that is still starting).
+const CONNECT_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The host's default address.
 pub const DEFAULT_URL: &str = "http://127.0.0.1:8080";
 
@@ -44,14 +47,27 @@ pub fn request(
         .collect();
     let mut stream = None;
     let mut last = String::from("no address");
-    for addr in addrs {
-        match TcpStream::connect_timeout(&addr, timeout) {
-            Ok(s) => {
-                stream = Some(s);
-                break;
+    // A host started a moment ago (`aura serve DIR &` then `aura send ...`) may not listen yet:
+    // a refused connection is tried again for a few seconds before it counts.
+    let patience = std::time::Instant::now() + timeout.min(CONNECT_PATIENCE);
+    'attempts: loop {
+        let mut refused = false;
+        for addr in &addrs {
+            match TcpStream::connect_timeout(addr, timeout) {
+                Ok(s) => {
+                    stream = Some(s);
+                    break 'attempts;
+                }
+                Err(e) => {
+                    refused |= e.kind() == std::io::ErrorKind::ConnectionRefused;
+                    last = e.to_string();
+                }
             }
-            Err(e) => last = e.to_string(),
         }
+        if !refused || std::time::Instant::now() >= patience {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
     }
     let mut stream = stream.ok_or_else(|| format!("cannot connect to {url}: {last}"))?;
     let io = |e: std::io::Error| format!("{url}: {e}");
