@@ -1,9 +1,10 @@
 //! `aura run`'s host: buffered standard output, an in-memory `store`, `log` to standard error,
 //! `clock` from the system clock.
 
+use crate::capability::CapabilityCall;
 use crate::value::Value;
 use crate::Host;
-use aura_runtime::{ErrorKind, RuntimeError};
+use aura_runtime::RuntimeError;
 use indexmap::IndexMap;
 use std::io::Write;
 
@@ -53,51 +54,6 @@ impl Drop for StdHost {
     }
 }
 
-fn dnu(capability: &str, method: &str) -> RuntimeError {
-    RuntimeError::new(
-        ErrorKind::DoesNotUnderstand,
-        format!("{capability} does not understand `{method}`"),
-    )
-}
-
-/// Checks the argument count of a capability method (`store.get(k)` takes 1); shared by every
-/// host so that all of them word the error alike.
-pub fn capability_arity(
-    capability: &str,
-    method: &str,
-    expected: usize,
-    args: &[Value],
-) -> Result<(), RuntimeError> {
-    if args.len() == expected {
-        return Ok(());
-    }
-    Err(RuntimeError::new(
-        ErrorKind::Type,
-        format!(
-            "{capability}.{method}() expects {expected} argument{}, got {}",
-            if expected == 1 { "" } else { "s" },
-            args.len()
-        ),
-    ))
-}
-
-/// A capability method's string argument (a `store` key), or a `type error`.
-pub fn capability_key<'a>(
-    capability: &str,
-    method: &str,
-    v: &'a Value,
-) -> Result<&'a str, RuntimeError> {
-    v.as_str().ok_or_else(|| {
-        RuntimeError::new(
-            ErrorKind::Type,
-            format!(
-                "{capability}.{method}() expects a str key, got {}",
-                v.type_name()
-            ),
-        )
-    })
-}
-
 impl Host for StdHost {
     fn print(&mut self, line: &str) {
         self.out.push_str(line);
@@ -113,56 +69,26 @@ impl Host for StdHost {
         method: &str,
         args: &[Value],
     ) -> Result<Value, RuntimeError> {
-        match (capability, method) {
-            ("store", "get") => {
-                capability_arity(capability, method, 1, args)?;
-                let k = capability_key(capability, method, &args[0])?;
-                Ok(self.store.get(k).cloned().unwrap_or_default())
+        Ok(match CapabilityCall::parse(capability, method, args)? {
+            CapabilityCall::StoreGet(k) => self.store.get(k).cloned().unwrap_or_default(),
+            CapabilityCall::StoreSet(k, v) => {
+                let _ = self.store.insert(k.to_string(), v.clone());
+                Value::Nil
             }
-            ("store", "set") => {
-                capability_arity(capability, method, 2, args)?;
-                let k = capability_key(capability, method, &args[0])?.to_string();
-                let _ = self.store.insert(k, args[1].clone());
-                Ok(Value::Nil)
-            }
-            ("store", "delete") => {
-                capability_arity(capability, method, 1, args)?;
-                let k = capability_key(capability, method, &args[0])?;
-                Ok(self.store.shift_remove(k).unwrap_or_default())
-            }
-            ("store", "keys") => {
-                capability_arity(capability, method, 0, args)?;
-                Ok(Value::list(
-                    self.store
-                        .keys()
-                        .map(|k| Value::string(k.as_str()))
-                        .collect(),
-                ))
-            }
-            ("log", "info" | "warn" | "error") => {
-                capability_arity(capability, method, 1, args)?;
+            CapabilityCall::StoreDelete(k) => self.store.shift_remove(k).unwrap_or_default(),
+            CapabilityCall::StoreKeys => Value::list(
+                self.store
+                    .keys()
+                    .map(|k| Value::string(k.as_str()))
+                    .collect(),
+            ),
+            CapabilityCall::Log { level, message } => {
                 self.write_out();
-                let _ = writeln!(std::io::stderr(), "{method}: {}", args[0]);
-                Ok(Value::Nil)
+                let _ = writeln!(std::io::stderr(), "{level}: {message}");
+                Value::Nil
             }
-            ("clock", "now") => {
-                capability_arity(capability, method, 0, args)?;
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs_f64())
-                    .unwrap_or(0.0);
-                Ok(Value::Float(now))
-            }
-            ("clock", "millis") => {
-                capability_arity(capability, method, 0, args)?;
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_millis())
-                    .unwrap_or(0);
-                Ok(Value::Int(i64::try_from(now).unwrap_or(i64::MAX)))
-            }
-            _ => Err(dnu(capability, method)),
-        }
+            CapabilityCall::Answered(value) => value,
+        })
     }
 
     fn flush(&mut self) {

@@ -16,6 +16,7 @@
 //! - **memory**: see `limits.rs` (live bytes of strings, lists, maps, objects; approximate).
 
 mod builtins;
+mod capability;
 mod compile;
 mod eval;
 mod host;
@@ -27,7 +28,8 @@ mod tree;
 mod value;
 
 pub use aura_runtime::{ErrorKind, RuntimeError};
-pub use host::{capability_arity, capability_key, StdHost};
+pub use capability::CapabilityCall;
+pub use host::StdHost;
 pub use json::{from_json, to_json};
 pub use limits::live_bytes;
 pub use value::{Closure, Key, List, Map, Object, Str, Value};

@@ -3,7 +3,7 @@
 //! the job's slot changes in one transaction; a failed job's writes are dropped.
 
 use crate::db::Db;
-use aura_interp::{from_json, to_json, ErrorKind, Host, RuntimeError, Value};
+use aura_interp::{from_json, to_json, CapabilityCall, ErrorKind, Host, RuntimeError, Value};
 use indexmap::IndexMap;
 use std::collections::BTreeSet;
 
@@ -70,54 +70,24 @@ impl Host for Caps<'_> {
         method: &str,
         args: &[Value],
     ) -> Result<Value, RuntimeError> {
-        match (capability, method) {
-            ("store", "get") => {
-                aura_interp::capability_arity(capability, method, 1, args)?;
-                self.get(aura_interp::capability_key("store", method, &args[0])?)
-            }
-            ("store", "set") => {
-                aura_interp::capability_arity(capability, method, 2, args)?;
-                let k = aura_interp::capability_key("store", method, &args[0])?.to_string();
-                let text = to_json(&args[1])?.to_string();
-                let _ = self.pending.insert(k, Some(text));
+        match CapabilityCall::parse(capability, method, args)? {
+            CapabilityCall::StoreGet(k) => self.get(k),
+            CapabilityCall::StoreSet(k, v) => {
+                let text = to_json(v)?.to_string();
+                let _ = self.pending.insert(k.to_string(), Some(text));
                 Ok(Value::Nil)
             }
-            ("store", "delete") => {
-                aura_interp::capability_arity(capability, method, 1, args)?;
-                let k = aura_interp::capability_key("store", method, &args[0])?.to_string();
-                let old = self.get(&k)?;
-                let _ = self.pending.insert(k, None);
+            CapabilityCall::StoreDelete(k) => {
+                let old = self.get(k)?;
+                let _ = self.pending.insert(k.to_string(), None);
                 Ok(old)
             }
-            ("store", "keys") => {
-                aura_interp::capability_arity(capability, method, 0, args)?;
-                self.keys()
-            }
-            ("log", "info" | "warn" | "error") => {
-                aura_interp::capability_arity(capability, method, 1, args)?;
-                eprintln!("[{}] {method}: {}", self.module, args[0]);
+            CapabilityCall::StoreKeys => self.keys(),
+            CapabilityCall::Log { level, message } => {
+                eprintln!("[{}] {level}: {message}", self.module);
                 Ok(Value::Nil)
             }
-            ("clock", "now") => {
-                aura_interp::capability_arity(capability, method, 0, args)?;
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs_f64())
-                    .unwrap_or(0.0);
-                Ok(Value::Float(now))
-            }
-            ("clock", "millis") => {
-                aura_interp::capability_arity(capability, method, 0, args)?;
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_millis())
-                    .unwrap_or(0);
-                Ok(Value::Int(i64::try_from(now).unwrap_or(i64::MAX)))
-            }
-            _ => Err(RuntimeError::new(
-                ErrorKind::DoesNotUnderstand,
-                format!("{capability} does not understand `{method}`"),
-            )),
+            CapabilityCall::Answered(value) => Ok(value),
         }
     }
 }
