@@ -1,0 +1,126 @@
+//! The LIR data types. See `spec/abi.md` for the value representation they assume.
+
+use crate::runtime::RtFn;
+
+/// Index of a [`Function`] in [`Program::functions`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FnId(pub u32);
+
+/// A whole compiled module (user module plus the stdlib prelude).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Program {
+    pub functions: Vec<Function>,
+    /// Number of 64-bit global variables, all zero at start. Globals [`DEPTH_GLOBAL`],
+    /// [`MAX_DEPTH_GLOBAL`] and [`ARG_STACK_GLOBAL`] are reserved.
+    pub globals: u32,
+    /// Constant bytes (UTF-8 of string literals). [`Expr::DataAddr`] points into it; the emitter
+    /// places it in memory, 8-byte aligned.
+    pub data: Vec<u8>,
+    /// The exported entry `aura_main`: no parameters, returns 0. It starts the runtime, runs the
+    /// module initialisers, calls `main` if there is one and flushes output.
+    pub entry: FnId,
+    /// Exported entry points besides `aura_main` (message ABI, routes), by export name.
+    pub exports: Vec<(String, FnId)>,
+}
+
+/// Call depth of compiled Aura functions; checked against [`MAX_DEPTH_GLOBAL`] on entry.
+pub const DEPTH_GLOBAL: u32 = 0;
+/// The depth limit (`--max-depth`), read from the runtime at start.
+pub const MAX_DEPTH_GLOBAL: u32 = 1;
+/// Top of the argument stack used to pass `argv` arrays to generic entries and the runtime.
+pub const ARG_STACK_GLOBAL: u32 = 2;
+/// First global free for the lowering's own use.
+pub const FIRST_FREE_GLOBAL: u32 = 3;
+
+/// One function. All parameters, locals and the result are 64-bit words.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Function {
+    /// Symbol-friendly name (`[A-Za-z0-9_]`), unique in the program.
+    pub name: String,
+    /// Number of parameters: locals `0..params` hold them on entry.
+    pub params: u32,
+    /// Number of further locals (`params..params+locals`), zero on entry.
+    pub locals: u32,
+    /// Whether the address of this function is taken ([`Expr::FnAddr`]). Such functions have the
+    /// generic signature `(env, self, argc, argv) -> val` and are callable from the runtime.
+    pub address_taken: bool,
+    pub body: Vec<Stmt>,
+}
+
+/// A local variable index (parameters first).
+pub type Local = u32;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stmt {
+    /// `local = expr`
+    Set(Local, Expr),
+    /// `global = expr`
+    SetGlobal(u32, Expr),
+    /// Store the 64-bit `value` at address `addr + offset`.
+    Store { addr: Expr, offset: u32, value: Expr },
+    /// Evaluate and drop.
+    Expr(Expr),
+    /// Runs `then` when `cond` is non-zero, else `otherwise`.
+    If { cond: Expr, then: Vec<Stmt>, otherwise: Vec<Stmt> },
+    /// Runs `body` forever; leave with [`Stmt::Break`] or [`Stmt::Return`].
+    Loop(Vec<Stmt>),
+    /// Leave the loop `depth` levels out (0 = innermost enclosing `Loop`).
+    Break(u32),
+    /// Jump to the start of the loop `depth` levels out (0 = innermost).
+    Continue(u32),
+    Return(Expr),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    Const(i64),
+    Local(Local),
+    Global(u32),
+    /// Load the 64-bit word at `addr + offset`.
+    Load(Box<Expr>, u32),
+    Bin(BinOp, Box<Expr>, Box<Expr>),
+    /// A call into the runtime; arguments evaluate left to right.
+    CallRt(RtFn, Vec<Expr>),
+    /// A direct call of a compiled function; arguments evaluate left to right.
+    Call(FnId, Vec<Expr>),
+    /// The code value of an `address_taken` function: what the runtime stores in a closure and
+    /// calls (a table index on wasm, an address on x86-64).
+    FnAddr(FnId),
+    /// The address of `Program::data[offset]`.
+    DataAddr(u32),
+    /// `if cond != 0 { then } else { otherwise }`, both evaluated (no side effects allowed).
+    Select(Box<Expr>, Box<Expr>, Box<Expr>),
+}
+
+/// Two's complement 64-bit operations. Comparisons give 0 or 1. `DivS`/`RemS` are only emitted
+/// when the divisor is known to be non-zero and the pair cannot overflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    DivS,
+    RemS,
+    And,
+    Or,
+    Xor,
+    Shl,
+    ShrS,
+    ShrU,
+    Eq,
+    Ne,
+    LtS,
+    LeS,
+    GtS,
+    GeS,
+    LtU,
+}
+
+impl Expr {
+    pub fn bin(op: BinOp, a: Expr, b: Expr) -> Expr {
+        Expr::Bin(op, Box::new(a), Box::new(b))
+    }
+    pub fn load(addr: Expr, offset: u32) -> Expr {
+        Expr::Load(Box::new(addr), offset)
+    }
+}

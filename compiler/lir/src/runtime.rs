@@ -1,0 +1,134 @@
+//! The one table of runtime functions that compiled code calls. The runtime itself is written once,
+//! in C, under `runtime/rt/` (`aura_rt.h` declares exactly these), and compiled for both wasm32 and
+//! x86-64. Every parameter and result is a 64-bit word: a tagged value (`val`) or a raw integer /
+//! address (`raw`), as `spec/abi.md` says per function.
+
+use aura_uast::BUILTINS;
+
+/// A runtime function: one of the core entries below, or the native implementation of a builtin
+/// (`rt_b_NAME(argc, argv) -> val`, one per entry of `aura_uast::builtins::BUILTINS`, same index).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RtFn {
+    Core(Core),
+    Builtin(u16),
+}
+
+macro_rules! core_table {
+    ($($variant:ident = $name:literal / $params:literal),* $(,)?) => {
+        /// Core runtime entry points (not builtins).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Core { $($variant),* }
+
+        impl Core {
+            pub const ALL: &'static [Core] = &[$(Core::$variant),*];
+            pub fn name(self) -> &'static str {
+                match self { $(Core::$variant => $name),* }
+            }
+            pub fn params(self) -> usize {
+                match self { $(Core::$variant => $params),* }
+            }
+        }
+    };
+}
+
+core_table! {
+    // lifecycle
+    Start = "rt_start" / 1,            // (raw heap_start) -> nil; heap_start = end of program data
+    ArgStack = "rt_arg_stack" / 0,     // () -> raw address of the argument stack
+    MaxDepth = "rt_max_depth" / 0,     // () -> raw depth limit
+    Finish = "rt_finish" / 0,          // () -> nil; flushes output
+    StackOverflow = "rt_stack_overflow" / 0, // () -> never returns
+    ArityError = "rt_arity_error" / 2, // (val fn, raw argc) -> never returns
+    // constructors
+    StrLit = "rt_str_lit" / 2,         // (raw addr, raw len) -> str
+    FloatLit = "rt_float_lit" / 1,     // (raw f64 bits) -> float
+    IntLit = "rt_int_lit" / 1,         // (raw i64) -> int (boxed when outside the small range)
+    ListNew = "rt_list_new" / 2,       // (raw argc, raw argv) -> list of those values
+    MapNew = "rt_map_new" / 0,         // () -> empty map
+    MapPut = "rt_map_put" / 3,         // (map, str key, val) -> nil
+    ClosureNew = "rt_closure_new" / 4, // (raw code, raw arity, val name, raw ncaptures) -> fn
+    CellNew = "rt_cell_new" / 1,       // (val) -> cell
+    ObjectNew = "rt_object_new" / 2,   // (str name, val proto) -> object
+    SetProto = "rt_set_proto" / 2,     // (object, val proto) -> nil
+    BuiltinFn = "rt_builtin_fn" / 1,   // (raw builtin index) -> fn value
+    // operators (slow paths; the lowering inlines small-int cases)
+    Add = "rt_add" / 2,
+    Sub = "rt_sub" / 2,
+    Mul = "rt_mul" / 2,
+    Div = "rt_div" / 2,
+    Mod = "rt_mod" / 2,
+    Neg = "rt_neg" / 1,
+    Eq = "rt_eq" / 2,                  // -> bool val
+    Ne = "rt_ne" / 2,
+    Lt = "rt_lt" / 2,
+    Le = "rt_le" / 2,
+    Gt = "rt_gt" / 2,
+    Ge = "rt_ge" / 2,
+    // access
+    Index = "rt_index" / 2,            // (container, key) -> val
+    IndexSet = "rt_index_set" / 3,     // (container, key, val) -> nil
+    Field = "rt_field" / 2,            // (val, str name) -> val
+    FieldSet = "rt_field_set" / 3,     // (val, str name, val) -> nil
+    // calls
+    Call = "rt_call" / 4,              // (val fn, val self, raw argc, raw argv) -> val
+    Send = "rt_send" / 4,              // (val receiver, str name, raw argc, raw argv) -> val
+    Capability = "rt_capability" / 4,  // (str cap, str method, raw argc, raw argv) -> val
+    // for loops
+    Iter = "rt_iter" / 1,              // (val) -> list to walk (a list itself, map keys, chars)
+    IterLen = "rt_iter_len" / 1,       // (list) -> raw current length
+    IterGet = "rt_iter_get" / 2,       // (list, raw index) -> element
+    RangeArg = "rt_range_arg" / 1,     // (val) -> the same small int, or type error
+}
+
+impl RtFn {
+    /// The symbol name in the runtime (C function name, wasm export name).
+    pub fn name(self) -> String {
+        match self {
+            RtFn::Core(core) => core.name().to_string(),
+            RtFn::Builtin(index) => format!("rt_b_{}", BUILTINS[usize::from(index)].name),
+        }
+    }
+
+    pub fn params(self) -> usize {
+        match self {
+            RtFn::Core(core) => core.params(),
+            RtFn::Builtin(_) => 2,
+        }
+    }
+
+    /// Every runtime function, core entries first, then builtins in table order.
+    pub fn all() -> Vec<RtFn> {
+        let mut all: Vec<RtFn> = Core::ALL.iter().map(|c| RtFn::Core(*c)).collect();
+        all.extend((0..BUILTINS.len()).map(|i| RtFn::Builtin(i as u16)));
+        all
+    }
+}
+
+/// Value words (`spec/abi.md`): small ints are `(n << 1) | 1`; these are the immediates.
+pub const NIL: i64 = 2;
+pub const FALSE: i64 = 6;
+pub const TRUE: i64 = 10;
+/// Small ints hold `SMALL_MIN..=SMALL_MAX`; other ints are boxed by the runtime.
+pub const SMALL_MIN: i64 = -(1 << 62);
+pub const SMALL_MAX: i64 = (1 << 62) - 1;
+
+/// Closure object layout (byte offsets), read by compiled code.
+pub const CLOSURE_CODE: u32 = 8;
+pub const CLOSURE_CAPTURES: u32 = 40;
+/// Cell layout: the boxed value.
+pub const CELL_VALUE: u32 = 8;
+
+/// Runtime error kinds, as passed to `aura_fail` (same order as `aura_runtime::ErrorKind::ALL`).
+pub const ERROR_KINDS: &[&str] = &[
+    "type error",
+    "division by zero",
+    "integer overflow",
+    "index out of range",
+    "does not understand",
+    "stack overflow",
+    "out of memory",
+    "out of fuel",
+    "assertion failed",
+    "json error",
+    "error",
+];
