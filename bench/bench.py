@@ -55,10 +55,18 @@ BACKENDS = [
     Backend("aura interp", "aura", "aura", "{aura} run {src}"),
     Backend("CPython", "CPython", "py", "{python} {src}", reference=True),
     Backend("Lua 5.4", "Lua", "lua", "{lua} {src}"),
-    # Backend("aura wasm", "wasm", "aura", "{aura} run {src} --target wasm"),
-    # Backend("aura native", "native", "aura", "{aura} run {src} --target native"),
-    # Backend("gcc -O2", "C", "c", "{tmp}/{name}", build="gcc -O2 -o {tmp}/{name} {src} -lm"),
+    # compile + instantiate in wasmtime + run, all timed (what `aura run --target wasm` costs)
+    Backend("aura wasm", "wasm", "aura", "{aura} run {src} --target wasm"),
+    # the executable from `aura build --emit exe` (built once, untimed, like the C column)
+    Backend("aura native", "native", "aura", "{tmp}/{name}.native",
+            build="{aura} build {src} --target native --emit exe -o {tmp}/{name}.native"),
+    Backend("gcc -O2", "C", "c", "{tmp}/{name}.c.exe", build="gcc -O2 -o {tmp}/{name}.c.exe {src} -lm"),
 ]
+
+# Extra ratio columns "A/B" = time of A / time of B, by Backend.short (above 1: B is faster).
+# They are the goals of the issues: wasm >= 10x the interpreter, native >= 30x, wasm/native
+# <= 1.3, native within 1.5x of gcc -O2.
+EXTRA_RATIOS = [("aura", "wasm"), ("aura", "native"), ("wasm", "native"), ("native", "C")]
 
 
 def default_aura() -> str:
@@ -208,8 +216,11 @@ def main() -> int:
     base, others = BACKENDS[0], BACKENDS[1:]
     header = ["benchmark"] + [f"{b.label} (s)" for b in BACKENDS]
     header += [f"{b.short}/{base.short}" for b in others]
+    shorts = [b.short for b in BACKENDS]
+    extra = [(shorts.index(a), shorts.index(b)) for a, b in EXTRA_RATIOS if a in shorts and b in shorts]
+    header += [f"{BACKENDS[a].short}/{BACKENDS[b].short}" for a, b in extra]
     rows = [md_row(header), md_row(["---"] + ["---:"] * (len(header) - 1))]
-    ratios: list[list[float]] = [[] for _ in others]
+    ratios: list[list[float]] = [[] for _ in others] + [[] for _ in extra]
     notes: list[str] = []
     mismatch = False
 
@@ -236,6 +247,13 @@ def main() -> int:
                 else:
                     row.append(f"{r:.2f}")
                     ratios[k].append(r)
+            for k, (a, b) in enumerate(extra):
+                r = ratio(cells[b], cells[a])
+                if r is None:
+                    row.append("—")
+                else:
+                    row.append(f"{r:.2f}")
+                    ratios[len(others) + k].append(r)
             rows.append(md_row(row))
 
             if any(c.wrong for c in cells):
@@ -244,7 +262,8 @@ def main() -> int:
                 for c in cells:
                     out = "" if c.output is None else c.output.replace("\n", "⏎")
                     shown.append(f"`{out[:40]}`" if c.output is not None else "")
-                rows.append(md_row([f"⚠ {name}: outputs differ"] + shown + [""] * len(others)))
+                rows.append(md_row([f"⚠ {name}: outputs differ"] + shown
+                                   + [""] * (len(others) + len(extra))))
 
     geo = ["geometric mean"] + [""] * len(BACKENDS)
     for rs in ratios:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run the Aura benchmarks against CPython and Lua 5.4 and print a Markdown table.
+# Run the Aura benchmarks (interpreter, wasm, native) against CPython, Lua 5.4 and gcc -O2 and print
+# a Markdown table, then time the compiler on a generated 10 000-line program (bench/compile.py).
 # Usage (from the repository root): bench/run.sh
 # Environment: BENCH_RUNS (default 5), BENCH_ONLY=fib,loops, BENCH_TIMEOUT (s), AURA, PYTHON, LUA
 # (see bench/bench.py).
@@ -28,4 +29,8 @@ if ! cargo build --release -p aura-cli >&2; then
     echo "bench: warning: the Aura CLI did not build; the aura column will show errors" >&2
 fi
 
-exec "${PYTHON:-python3}" bench/bench.py
+"${PYTHON:-python3}" bench/bench.py
+status=$?
+echo
+"${PYTHON:-python3}" bench/compile.py || status=1
+exit $status

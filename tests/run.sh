@@ -12,6 +12,26 @@ need() { # need COMMAND: fail clearly when a required tool is absent
     fi
 }
 need cargo
+need cc
+
+# System packages the backends' tests use: clang + lld rebuild the wasm32 runtime (checked to be
+# current), qemu boots the bare-metal example, Chromium runs the browser host.
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+missing=()
+command -v clang >/dev/null 2>&1 || missing+=(clang)
+command -v wasm-ld >/dev/null 2>&1 || missing+=(lld)
+command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "tests/run.sh: installing ${missing[*]} with apt-get" >&2
+    if ! { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >&2; then
+        if [ "${CI:-}" = "true" ]; then
+            echo "tests/run.sh: could not install ${missing[*]}" >&2
+            exit 1
+        fi
+        echo "tests/run.sh: warning: could not install ${missing[*]}; their tests will skip" >&2
+    fi
+fi
 
 if cargo fmt --version >/dev/null 2>&1; then
     cargo fmt --all -- --check
