@@ -454,7 +454,7 @@ int rt_parse_f64(const char *s, unsigned long len, double *out) {
         for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
             edigits = 1;
             /* saturate: any exponent this large already decides 0 or inf */
-            if (eval < 100000000LL) eval = eval * 10 + (s[i] - '0');
+            if (eval < 1000000000000000LL) eval = eval * 10 + (s[i] - '0');
         }
         if (!edigits) return 0;
     }
