@@ -29,6 +29,11 @@ cc -no-pie -o "$out/test_rt" "$out/test_rt.o" $objs
 if [ "${1:-}" != "--no-wasm" ]; then
     "$rt/build-wasm.sh" "$out/aura_rt.wasm"
     python3 "$here/check_wasm.py" "$out/aura_rt.wasm"
+    if command -v node >/dev/null 2>&1; then
+        node --stack-size=6000 "$here/wasm_test.mjs" "$out/aura_rt.wasm"
+    else
+        echo "note: node not found: the wasm module is not run"
+    fi
     if [ -f "$rt/aura_rt.wasm" ] && ! cmp -s "$out/aura_rt.wasm" "$rt/aura_rt.wasm"; then
         echo "runtime/rt/aura_rt.wasm is not current: run runtime/rt/build-wasm.sh" >&2
         exit 1

@@ -586,6 +586,21 @@ static void test_json(int real_sha) {
     }
 }
 
+static void test_deep_nesting(void) {
+    val a = LIST(), b = LIST();
+    for (int i = 0; i < 9990; i++) {
+        a = LIST(a);
+        b = LIST(b);
+    }
+    OK(rt_eq(a, b) == AURA_TRUE);
+    OK(((unsigned long long *)(unsigned long)CALL(str, a))[1] == 19982);
+    val enc = CALL(json_encode, a);
+    OK(rt_eq(CALL(json_decode, enc), a) == AURA_TRUE);
+    for (int i = 0; i < 20; i++) a = LIST(a);
+    ERR(AURA_E_STACK, CALL(str, a));
+    ERR(AURA_E_STACK, CALL(json_encode, a));
+}
+
 static void test_capabilities(void) {
     next_response = "{\"ok\":{\"v\":[1,2]}}";
     T(rt_capability(S("store"), S("get"), 1, ARGV(S("key"))), "{\"v\": [1, 2]}");
@@ -640,6 +655,7 @@ int main(int argc, char **argv) {
     test_lists_and_maps();
     test_objects_and_calls();
     test_json(real_sha);
+    test_deep_nesting();
     test_capabilities();
     test_out_of_memory();
     (void)argv_of;
