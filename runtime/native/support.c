@@ -17,7 +17,7 @@
 
 /* Provided by the merged object (compiled program + runtime). */
 extern int64_t aura_main(void);
-extern uint64_t rt_set_max_depth(uint64_t n);
+extern void rt_set_max_depth(long long n);
 
 /* The arena's region (spec/abi.md "External symbols"), set before aura_main runs. */
 uint8_t *aura_heap_base;
@@ -487,7 +487,7 @@ int main(void) {
     aura_heap_base = heap;
     aura_heap_size = size;
     const char *depth = getenv("AURA_MAX_DEPTH");
-    if (depth && *depth) rt_set_max_depth(env_u64("AURA_MAX_DEPTH", 10000));
+    if (depth && *depth) rt_set_max_depth((long long)env_u64("AURA_MAX_DEPTH", 10000));
 
     pthread_attr_t attr;
     pthread_t thread;
