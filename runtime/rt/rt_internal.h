@@ -5,6 +5,50 @@
 #include "aura_rt.h"
 #include "num.h"
 
+/* Internal functions are global on native (one object per .c file): give them a prefix so
+ * they cannot clash with the symbols of whatever the runtime is linked with. */
+#define out_write aura_rt__out_write
+#define out_flush aura_rt__out_flush
+#define sb_reserve aura_rt__sb_reserve
+#define sb_bytes aura_rt__sb_bytes
+#define sb_cstr aura_rt__sb_cstr
+#define sb_byte aura_rt__sb_byte
+#define sb_int aura_rt__sb_int
+#define sb_float aura_rt__sb_float
+#define sb_strv aura_rt__sb_strv
+#define sb_json_str aura_rt__sb_json_str
+#define scratch aura_rt__scratch
+#define err_begin aura_rt__err_begin
+#define err_raise aura_rt__err_raise
+#define type_name aura_rt__type_name
+#define type_error2 aura_rt__type_error2
+#define mk_int aura_rt__mk_int
+#define mk_float aura_rt__mk_float
+#define str_new aura_rt__str_new
+#define str_cstr aura_rt__str_cstr
+#define str_from_sb aura_rt__str_from_sb
+#define str_eq aura_rt__str_eq
+#define str_hash aura_rt__str_hash
+#define list_new aura_rt__list_new
+#define list_push aura_rt__list_push
+#define map_new aura_rt__map_new
+#define map_find aura_rt__map_find
+#define map_get aura_rt__map_get
+#define map_put aura_rt__map_put
+#define map_remove aura_rt__map_remove
+#define obj_lookup aura_rt__obj_lookup
+#define obj_display_name aura_rt__obj_display_name
+#define is_builtin_fn aura_rt__is_builtin_fn
+#define write_value aura_rt__write_value
+#define json_encode aura_rt__json_encode
+#define json_decode aura_rt__json_decode
+#define position aura_rt__position
+#define str_offset aura_rt__str_offset
+#define utf8_len aura_rt__utf8_len
+#define ops_reset aura_rt__ops_reset
+#define builtins_reset aura_rt__builtins_reset
+#define parse_f64 aura_rt__parse_f64
+
 typedef unsigned long long u64;
 typedef long long i64;
 typedef unsigned int u32;
