@@ -341,8 +341,6 @@ static int str_is(val s, const char *c) {
 val rt_capability(val cap, val method, unsigned long long argc, unsigned long long argv) {
     cap_fn call;
     int is_log = 0;
-    /* rt_capability(cap, nil, 0, argv) is the capability itself as a value (lowering). */
-    if (method == AURA_NIL) return capability_value(cap);
     if (str_is(cap, "store")) {
         call = aura_cap_store;
     } else if (str_is(cap, "log")) {

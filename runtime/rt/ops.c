@@ -375,24 +375,8 @@ __attribute__((noreturn)) static void dnu(const u8 *who, u64 n, val name) {
 
 static val dnu_name;
 
-#define CAP_MARKER 3ULL /* the small int 1 */
-static val cap_values[4];
-
-val capability_value(val cap_name) {
-    for (int i = 0; i < 4; i++) {
-        if (!cap_values[i]) {
-            cap_values[i] = rt_object_new(cap_name, CAP_MARKER);
-            return cap_values[i];
-        }
-        if (rt_eq(AS_OBJ(cap_values[i])->name, cap_name) == AURA_TRUE) return cap_values[i];
-    }
-    return rt_object_new(cap_name, CAP_MARKER);
-}
-
 val rt_send(val r, val name, unsigned long long argc, unsigned long long argv) {
     int found;
-    if (is_obj(r) && AS_OBJ(r)->proto == CAP_MARKER)
-        return rt_capability(AS_OBJ(r)->name, name, argc, argv);
     if (is_obj(r)) {
         val m = obj_lookup(r, name, &found);
         if (found) {
@@ -430,10 +414,7 @@ val rt_send(val r, val name, unsigned long long argc, unsigned long long argv) {
     dnu((const u8 *)t, n, name);
 }
 
-void ops_reset(void) {
-    dnu_name = 0;
-    for (int i = 0; i < 4; i++) cap_values[i] = 0;
-}
+void ops_reset(void) { dnu_name = 0; }
 
 val rt_arity_error(val f, unsigned long long argc) {
     Sb *e = err_begin();

@@ -46,7 +46,6 @@
 #define str_offset aura_rt__str_offset
 #define utf8_len aura_rt__utf8_len
 #define ops_reset aura_rt__ops_reset
-#define capability_value aura_rt__capability_value
 #define builtins_reset aura_rt__builtins_reset
 #define parse_f64 aura_rt__parse_f64
 
@@ -199,10 +198,6 @@ void map_put(val m, val key, val v);
 val map_remove(val m, val key, int *found);
 val obj_lookup(val o, val key, int *found);
 const u8 *obj_display_name(val o, u64 *len);
-/* A capability as a value (`let s = store`): one object per capability and run, named after it
- * (prints `<object store>`, type "object"), whose proto is the small int 1 (a marker no Aura
- * object can have) so that rt_send passes its messages to rt_capability. */
-val capability_value(val cap_name);
 #define MAP_KEY(m, i) (((val *)PTR(AS_MAP(m)->ents))[2 * (i)])
 #define MAP_VAL(m, i) (((val *)PTR(AS_MAP(m)->ents))[2 * (i) + 1])
 int is_builtin_fn(val f);
