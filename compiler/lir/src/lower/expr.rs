@@ -531,9 +531,12 @@ impl Lowerer {
                 let v = self.expr(operand, out)?;
                 match op {
                     UnaryOp::Neg => rt(Core::Neg, vec![v]),
-                    UnaryOp::Not => {
-                        Expr::Select(Box::new(truthy(v)), Box::new(c(FALSE)), Box::new(c(TRUE)))
-                    }
+                    // `Select` operands must call nothing: the operand is computed first.
+                    UnaryOp::Not => Expr::Select(
+                        Box::new(truthy(self.stable(v, out)?)),
+                        Box::new(c(FALSE)),
+                        Box::new(c(TRUE)),
+                    ),
                 }
             }
             uast::Expr::Binary { op, lhs, rhs, .. } => self.binary(*op, lhs, rhs, out)?,
