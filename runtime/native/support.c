@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +30,18 @@ uint64_t aura_heap_size;
  * Aura calls plus the runtime's own recursion need, so the depth limit always fires first. */
 #define STACK_BYTES (1ull << 30)
 
+/* The first failed write to standard output (errno), reported when the program ends, as
+ * `aura run` on the interpreter does: output lost to a full disk or a closed pipe is an error. */
+static int stdout_error;
+
 static void write_all(int fd, const uint8_t *p, uint64_t len) {
+    if (fd == 1 && stdout_error) return; /* output stops at the first failure */
     while (len > 0) {
         ssize_t n = write(fd, p, len);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return; /* a closed pipe or full disk: output stops, like the interpreter's */
+            if (fd == 1) stdout_error = errno;
+            return;
         }
         p += n;
         len -= (uint64_t)n;
@@ -475,6 +482,8 @@ static void *run(void *arg) {
 }
 
 int main(void) {
+    /* A closed pipe is a failed write (reported above), not a silent death by SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
     uint64_t size = env_u64("AURA_MAX_MEMORY", DEFAULT_HEAP);
     if (size < 4096) size = 4096;
     /* Reserved, not committed: pages cost memory only once the arena reaches them. */
@@ -497,5 +506,9 @@ int main(void) {
         return 1;
     }
     pthread_join(thread, NULL);
+    if (stdout_error) {
+        fprintf(stderr, "aura: cannot write to standard output: %s\n", strerror(stdout_error));
+        return 1;
+    }
     return 0;
 }

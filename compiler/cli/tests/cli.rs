@@ -465,3 +465,27 @@ fn native_usage_errors_exit_two() {
     ]);
     assert_eq!(emit.status.code(), Some(2));
 }
+
+#[test]
+fn native_unwritable_stdout_is_an_error() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not Linux: nothing to test
+    };
+    let hello = repo().join("examples/hello.aura");
+    let out = Command::new(env!("CARGO_BIN_EXE_aura"))
+        .args([
+            "run",
+            "--target",
+            "native",
+            hello.to_str().expect("utf-8 path"),
+        ])
+        .stdout(full)
+        .output()
+        .expect("run aura");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("cannot write to standard output"),
+        "{}",
+        text(&out.stderr)
+    );
+}
