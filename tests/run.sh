@@ -12,6 +12,10 @@ need() { # need COMMAND: fail clearly when a required tool is absent
     fi
 }
 need cargo
+# The native backend compiles its runtime and links executables with the system toolchain.
+need cc
+need ld
+need nm
 
 if cargo fmt --version >/dev/null 2>&1; then
     cargo fmt --all -- --check

@@ -400,7 +400,7 @@ fn fmt(file: &Path, check: bool) -> Result<(), Failure> {
 fn native_object(file: &Path) -> Result<Vec<u8>, Failure> {
     let loaded = Loaded::checked(file)?;
     let program = aura_lir::lower::lower(&loaded.checked.module, &loaded.checked.prelude)
-        .map_err(|e| Failure::Io(format!("cannot compile {} for native: {e}", loaded.path)))?;
+        .map_err(|e| Failure::Io(format!("{}: {e} (native target)", loaded.path)))?;
     aura_native::build_object(&program).map_err(|e| Failure::Io(e.to_string()))
 }
 
