@@ -53,6 +53,10 @@ pub fn isa() -> Result<OwnedTargetIsa, CompileError> {
     for (name, value) in [
         ("opt_level", "speed"),
         ("is_pic", "false"),
+        // A frame larger than a page must touch each page on the way down so that it can never
+        // jump over the thread stack's guard page; inline probes need no runtime symbol.
+        ("enable_probestack", "true"),
+        ("probestack_strategy", "inline"),
         // The generated code is trusted LIR; the verifier costs compile time only.
         (
             "enable_verifier",
