@@ -24,6 +24,8 @@ fn unsupported<T>(what: impl Into<String>) -> R<T> {
 
 #[derive(Clone, Debug)]
 enum Obj {
+    /// An int outside the small range.
+    Int(i64),
     Str(String),
     List(Vec<i64>),
     Map(Vec<(String, i64)>),
@@ -153,6 +155,7 @@ impl<'p> Vm<'p> {
                 }
             }
             _ => match self.obj(v) {
+                Some(Obj::Int(n)) => n.to_string(),
                 Some(Obj::Str(s)) if nested => {
                     if s.chars()
                         .any(|c| (c as u32) < 0x20 && !"\n\t\r".contains(c))
@@ -234,18 +237,31 @@ impl<'p> Vm<'p> {
         }
     }
 
-    fn int2(&self, a: i64, b: i64) -> Option<(i64, i64)> {
-        (a & 1 == 1 && b & 1 == 1).then_some((a >> 1, b >> 1))
+    fn int_of(&self, v: i64) -> Option<i64> {
+        if v & 1 == 1 {
+            return Some(v >> 1);
+        }
+        match self.obj(v) {
+            Some(Obj::Int(n)) => Some(*n),
+            _ => None,
+        }
     }
 
-    fn int_result(n: Option<i64>) -> R<i64> {
+    fn int2(&self, a: i64, b: i64) -> Option<(i64, i64)> {
+        Some((self.int_of(a)?, self.int_of(b)?))
+    }
+
+    fn int_value(&mut self, n: i64) -> i64 {
+        if (aura_lir::runtime::SMALL_MIN..=aura_lir::runtime::SMALL_MAX).contains(&n) {
+            small(n)
+        } else {
+            self.new_obj(Obj::Int(n))
+        }
+    }
+
+    fn int_result(&mut self, n: Option<i64>) -> R<i64> {
         match n {
-            Some(n)
-                if (aura_lir::runtime::SMALL_MIN..=aura_lir::runtime::SMALL_MAX).contains(&n) =>
-            {
-                Ok(small(n))
-            }
-            Some(_) => unsupported("big int"),
+            Some(n) => Ok(self.int_value(n)),
             None => Err(Stop::Error("integer overflow")),
         }
     }
@@ -257,6 +273,9 @@ impl<'p> Vm<'p> {
     fn equal_at(&self, a: i64, b: i64, depth: u32) -> bool {
         if a == b || depth > 50 {
             return true;
+        }
+        if let Some((x, y)) = self.int2(a, b) {
+            return x == y;
         }
         match (self.obj(a), self.obj(b)) {
             (Some(Obj::Str(x)), Some(Obj::Str(y))) => x == y,
@@ -294,7 +313,7 @@ impl<'p> Vm<'p> {
                 let s = String::from_utf8(bytes.to_vec()).map_err(|_| Stop::Error("utf8"))?;
                 self.new_str(s)
             }
-            Core::IntLit => return unsupported("big int literal"),
+            Core::IntLit => self.int_value(a[0]),
             Core::FloatLit => return unsupported("float"),
             Core::ListNew => {
                 let items = self.args(a[0], a[1])?;
@@ -345,7 +364,7 @@ impl<'p> Vm<'p> {
                     self.new_obj(Obj::List(l))
                 }
                 _ => match self.int2(a[0], a[1]) {
-                    Some((x, y)) => Self::int_result(x.checked_add(y))?,
+                    Some((x, y)) => self.int_result(x.checked_add(y))?,
                     None => return unsupported("add"),
                 },
             },
@@ -354,16 +373,16 @@ impl<'p> Vm<'p> {
                     return unsupported("arith");
                 };
                 match core {
-                    Core::Sub => Self::int_result(x.checked_sub(y))?,
-                    Core::Mul => Self::int_result(x.checked_mul(y))?,
+                    Core::Sub => self.int_result(x.checked_sub(y))?,
+                    Core::Mul => self.int_result(x.checked_mul(y))?,
                     _ if y == 0 => return Err(Stop::Error("division by zero")),
-                    Core::Div => Self::int_result(Some(x.wrapping_div(y)))?,
-                    _ => Self::int_result(Some(x.wrapping_rem(y)))?,
+                    Core::Div => self.int_result(x.checked_div(y))?,
+                    _ => self.int_result(Some(x.wrapping_rem(y)))?,
                 }
             }
-            Core::Neg => match a[0] & 1 {
-                1 => Self::int_result((a[0] >> 1).checked_neg())?,
-                _ => return unsupported("neg"),
+            Core::Neg => match self.int_of(a[0]) {
+                Some(n) => self.int_result(n.checked_neg())?,
+                None => return unsupported("neg"),
             },
             Core::Eq => Self::bool(self.equal(a[0], a[1])),
             Core::Ne => Self::bool(!self.equal(a[0], a[1])),
@@ -569,6 +588,7 @@ impl<'p> Vm<'p> {
                     "fn"
                 } else {
                     match self.obj(*v) {
+                        Some(Obj::Int(_)) => "int",
                         Some(Obj::Str(_)) => "str",
                         Some(Obj::List(_)) => "list",
                         Some(Obj::Map(_)) => "map",
