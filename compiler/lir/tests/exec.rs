@@ -837,3 +837,161 @@ fn conformance_programs_run_on_the_toy_runtime() {
     assert!(ran > 30, "only {ran} programs ran");
     eprintln!("{ran} conformance programs ran on the toy runtime");
 }
+
+/// The int fast paths against the interpreter, on operands around every boundary they test
+/// (tags, 31-bit factors, the small range, i64): each operator on two parameters, and with each
+/// edge value as a constant on either side (constant operands change the guards).
+#[test]
+fn int_fast_paths_match_the_interpreter() {
+    std::thread::Builder::new()
+        .stack_size(1 << 30)
+        .spawn(int_fast_paths)
+        .expect("thread")
+        .join()
+        .expect("no panic");
+}
+
+fn int_fast_paths() {
+    let edges: [i64; 24] = [
+        0,
+        1,
+        -1,
+        2,
+        -2,
+        7,
+        -7,
+        (1 << 30) - 1,
+        1 << 30,
+        -(1 << 30),
+        -(1 << 30) - 1,
+        1 << 31,
+        (1 << 62) - 1,
+        -(1 << 62),
+        1 << 62,
+        -(1 << 62) - 1,
+        (1 << 61) + 3,
+        -(1 << 61),
+        i64::MAX,
+        i64::MIN + 1,
+        i64::MIN,
+        3_037_000_499,
+        -3_037_000_499,
+        -4_611_686_018_427_387_903,
+    ];
+    let ops = [
+        ("add", "+"),
+        ("sub", "-"),
+        ("mul", "*"),
+        ("div", "/"),
+        ("rem", "%"),
+        ("lt", "<"),
+        ("le", "<="),
+        ("gt", ">"),
+        ("ge", ">="),
+        ("eq", "=="),
+        ("ne", "!="),
+    ];
+    let lit = |k: i64| {
+        if k == i64::MIN {
+            "-9223372036854775808".to_string()
+        } else {
+            k.to_string()
+        }
+    };
+    let mut src = String::new();
+    for (name, op) in ops {
+        src.push_str(&format!("fn {name}(a, b) {{ print(a {op} b) }}\n"));
+        src.push_str(&format!(
+            "fn {name}_not(a, b) {{ print(not (a {op} b)) }}\n"
+        ));
+        for (i, k) in edges.iter().enumerate() {
+            let k = lit(*k);
+            src.push_str(&format!("fn {name}_r{i}(a) {{ print(a {op} {k}) }}\n"));
+            src.push_str(&format!("fn {name}_l{i}(b) {{ print({k} {op} b) }}\n"));
+        }
+    }
+    let checked = check_source(&src);
+    assert!(checked.is_ok(), "{:?}", checked.diagnostics);
+    let program = lower(&checked.module, &checked.prelude).expect("lowers");
+    verify(&program).expect("verifies");
+    let mut vm = Vm::new(&program);
+    let _ = vm.call(program.entry, &[]).ok().expect("initialises");
+
+    struct Capture(String);
+    impl aura_interp::Host for Capture {
+        fn print(&mut self, line: &str) {
+            self.0.push_str(line);
+            self.0.push('\n');
+        }
+        fn capability(
+            &mut self,
+            _: &str,
+            _: &str,
+            _: &[aura_interp::Value],
+        ) -> Result<aura_interp::Value, aura_interp::RuntimeError> {
+            Err(aura_interp::RuntimeError::new(
+                aura_interp::ErrorKind::Type,
+                "no capabilities here",
+            ))
+        }
+    }
+    let mut host = Capture(String::new());
+    let mut interp = aura_interp::Instance::load(
+        &checked.module,
+        &checked.prelude,
+        &aura_interp::Options::default(),
+        &mut host,
+    )
+    .expect("interpreter loads");
+
+    let direct: std::collections::HashMap<&str, FnId> = program
+        .functions
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.as_str(), FnId(i as u32)))
+        .collect();
+    let mut mismatches = Vec::new();
+    let mut cases = 0;
+    let mut check = |vm: &mut Vm, name: String, args: Vec<i64>| {
+        cases += 1;
+        host.0.clear();
+        let values = args.iter().map(|n| aura_interp::Value::Int(*n)).collect();
+        let expected = match interp.call(&name, values, &mut host) {
+            Ok(_) => Ok(host.0.clone()),
+            Err(e) => Err(e.kind.as_str().to_string()),
+        };
+        let id = direct[format!("f_{name}").as_str()];
+        let mut words = vec![NIL, NIL];
+        words.extend(args.iter().map(|n| vm.int_value(*n)));
+        vm.out.clear();
+        let got = match vm.call(id, &words) {
+            Ok(_) => Ok(vm.out.clone()),
+            Err(Stop::Error(kind)) => Err(kind.to_string()),
+            Err(Stop::Unsupported(what)) => panic!("toy cannot run {name}{args:?}: {what}"),
+        };
+        // An error leaves the depth raised (compiled code does not unwind): reset it.
+        vm.globals[0] = 0;
+        vm.globals[ARG_STACK_GLOBAL as usize] = 8;
+        if got != expected {
+            mismatches.push(format!(
+                "{name}{args:?}: interpreter {expected:?}, lowered {got:?}"
+            ));
+        }
+    };
+    for (name, _) in ops {
+        for a in edges {
+            for b in edges {
+                check(&mut vm, name.to_string(), vec![a, b]);
+                check(&mut vm, format!("{name}_not"), vec![a, b]);
+            }
+        }
+        for i in 0..edges.len() {
+            for a in edges {
+                check(&mut vm, format!("{name}_r{i}"), vec![a]);
+                check(&mut vm, format!("{name}_l{i}"), vec![a]);
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    assert!(cases > 10_000, "{cases} cases");
+}
