@@ -915,7 +915,9 @@ fn int_fast_paths() {
     let program = lower(&checked.module, &checked.prelude).expect("lowers");
     verify(&program).expect("verifies");
     let mut vm = Vm::new(&program);
-    let _ = vm.call(program.entry, &[]).ok().expect("initialises");
+    if let Err(stop) = vm.call(program.entry, &[]) {
+        panic!("initialisation stopped: {stop:?}");
+    }
 
     struct Capture(String);
     impl aura_interp::Host for Capture {
