@@ -12,7 +12,10 @@ need() { # need COMMAND: fail clearly when a required tool is absent
     fi
 }
 need cargo
+# The native backend compiles its runtime and links executables with the system toolchain.
 need cc
+need ld
+need nm
 
 # System packages the backends' tests use: clang + lld rebuild the wasm32 runtime (checked to be
 # current), qemu boots the bare-metal example, Chromium runs the browser host.
