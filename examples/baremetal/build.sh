@@ -3,7 +3,8 @@
 #
 # PROG is an Aura program (.aura or UAST .json), compiled with `aura build --target native`
 # (the aura binary: $AURA, default target/release/aura of this repository), or an already
-# compiled x86-64 object (.o), e.g. test/fake_aura.o. OUT is a flat image for `qemu -kernel`
+# compiled x86-64 object (.o), or a C file standing in for one (.c, e.g. test/fake_aura.c,
+# compiled like support.c). OUT is a flat image for `qemu -kernel`
 # (run.sh); OUT.elf is the same kernel as an ELF file, for gdb and objdump.
 set -eu
 
@@ -23,9 +24,18 @@ objcopy=${OBJCOPY:-objcopy}
 work=$(mktemp -d "${TMPDIR:-/tmp}/aura-baremetal.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
+# The kernel runs in long mode without an OS: no red zone (exception handlers would clobber
+# it), no PIC, no stack protector (no TLS canary), no builtins that would call back into libc.
+cflags="-ffreestanding -fno-builtin -nostdlib -mno-red-zone -fno-pic -fno-pie
+    -fno-stack-protector -fno-asynchronous-unwind-tables -O2 -Wall -Wextra -std=c11"
+
 case $prog in
     *.o)
         cp "$prog" "$work/prog.o"
+        ;;
+    *.c)
+        # shellcheck disable=SC2086
+        "$cc" $cflags -c "$prog" -o "$work/prog.o"
         ;;
     *)
         if [ ! -x "$aura" ]; then
@@ -35,11 +45,6 @@ case $prog in
         "$aura" build "$prog" --target native -o "$work/prog.o"
         ;;
 esac
-
-# The kernel runs in long mode without an OS: no red zone (exception handlers would clobber
-# it), no PIC, no stack protector (no TLS canary), no builtins that would call back into libc.
-cflags="-ffreestanding -fno-builtin -nostdlib -mno-red-zone -fno-pic -fno-pie
-    -fno-stack-protector -fno-asynchronous-unwind-tables -O2 -Wall -Wextra -std=c11"
 # shellcheck disable=SC2086
 "$cc" $cflags -c "$here/support.c" -o "$work/support.o"
 "$cc" -c "$here/boot.S" -o "$work/boot.o"

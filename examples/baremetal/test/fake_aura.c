@@ -1,14 +1,13 @@
 /*
  * A stand-in for a compiled Aura object, to test the boot path without the native backend:
  * it prints through aura_write, uses SSE floats, the heap and deep recursion on the big stack,
- * and ends like the real thing (returns 0, or calls aura_fail when built with -DFAKE_FAIL).
+ * and returns 0 like the real thing. compiler/cli/tests/baremetal.rs boots it.
  */
 typedef unsigned char u8;
 typedef unsigned long long u64;
 typedef long long i64;
 
 void aura_write(int stream, const u8 *ptr, u64 len);
-__attribute__((noreturn)) void aura_fail(int kind, const u8 *ptr, u64 len);
 extern unsigned char *aura_heap_base;
 extern unsigned long long aura_heap_size;
 
@@ -70,9 +69,5 @@ i64 aura_main(void) {
     say("depth: ");
     say_int(depth(max_depth));
     say("\n");
-#ifdef FAKE_FAIL
-    static const char msg[] = "integer divided by zero";
-    aura_fail(1, (const u8 *)msg, sizeof msg - 1);
-#endif
     return 0;
 }
