@@ -1,0 +1,530 @@
+//! LIR → Cranelift IR → an x86-64 ELF relocatable object (code and data only; the runtime is
+//! merged in by [`crate::object`]).
+//!
+//! Every LIR local is one Cranelift [`Variable`] of type `I64`; structured control flow becomes
+//! blocks (`Loop` → a header block that `Continue` jumps to and an exit block that `Break` jumps
+//! to). Code is non-PIC (`-no-pie` executables, bare metal) with the System V calling convention.
+
+use aura_lir::{BinOp, Expr, FnId, Function, Program, Stmt};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlags, Signature, UserFuncName};
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::Context;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
+use cranelift_object::{ObjectBuilder, ObjectModule};
+use std::collections::HashMap;
+
+/// Symbol of the exported entry point.
+pub const ENTRY_SYMBOL: &str = "aura_main";
+/// Symbol of the program's constant bytes (`Program::data`), local to the object.
+pub const DATA_SYMBOL: &str = "aura_data";
+/// Symbol of the LIR globals (8 bytes each), local to the object.
+pub const GLOBALS_SYMBOL: &str = "aura_globals";
+/// Prefix of the symbols of compiled Aura functions, so that they never clash with a runtime
+/// symbol (`rt_*`) or an external one (`aura_*`).
+const FN_PREFIX: &str = "aura_fn_";
+
+/// The NIL word, returned when control falls off the end of a function (the lowering normally
+/// ends every function with a `Return`).
+const NIL: i64 = aura_lir::runtime::NIL;
+
+/// Why a program could not be compiled: always a bug in the lowering or in this backend, never
+/// in the user's program.
+#[derive(Debug)]
+pub struct CompileError(pub String);
+
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "native code generation failed: {}", self.0)
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+fn err(context: &str, e: impl std::fmt::Display) -> CompileError {
+    CompileError(format!("{context}: {e}"))
+}
+
+/// The x86-64 System V target, optimising for speed, non-PIC.
+pub fn isa() -> Result<OwnedTargetIsa, CompileError> {
+    let mut flags = settings::builder();
+    for (name, value) in [
+        ("opt_level", "speed"),
+        ("is_pic", "false"),
+        // The generated code is trusted LIR; the verifier costs compile time only.
+        (
+            "enable_verifier",
+            if cfg!(debug_assertions) {
+                "true"
+            } else {
+                "false"
+            },
+        ),
+    ] {
+        flags.set(name, value).map_err(|e| err(name, e))?;
+    }
+    cranelift_codegen::isa::lookup_by_name("x86_64-unknown-linux-gnu")
+        .map_err(|e| err("x86-64 target", e))?
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| err("x86-64 target", e))
+}
+
+/// Compiles `program` to the bytes of an ELF relocatable object that defines `aura_main` (and the
+/// program's other exports) and imports the runtime functions it calls.
+pub fn compile(program: &Program) -> Result<Vec<u8>, CompileError> {
+    compile_with(program, |_, _| {})
+}
+
+/// [`compile`], handing each function's CLIF (before optimisation) to `inspect` as it is built.
+pub fn compile_with(
+    program: &Program,
+    mut inspect: impl FnMut(&str, &cranelift_codegen::ir::Function),
+) -> Result<Vec<u8>, CompileError> {
+    let builder = ObjectBuilder::new(isa()?, "aura", cranelift_module::default_libcall_names())
+        .map_err(|e| err("object", e))?;
+    let mut module = ObjectModule::new(builder);
+    let mut emitter = Emitter::declare(&mut module, program)?;
+    let mut ctx = module.make_context();
+    let mut fctx = FunctionBuilderContext::new();
+    for (index, function) in program.functions.iter().enumerate() {
+        ctx.func.signature = emitter.signature(function.params as usize);
+        ctx.func.name = UserFuncName::user(0, index as u32);
+        emitter.build(&mut module, &mut ctx, &mut fctx, function)?;
+        inspect(&function.name, &ctx.func);
+        module
+            .define_function(emitter.functions[index], &mut ctx)
+            .map_err(|e| err(&format!("function {}", function.name), e))?;
+        module.clear_context(&mut ctx);
+    }
+    module
+        .finish()
+        .emit()
+        .map_err(|e| err("object emission", e))
+}
+
+/// Module-level declarations shared by every function.
+struct Emitter {
+    call_conv: CallConv,
+    functions: Vec<FuncId>,
+    runtime: HashMap<String, FuncId>,
+    data: DataId,
+    globals: DataId,
+}
+
+impl Emitter {
+    fn declare(module: &mut ObjectModule, program: &Program) -> Result<Emitter, CompileError> {
+        let call_conv = module.isa().default_call_conv();
+        let mut emitter = Emitter {
+            call_conv,
+            functions: Vec::with_capacity(program.functions.len()),
+            runtime: HashMap::new(),
+            data: DataId::from_u32(0),
+            globals: DataId::from_u32(0),
+        };
+        let exports: HashMap<u32, &str> = program
+            .exports
+            .iter()
+            .map(|(name, id)| (id.0, name.as_str()))
+            .chain(std::iter::once((program.entry.0, ENTRY_SYMBOL)))
+            .collect();
+        for (index, function) in program.functions.iter().enumerate() {
+            let signature = emitter.signature(function.params as usize);
+            let (name, linkage) = match exports.get(&(index as u32)) {
+                Some(name) => (name.to_string(), Linkage::Export),
+                None => (format!("{FN_PREFIX}{}", function.name), Linkage::Local),
+            };
+            let id = module
+                .declare_function(&name, linkage, &signature)
+                .map_err(|e| err(&format!("function {name}"), e))?;
+            emitter.functions.push(id);
+        }
+        if usize::try_from(program.entry.0).map_or(true, |i| i >= program.functions.len()) {
+            return Err(CompileError(format!(
+                "entry function {} does not exist",
+                program.entry.0
+            )));
+        }
+
+        // String literals are never written, but a writable section keeps the runtime free to
+        // treat them like any other memory; 8-byte alignment as the LIR promises.
+        emitter.data = module
+            .declare_data(DATA_SYMBOL, Linkage::Local, true, false)
+            .map_err(|e| err("data", e))?;
+        let mut data = DataDescription::new();
+        // An empty object still needs a distinct address.
+        let mut bytes = program.data.clone();
+        bytes.resize(bytes.len().next_multiple_of(8).max(8), 0);
+        data.define(bytes.into_boxed_slice());
+        data.set_align(8);
+        module
+            .define_data(emitter.data, &data)
+            .map_err(|e| err("data", e))?;
+
+        emitter.globals = module
+            .declare_data(GLOBALS_SYMBOL, Linkage::Local, true, false)
+            .map_err(|e| err("globals", e))?;
+        let mut globals = DataDescription::new();
+        globals.define_zeroinit((program.globals.max(1) as usize) * 8);
+        globals.set_align(8);
+        module
+            .define_data(emitter.globals, &globals)
+            .map_err(|e| err("globals", e))?;
+        Ok(emitter)
+    }
+
+    fn signature(&self, params: usize) -> Signature {
+        let mut signature = Signature::new(self.call_conv);
+        signature
+            .params
+            .extend(std::iter::repeat_n(AbiParam::new(types::I64), params));
+        signature.returns.push(AbiParam::new(types::I64));
+        signature
+    }
+
+    fn runtime_fn(
+        &mut self,
+        module: &mut ObjectModule,
+        name: String,
+        params: usize,
+    ) -> Result<FuncId, CompileError> {
+        if let Some(id) = self.runtime.get(&name) {
+            return Ok(*id);
+        }
+        let signature = self.signature(params);
+        let id = module
+            .declare_function(&name, Linkage::Import, &signature)
+            .map_err(|e| err(&format!("runtime function {name}"), e))?;
+        self.runtime.insert(name, id);
+        Ok(id)
+    }
+
+    fn build(
+        &mut self,
+        module: &mut ObjectModule,
+        ctx: &mut Context,
+        fctx: &mut FunctionBuilderContext,
+        function: &Function,
+    ) -> Result<(), CompileError> {
+        let mut builder = FunctionBuilder::new(&mut ctx.func, fctx);
+        let entry = builder.create_block();
+        builder.append_block_params_for_function_params(entry);
+        builder.switch_to_block(entry);
+        builder.seal_block(entry);
+        let count = function.params as usize + function.locals as usize;
+        for local in 0..count {
+            builder.declare_var(Variable::from_u32(local as u32), types::I64);
+        }
+        let params: Vec<_> = builder.block_params(entry).to_vec();
+        for (local, value) in params.into_iter().enumerate() {
+            builder.def_var(Variable::from_u32(local as u32), value);
+        }
+        let zero = builder.ins().iconst(types::I64, 0);
+        for local in function.params as usize..count {
+            builder.def_var(Variable::from_u32(local as u32), zero);
+        }
+        let data = module.declare_data_in_func(self.data, builder.func);
+        let globals = module.declare_data_in_func(self.globals, builder.func);
+        let mut body = Body {
+            emitter: self,
+            module,
+            builder,
+            locals: count as u32,
+            data,
+            globals,
+            loops: Vec::new(),
+            name: &function.name,
+        };
+        body.stmts(&function.body)?;
+        if !body.terminated() {
+            let nil = body.builder.ins().iconst(types::I64, NIL);
+            body.builder.ins().return_(&[nil]);
+        }
+        body.builder.seal_all_blocks();
+        body.builder.finalize();
+        Ok(())
+    }
+}
+
+/// The state of one function being built.
+struct Body<'a, 'b> {
+    emitter: &'a mut Emitter,
+    module: &'a mut ObjectModule,
+    builder: FunctionBuilder<'b>,
+    locals: u32,
+    data: cranelift_codegen::ir::GlobalValue,
+    globals: cranelift_codegen::ir::GlobalValue,
+    /// Enclosing loops, innermost last: (header, exit).
+    loops: Vec<(cranelift_codegen::ir::Block, cranelift_codegen::ir::Block)>,
+    name: &'a str,
+}
+
+type Value = cranelift_codegen::ir::Value;
+
+impl Body<'_, '_> {
+    fn bad(&self, what: String) -> CompileError {
+        CompileError(format!("function {}: {what}", self.name))
+    }
+
+    /// Whether the current block already ends in a jump or return (the rest of a statement list
+    /// is then unreachable and not emitted).
+    fn terminated(&self) -> bool {
+        self.builder
+            .current_block()
+            .and_then(|b| self.builder.func.layout.last_inst(b))
+            .is_some_and(|inst| self.builder.func.dfg.insts[inst].opcode().is_terminator())
+    }
+
+    fn local(&self, local: u32) -> Result<Variable, CompileError> {
+        if local < self.locals {
+            Ok(Variable::from_u32(local))
+        } else {
+            Err(self.bad(format!("local {local} out of range")))
+        }
+    }
+
+    fn loop_target(
+        &self,
+        depth: u32,
+    ) -> Result<(cranelift_codegen::ir::Block, cranelift_codegen::ir::Block), CompileError> {
+        let n = self.loops.len();
+        (depth as usize)
+            .checked_add(1)
+            .and_then(|d| n.checked_sub(d))
+            .map(|i| self.loops[i])
+            .ok_or_else(|| self.bad(format!("break/continue {depth} outside a loop")))
+    }
+
+    fn global_addr(&mut self, global: u32) -> Value {
+        let base = self.builder.ins().global_value(types::I64, self.globals);
+        self.builder.ins().iadd_imm(base, i64::from(global) * 8)
+    }
+
+    fn stmts(&mut self, stmts: &[Stmt]) -> Result<(), CompileError> {
+        for stmt in stmts {
+            if self.terminated() {
+                break;
+            }
+            self.stmt(stmt)?;
+        }
+        Ok(())
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) -> Result<(), CompileError> {
+        match stmt {
+            Stmt::Set(local, expr) => {
+                let var = self.local(*local)?;
+                let value = self.expr(expr)?;
+                self.builder.def_var(var, value);
+            }
+            Stmt::SetGlobal(global, expr) => {
+                let value = self.expr(expr)?;
+                let addr = self.global_addr(*global);
+                self.builder
+                    .ins()
+                    .store(MemFlags::trusted(), value, addr, 0);
+            }
+            Stmt::Store {
+                addr,
+                offset,
+                value,
+            } => {
+                let addr = self.expr(addr)?;
+                let value = self.expr(value)?;
+                let offset = i32::try_from(*offset).map_err(|e| self.bad(e.to_string()))?;
+                self.builder
+                    .ins()
+                    .store(MemFlags::trusted(), value, addr, offset);
+            }
+            Stmt::Expr(expr) => {
+                self.expr(expr)?;
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let cond = self.expr(cond)?;
+                let then_block = self.builder.create_block();
+                let else_block = self.builder.create_block();
+                let merge = self.builder.create_block();
+                self.builder
+                    .ins()
+                    .brif(cond, then_block, &[], else_block, &[]);
+                self.builder.seal_block(then_block);
+                self.builder.seal_block(else_block);
+                for (block, body) in [(then_block, then), (else_block, otherwise)] {
+                    self.builder.switch_to_block(block);
+                    self.stmts(body)?;
+                    if !self.terminated() {
+                        self.builder.ins().jump(merge, &[]);
+                    }
+                }
+                self.builder.seal_block(merge);
+                self.builder.switch_to_block(merge);
+            }
+            Stmt::Loop(body) => {
+                let header = self.builder.create_block();
+                let exit = self.builder.create_block();
+                self.builder.ins().jump(header, &[]);
+                self.builder.switch_to_block(header);
+                self.loops.push((header, exit));
+                self.stmts(body)?;
+                if !self.terminated() {
+                    self.builder.ins().jump(header, &[]);
+                }
+                self.loops.pop();
+                // Every jump to the header and the exit is now known.
+                self.builder.seal_block(header);
+                self.builder.seal_block(exit);
+                self.builder.switch_to_block(exit);
+            }
+            Stmt::Break(depth) => {
+                let (_, exit) = self.loop_target(*depth)?;
+                self.builder.ins().jump(exit, &[]);
+            }
+            Stmt::Continue(depth) => {
+                let (header, _) = self.loop_target(*depth)?;
+                self.builder.ins().jump(header, &[]);
+            }
+            Stmt::Return(expr) => {
+                let value = self.expr(expr)?;
+                self.builder.ins().return_(&[value]);
+            }
+        }
+        Ok(())
+    }
+
+    fn exprs(&mut self, exprs: &[Expr]) -> Result<Vec<Value>, CompileError> {
+        exprs.iter().map(|e| self.expr(e)).collect()
+    }
+
+    fn call(&mut self, id: FuncId, args: &[Value]) -> Value {
+        let func = self.module.declare_func_in_func(id, self.builder.func);
+        let call = self.builder.ins().call(func, args);
+        self.builder.inst_results(call)[0]
+    }
+
+    fn expr(&mut self, expr: &Expr) -> Result<Value, CompileError> {
+        Ok(match expr {
+            Expr::Const(n) => self.builder.ins().iconst(types::I64, *n),
+            Expr::Local(local) => {
+                let var = self.local(*local)?;
+                self.builder.use_var(var)
+            }
+            Expr::Global(global) => {
+                let addr = self.global_addr(*global);
+                self.builder
+                    .ins()
+                    .load(types::I64, MemFlags::trusted(), addr, 0)
+            }
+            Expr::Load(addr, offset) => {
+                let addr = self.expr(addr)?;
+                let offset = i32::try_from(*offset).map_err(|e| self.bad(e.to_string()))?;
+                self.builder
+                    .ins()
+                    .load(types::I64, MemFlags::trusted(), addr, offset)
+            }
+            Expr::Bin(op, a, b) => {
+                let a = self.expr(a)?;
+                let b = self.expr(b)?;
+                self.bin(*op, a, b)
+            }
+            Expr::CallRt(f, args) => {
+                if args.len() != f.params() {
+                    return Err(self.bad(format!(
+                        "{} takes {} arguments, given {}",
+                        f.name(),
+                        f.params(),
+                        args.len()
+                    )));
+                }
+                let args = self.exprs(args)?;
+                let id = self.emitter.runtime_fn(self.module, f.name(), f.params())?;
+                self.call(id, &args)
+            }
+            Expr::Call(FnId(index), args) => {
+                let id = *self
+                    .emitter
+                    .functions
+                    .get(*index as usize)
+                    .ok_or_else(|| self.bad(format!("call of unknown function {index}")))?;
+                let args = self.exprs(args)?;
+                let expected = self
+                    .module
+                    .declarations()
+                    .get_function_decl(id)
+                    .signature
+                    .params
+                    .len();
+                if args.len() != expected {
+                    return Err(self.bad(format!(
+                        "call of function {index} with {} arguments, it takes {expected}",
+                        args.len()
+                    )));
+                }
+                self.call(id, &args)
+            }
+            Expr::FnAddr(FnId(index)) => {
+                let id = *self
+                    .emitter
+                    .functions
+                    .get(*index as usize)
+                    .ok_or_else(|| self.bad(format!("address of unknown function {index}")))?;
+                let func = self.module.declare_func_in_func(id, self.builder.func);
+                self.builder.ins().func_addr(types::I64, func)
+            }
+            Expr::DataAddr(offset) => {
+                let base = self.builder.ins().global_value(types::I64, self.data);
+                self.builder.ins().iadd_imm(base, i64::from(*offset))
+            }
+            Expr::Select(cond, then, otherwise) => {
+                let cond = self.expr(cond)?;
+                let then = self.expr(then)?;
+                let otherwise = self.expr(otherwise)?;
+                self.builder.ins().select(cond, then, otherwise)
+            }
+        })
+    }
+
+    fn bin(&mut self, op: BinOp, a: Value, b: Value) -> Value {
+        let cc = match op {
+            BinOp::Eq => Some(IntCC::Equal),
+            BinOp::Ne => Some(IntCC::NotEqual),
+            BinOp::LtS => Some(IntCC::SignedLessThan),
+            BinOp::LeS => Some(IntCC::SignedLessThanOrEqual),
+            BinOp::GtS => Some(IntCC::SignedGreaterThan),
+            BinOp::GeS => Some(IntCC::SignedGreaterThanOrEqual),
+            BinOp::LtU => Some(IntCC::UnsignedLessThan),
+            _ => None,
+        };
+        if let Some(cc) = cc {
+            let flag = self.builder.ins().icmp(cc, a, b);
+            return self.builder.ins().uextend(types::I64, flag);
+        }
+        let ins = self.builder.ins();
+        match op {
+            BinOp::Add => ins.iadd(a, b),
+            BinOp::Sub => ins.isub(a, b),
+            BinOp::Mul => ins.imul(a, b),
+            BinOp::DivS => ins.sdiv(a, b),
+            BinOp::RemS => ins.srem(a, b),
+            BinOp::And => ins.band(a, b),
+            BinOp::Or => ins.bor(a, b),
+            BinOp::Xor => ins.bxor(a, b),
+            // Cranelift masks shift amounts to 0..63 like WebAssembly does.
+            BinOp::Shl => ins.ishl(a, b),
+            BinOp::ShrS => ins.sshr(a, b),
+            BinOp::ShrU => ins.ushr(a, b),
+            // Comparisons were handled above.
+            BinOp::Eq
+            | BinOp::Ne
+            | BinOp::LtS
+            | BinOp::LeS
+            | BinOp::GtS
+            | BinOp::GeS
+            | BinOp::LtU => ins.iconst(types::I64, 0),
+        }
+    }
+}
