@@ -82,6 +82,10 @@ enum Command {
         /// Output file
         #[arg(short = 'o', long = "output", value_name = "OUT")]
         output: PathBuf,
+        /// For `--target native`: an ELF relocatable object (`obj`, the default) or an
+        /// executable linked with the system `cc` (`exe`)
+        #[arg(long, value_enum)]
+        emit: Option<Emit>,
     },
     /// Serve every module of DIR: plugin routes over HTTP, messages to objects, a living image
     #[command(
@@ -168,8 +172,16 @@ enum Target {
     Interp,
     /// WebAssembly in an embedded sandbox (not built yet)
     Wasm,
-    /// Native x86-64 code (not built yet)
+    /// Native x86-64 code (compiled with Cranelift, linked with the system `cc`)
     Native,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Emit {
+    /// An x86-64 ELF relocatable object (program and runtime; see spec/abi.md)
+    Obj,
+    /// An x86-64 Linux executable
+    Exe,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -178,7 +190,7 @@ enum BuildTarget {
     Uast,
     /// A WebAssembly module (not built yet)
     Wasm,
-    /// An x86-64 object file (not built yet)
+    /// An x86-64 ELF object file (or an executable with `--emit exe`)
     Native,
 }
 
@@ -249,7 +261,8 @@ fn execute(cli: Cli) -> u8 {
             file,
             target,
             output,
-        } => build(&file, target, &output),
+            emit,
+        } => build(&file, target, &output, emit),
         Command::Serve {
             dir,
             port,
@@ -310,7 +323,7 @@ fn run(file: &Path, target: Target, options: &aura_interp::Options) -> Result<()
     match target {
         Target::Interp => {}
         Target::Wasm => return Err(not_built("wasm")),
-        Target::Native => return Err(not_built("native")),
+        Target::Native => return run_native(file, options),
     }
     let loaded = Loaded::checked(file)?;
     let mut host = aura_interp::StdHost::new();
@@ -383,11 +396,68 @@ fn fmt(file: &Path, check: bool) -> Result<(), Failure> {
     print_stdout(&formatted)
 }
 
-fn build(file: &Path, target: BuildTarget, output: &Path) -> Result<(), Failure> {
+/// The checked program lowered and compiled to one x86-64 object (program + runtime).
+fn native_object(file: &Path) -> Result<Vec<u8>, Failure> {
+    let loaded = Loaded::checked(file)?;
+    let program = aura_lir::lower::lower(&loaded.checked.module, &loaded.checked.prelude)
+        .map_err(|e| Failure::Io(format!("cannot compile {} for native: {e}", loaded.path)))?;
+    aura_native::build_object(&program).map_err(|e| Failure::Io(e.to_string()))
+}
+
+/// `aura run --target native`: builds an executable in a scratch directory and runs it with
+/// this process's standard streams; the limits travel in its environment (see support.c).
+fn run_native(file: &Path, options: &aura_interp::Options) -> Result<(), Failure> {
+    if options.fuel.is_some() {
+        return Err(Failure::Usage(
+            "--fuel is not supported by the native target (use interp or wasm)".into(),
+        ));
+    }
+    let object = native_object(file)?;
+    let dir = aura_native::TempDir::new("run").map_err(|e| Failure::Io(e.to_string()))?;
+    let exe = dir.path().join("program");
+    aura_native::link_executable(&object, &exe).map_err(|e| Failure::Io(e.to_string()))?;
+    let mut command = std::process::Command::new(&exe);
+    command.env("AURA_MAX_DEPTH", options.max_depth.to_string());
+    if let Some(max_memory) = options.max_memory {
+        command.env("AURA_MAX_MEMORY", max_memory.to_string());
+    }
+    let status = command
+        .status()
+        .map_err(|e| Failure::Io(format!("cannot run the native program: {e}")))?;
+    match status.code() {
+        Some(0) => Ok(()),
+        // A runtime error, already reported on stderr by the program.
+        Some(1) => Err(Failure::Silent),
+        Some(code) => Err(Failure::Io(format!(
+            "the native program exited with status {code}"
+        ))),
+        None => Err(Failure::Io(format!("the native program was killed ({status})"))),
+    }
+}
+
+fn build(
+    file: &Path,
+    target: BuildTarget,
+    output: &Path,
+    emit: Option<Emit>,
+) -> Result<(), Failure> {
+    if emit.is_some() && target != BuildTarget::Native {
+        return Err(Failure::Usage(
+            "--emit applies to --target native only".into(),
+        ));
+    }
     match target {
         BuildTarget::Uast => {}
         BuildTarget::Wasm => return Err(not_built("wasm")),
-        BuildTarget::Native => return Err(not_built("native")),
+        BuildTarget::Native => {
+            let object = native_object(file)?;
+            return match emit.unwrap_or(Emit::Obj) {
+                Emit::Obj => std::fs::write(output, object)
+                    .map_err(|e| Failure::Io(format!("cannot write {}: {e}", output.display()))),
+                Emit::Exe => aura_native::link_executable(&object, output)
+                    .map_err(|e| Failure::Io(e.to_string())),
+            };
+        }
     }
     let loaded = Loaded::checked(file)?;
     let document = aura_uast::Document::new(loaded.checked.module);
