@@ -431,7 +431,9 @@ fn run_native(file: &Path, options: &aura_interp::Options) -> Result<(), Failure
         Some(code) => Err(Failure::Io(format!(
             "the native program exited with status {code}"
         ))),
-        None => Err(Failure::Io(format!("the native program was killed ({status})"))),
+        None => Err(Failure::Io(format!(
+            "the native program was killed ({status})"
+        ))),
     }
 }
 

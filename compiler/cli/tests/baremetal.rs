@@ -214,3 +214,66 @@ fn boot_path_runs_a_stand_in_object() {
     );
     assert_eq!(status, Some(2), "qemu stderr:\n{stderr}");
 }
+
+/// Every conformance case that needs no capability, booted: the serial output is the expected
+/// standard output, followed for error cases by the `runtime error: KIND:` line.
+#[test]
+fn conformance_cases_run_on_bare_metal() {
+    if !tools_present("conformance_cases_run_on_bare_metal") {
+        return;
+    }
+    let dir = repo().join("tests/conformance");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/conformance")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|x| x == "aura"))
+        .collect();
+    cases.sort();
+    let scratch = Scratch::new("conformance");
+    let kernel = scratch.path("case.bin");
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for case in &cases {
+        let source = std::fs::read_to_string(case).expect("read case");
+        // Capabilities answer "not available" on bare metal: those cases expect a host.
+        if source
+            .lines()
+            .any(|line| line.trim_start().starts_with("uses "))
+        {
+            continue;
+        }
+        ran += 1;
+        let name = case.file_stem().and_then(|s| s.to_str()).unwrap_or("?");
+        let expected = std::fs::read_to_string(case.with_extension("stdout")).unwrap_or_default();
+        let kind = std::fs::read_to_string(case.with_extension("error"))
+            .ok()
+            .map(|k| k.trim().to_string());
+        build_kernel(case, &kernel);
+        let (serial, status, stderr) = boot(&kernel);
+        let ok = match &kind {
+            None => serial == expected && status == Some(0),
+            Some(kind) => {
+                let rest = serial.strip_prefix(&expected).unwrap_or_default();
+                rest.starts_with(&format!("runtime error: {kind}: "))
+                    && rest.ends_with('\n')
+                    && rest.lines().count() == 1
+                    && status == Some(1)
+            }
+        };
+        if !ok {
+            failures.push(format!(
+                "{name}: status {status:?}, serial:\n{serial}\nexpected:\n{expected}{}\n{stderr}",
+                kind.as_deref()
+                    .map(|k| format!("runtime error: {k}: ..."))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    assert!(ran > 100, "only {ran} conformance cases found");
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} cases differ on bare metal:\n{}",
+        failures.len(),
+        failures.join("\n---\n")
+    );
+}
