@@ -149,14 +149,63 @@ pub fn build_object(program: &Program) -> Result<Vec<u8>, Error> {
 pub fn link_executable(object: &[u8], output: &Path) -> Result<(), Error> {
     let dir = TempDir::new("link")?;
     let object_path = dir.path().join("program.o");
-    let support = dir.path().join("support.c");
     write(&object_path, object)?;
-    write(&support, SUPPORT_C.as_bytes())?;
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    run(Command::new(cc)
-        .args(["-no-pie", "-O2", "-o"])
+    let support = support_object(dir.path())?;
+    run(Command::new(cc())
+        .args(["-no-pie", "-o"])
         .arg(output)
         .arg(&object_path)
         .arg(&support)
         .arg("-lpthread"))
+}
+
+fn cc() -> String {
+    std::env::var("CC").unwrap_or_else(|_| "cc".into())
+}
+
+/// `support.c` compiled with `cc -O2`. Compiling it takes most of a link, so the object is kept
+/// in the user's cache directory (`$XDG_CACHE_HOME/aura` or `~/.cache/aura`) under a hash of the
+/// source and the compiler name; without a cache directory it is compiled into `scratch`.
+fn support_object(scratch: &Path) -> Result<PathBuf, Error> {
+    use std::hash::{Hash, Hasher};
+    let compile = |c_path: &Path, o_path: &Path| -> Result<(), Error> {
+        write(c_path, SUPPORT_C.as_bytes())?;
+        run(Command::new(cc())
+            .args(["-O2", "-c", "-o"])
+            .arg(o_path)
+            .arg(c_path))
+    };
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .map(|d| d.join("aura"));
+    let Some(cache) = cache.filter(|d| std::fs::create_dir_all(d).is_ok()) else {
+        let o_path = scratch.join("support.o");
+        compile(&scratch.join("support.c"), &o_path)?;
+        return Ok(o_path);
+    };
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    SUPPORT_C.hash(&mut hasher);
+    cc().hash(&mut hasher);
+    let cached = cache.join(format!("native-support-{:016x}.o", hasher.finish()));
+    if !cached.is_file() {
+        // Compiled beside the final name and renamed into place, so that concurrent links never
+        // see a half-written object.
+        let o_path = scratch.join("support.o");
+        compile(&scratch.join("support.c"), &o_path)?;
+        let staged = cache.join(format!(
+            "native-support-{}-{}.tmp",
+            std::process::id(),
+            scratch
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        ));
+        if std::fs::copy(&o_path, &staged).is_err() || std::fs::rename(&staged, &cached).is_err() {
+            let _ = std::fs::remove_file(&staged);
+            return Ok(o_path);
+        }
+    }
+    Ok(cached)
 }

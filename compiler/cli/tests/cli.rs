@@ -365,3 +365,103 @@ fn unwritable_stdout_is_an_error() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn build_native_object_needs_only_the_documented_symbols() {
+    let file = Scratch::new(
+        "native_obj.aura",
+        b"uses store, log, clock\nfn main() {\n    print(\"hi\")\n}\n",
+    );
+    let object = Scratch::new("native_obj.o", b"");
+    let out = aura(&[
+        "build",
+        file.path(),
+        "--target",
+        "native",
+        "-o",
+        object.path(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let nm = Command::new("nm")
+        .args(["-u", object.path()])
+        .output()
+        .expect("nm runs");
+    let undefined: Vec<String> = text(&nm.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().last().map(str::to_string))
+        .collect();
+    // spec/abi.md, "External symbols"
+    assert_eq!(
+        undefined,
+        [
+            "aura_cap_clock",
+            "aura_cap_log",
+            "aura_cap_store",
+            "aura_fail",
+            "aura_heap_base",
+            "aura_heap_size",
+            "aura_write"
+        ]
+    );
+}
+
+#[test]
+fn build_native_exe_runs_like_aura_run() {
+    let file = Scratch::new(
+        "native_exe.aura",
+        b"fn f(n) { if n == 0 { return 0 } return f(n - 1) + 1 }\nfn main() {\n    print(\"deep\", f(50))\n    print(f(100))\n}\n",
+    );
+    let exe = Scratch::new("native_exe", b"");
+    let out = aura(&[
+        "build",
+        file.path(),
+        "--target",
+        "native",
+        "--emit",
+        "exe",
+        "-o",
+        exe.path(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let run = Command::new(exe.path()).output().expect("runs");
+    assert_eq!(text(&run.stdout), "deep 50\n100\n");
+    assert_eq!(run.status.code(), Some(0));
+    // the depth limit comes from the environment
+    let run = Command::new(exe.path())
+        .env("AURA_MAX_DEPTH", "60")
+        .output()
+        .expect("runs");
+    assert_eq!(text(&run.stdout), "deep 50\n");
+    assert!(text(&run.stderr).starts_with("runtime error: stack overflow:"));
+    assert_eq!(run.status.code(), Some(1));
+    // and through `aura run --max-depth`
+    let run = aura(&[
+        "run",
+        file.path(),
+        "--target",
+        "native",
+        "--max-depth",
+        "60",
+    ]);
+    assert_eq!(text(&run.stdout), "deep 50\n");
+    assert!(text(&run.stderr).starts_with("runtime error: stack overflow:"));
+    assert_eq!(run.status.code(), Some(1));
+}
+
+#[test]
+fn native_usage_errors_exit_two() {
+    let file = Scratch::new("native_usage.aura", b"fn main() {}\n");
+    let fuel = aura(&["run", file.path(), "--target", "native", "--fuel", "10"]);
+    assert_eq!(fuel.status.code(), Some(2));
+    let emit = aura(&[
+        "build",
+        file.path(),
+        "--target",
+        "uast",
+        "--emit",
+        "exe",
+        "-o",
+        "/dev/null",
+    ]);
+    assert_eq!(emit.status.code(), Some(2));
+}
