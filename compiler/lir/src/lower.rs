@@ -133,7 +133,7 @@ pub(crate) struct Lowerer {
     plugin: Option<String>,
     exports: Vec<(String, FnId)>,
     /// Symbol names of the functions being lowered, innermost last (names nested functions).
-    current_symbol: Vec<String>,
+    pub(crate) current_symbol: Vec<String>,
 }
 
 /// Lowers the user's module and the prelude (as `pipeline::check_source` returns them after a
@@ -276,7 +276,7 @@ impl Lowerer {
         body.push(Stmt::Return(Expr::Const(0)));
 
         let main_ctx = std::mem::take(&mut self.main_ctx);
-        let entry = self.reserve("aura_main");
+        let entry = self.reserve();
         self.define(
             entry,
             Function {
@@ -528,7 +528,7 @@ impl Lowerer {
         self.captured = analysis::captured_in_fn(params, body);
         self.next_binding = 0;
         self.ctxs.clear();
-        let captures = self.function(ids, name, params, body)?;
+        let captures = self.function(ids, params, body)?;
         if !captures.is_empty() {
             return err(format!(
                 "internal: top-level function `{}` captures variables",
@@ -581,7 +581,8 @@ impl Lowerer {
         name
     }
 
-    fn reserve(&mut self, _name: &str) -> FnId {
+    /// A function id, defined later with `define`.
+    fn reserve(&mut self) -> FnId {
         self.functions.push(None);
         FnId(self.functions.len() as u32 - 1)
     }
@@ -595,8 +596,8 @@ impl Lowerer {
     /// Reserves the direct and generic entry of a function named after `sym`; the generic entry
     /// is defined right away (it only depends on the arity).
     pub(crate) fn reserve_fn(&mut self, sym: &str, arity: usize) -> FnIds {
-        let direct = self.reserve(sym);
-        let generic = self.reserve(sym);
+        let direct = self.reserve();
+        let generic = self.reserve();
         let direct_name = self.symbol(sym);
         let generic_name = self.symbol(&format!("{direct_name}__generic"));
         // Placeholder name of the direct entry until `function` defines it.
@@ -807,7 +808,6 @@ impl Lowerer {
     pub(crate) fn function(
         &mut self,
         ids: FnIds,
-        _name: Option<&str>,
         params: &[uast::Ident],
         body: &uast::Block,
     ) -> R<Vec<Source>> {
