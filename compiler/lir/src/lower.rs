@@ -11,6 +11,19 @@
 //! a later operand (which may emit statements, e.g. a fast path), are kept in fresh locals
 //! ("temps"); constants and locals of non-captured variables are used as they are, since nothing
 //! inside an expression can assign them.
+//!
+//! What the runtime may rely on:
+//! - Whenever compiled code passes `argv` (to `rt_call`, `rt_send`, `rt_capability`,
+//!   `rt_list_new`, a builtin), the argument stack's top is exactly `argv + 8 * argc`: the
+//!   runtime may put its own argument array there to call a function value (e.g.
+//!   `does_not_understand(name, args)`); the generic entry it calls loads its arguments before
+//!   anything else uses the stack.
+//! - A capability used as a value (`let s = store`) is `rt_capability(cap, nil, 0, argv)`.
+//! - A builtin used as a value is `rt_builtin_fn(index)` at each use, so `len == len` must hold
+//!   (one value per builtin, or `rt_eq` compares builtin fns by index).
+//! - Top-level functions are entered with `env` nil by direct calls; route handlers' generic
+//!   entries (`Program::exports`, `route:METHOD PATH`) expect `env` nil and `self` nil from the
+//!   host.
 
 mod analysis;
 mod expr;
