@@ -26,6 +26,7 @@ fn unsupported<T>(what: impl Into<String>) -> R<T> {
 enum Obj {
     /// An int outside the small range.
     Int(i64),
+    Float(f64),
     Str(String),
     List(Vec<i64>),
     Map(Vec<(String, i64)>),
@@ -156,6 +157,7 @@ impl<'p> Vm<'p> {
             }
             _ => match self.obj(v) {
                 Some(Obj::Int(n)) => n.to_string(),
+                Some(Obj::Float(f)) => format!("{f:?}"),
                 Some(Obj::Str(s)) if nested => {
                     if s.chars()
                         .any(|c| (c as u32) < 0x20 && !"\n\t\r".contains(c))
@@ -247,6 +249,22 @@ impl<'p> Vm<'p> {
         }
     }
 
+    fn float_of(&self, v: i64) -> Option<f64> {
+        match self.obj(v) {
+            Some(Obj::Float(f)) => Some(*f),
+            _ => self.int_of(v).map(|n| n as f64),
+        }
+    }
+
+    /// Both numbers and at least one a float: both as floats.
+    fn float2(&self, a: i64, b: i64) -> Option<(f64, f64)> {
+        let is_float = |v| matches!(self.obj(v), Some(Obj::Float(_)));
+        if !is_float(a) && !is_float(b) {
+            return None;
+        }
+        Some((self.float_of(a)?, self.float_of(b)?))
+    }
+
     fn int2(&self, a: i64, b: i64) -> Option<(i64, i64)> {
         Some((self.int_of(a)?, self.int_of(b)?))
     }
@@ -277,8 +295,21 @@ impl<'p> Vm<'p> {
         if let Some((x, y)) = self.int2(a, b) {
             return x == y;
         }
+        match (self.obj(a), self.obj(b), self.int_of(a), self.int_of(b)) {
+            (Some(Obj::Float(x)), Some(Obj::Float(y)), _, _) => return x == y,
+            (Some(Obj::Float(f)), _, _, Some(i)) | (_, Some(Obj::Float(f)), Some(i), _) => {
+                // Exact: the int is not rounded first.
+                return f.fract() == 0.0
+                    && *f >= -9.3e18
+                    && *f <= 9.3e18
+                    && (*f as i128) == i as i128;
+            }
+            _ => {}
+        }
         match (self.obj(a), self.obj(b)) {
             (Some(Obj::Str(x)), Some(Obj::Str(y))) => x == y,
+            // A builtin used as a value twice is equal to itself (`len == len`).
+            (Some(Obj::Builtin(x)), Some(Obj::Builtin(y))) => x == y,
             (Some(Obj::List(x)), Some(Obj::List(y))) => {
                 x.len() == y.len()
                     && x.iter()
@@ -314,7 +345,7 @@ impl<'p> Vm<'p> {
                 self.new_str(s)
             }
             Core::IntLit => self.int_value(a[0]),
-            Core::FloatLit => return unsupported("float"),
+            Core::FloatLit => self.new_obj(Obj::Float(f64::from_bits(a[0] as u64))),
             Core::ListNew => {
                 let items = self.args(a[0], a[1])?;
                 self.new_obj(Obj::List(items))
@@ -363,11 +394,24 @@ impl<'p> Vm<'p> {
                     let l = [x.clone(), y.clone()].concat();
                     self.new_obj(Obj::List(l))
                 }
-                _ => match self.int2(a[0], a[1]) {
-                    Some((x, y)) => self.int_result(x.checked_add(y))?,
-                    None => return unsupported("add"),
+                _ => match (self.int2(a[0], a[1]), self.float2(a[0], a[1])) {
+                    (Some((x, y)), _) => self.int_result(x.checked_add(y))?,
+                    (_, Some((x, y))) => self.new_obj(Obj::Float(x + y)),
+                    _ => return unsupported("add"),
                 },
             },
+            Core::Sub | Core::Mul | Core::Div | Core::Mod if self.float2(a[0], a[1]).is_some() => {
+                let Some((x, y)) = self.float2(a[0], a[1]) else {
+                    return unsupported("float arith");
+                };
+                let r = match core {
+                    Core::Sub => x - y,
+                    Core::Mul => x * y,
+                    Core::Div => x / y,
+                    _ => x % y,
+                };
+                self.new_obj(Obj::Float(r))
+            }
             Core::Sub | Core::Mul | Core::Div | Core::Mod => {
                 let Some((x, y)) = self.int2(a[0], a[1]) else {
                     return unsupported("arith");
@@ -382,11 +426,23 @@ impl<'p> Vm<'p> {
             }
             Core::Neg => match self.int_of(a[0]) {
                 Some(n) => self.int_result(n.checked_neg())?,
+                None if matches!(self.obj(a[0]), Some(Obj::Float(_))) => {
+                    let f = self.float_of(a[0]).unwrap_or(0.0);
+                    self.new_obj(Obj::Float(-f))
+                }
                 None => return unsupported("neg"),
             },
             Core::Eq => Self::bool(self.equal(a[0], a[1])),
             Core::Ne => Self::bool(!self.equal(a[0], a[1])),
             Core::Lt | Core::Le | Core::Gt | Core::Ge => {
+                if let Some((x, y)) = self.float2(a[0], a[1]) {
+                    return Ok(Self::bool(match core {
+                        Core::Lt => x < y,
+                        Core::Le => x <= y,
+                        Core::Gt => x > y,
+                        _ => x >= y,
+                    }));
+                }
                 let ord = match (self.int2(a[0], a[1]), self.str_of(a[0]), self.str_of(a[1])) {
                     (Some((x, y)), _, _) => x.cmp(&y),
                     (_, Some(x), Some(y)) => x.cmp(y),
@@ -589,6 +645,7 @@ impl<'p> Vm<'p> {
                 } else {
                     match self.obj(*v) {
                         Some(Obj::Int(_)) => "int",
+                        Some(Obj::Float(_)) => "float",
                         Some(Obj::Str(_)) => "str",
                         Some(Obj::List(_)) => "list",
                         Some(Obj::Map(_)) => "map",

@@ -246,8 +246,8 @@ impl Lowerer {
         body: &uast::Block,
         out: &mut Vec<Stmt>,
     ) -> R<Expr> {
-        let parent = match self.functions_name_of_current() {
-            Some(n) => n,
+        let parent = match self.current_symbol.last() {
+            Some(n) => n.clone(),
             // Fn literals of initialisers (lowered into `aura_main`).
             None => "init".to_string(),
         };
@@ -256,7 +256,7 @@ impl Lowerer {
             None => format!("{parent}_lambda"),
         };
         let ids: FnIds = self.reserve_fn(&sym, params.len());
-        let captures = self.function(ids, name, params, body)?;
+        let captures = self.function(ids, params, body)?;
         let name_expr = match name {
             Some(n) => Expr::Global(self.str_const(n)),
             None => c(NIL),
@@ -779,10 +779,5 @@ impl Lowerer {
         };
         out.push(stmt);
         Ok(Expr::Local(r))
-    }
-
-    /// The symbol name of the function being lowered (for naming nested functions).
-    fn functions_name_of_current(&self) -> Option<String> {
-        self.current_symbol.last().cloned()
     }
 }
