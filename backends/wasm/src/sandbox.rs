@@ -235,8 +235,28 @@ fn instantiate_and_run(
         return Err(internal("the module does not export aura_main"));
     };
     let mut results = vec![Val::I64(0); main.ty(&*store).results().len()];
-    main.call(&mut *store, &[], &mut results)
-        .map_err(|e| trap_error(e, limits))
+    let result = main.call(&mut *store, &[], &mut results);
+    if result.is_err() && store.data().failure.is_none() {
+        // A trap (fuel, wasm stack) stopped the program where it was: what it printed before is
+        // still in the runtime's buffer. The runtime flushed already if it raised the error.
+        flush_after_trap(&instance, store);
+    }
+    result.map_err(|e| trap_error(e, limits))
+}
+
+/// Fuel granted to flush output after a trap: writing out one buffer is a short loop.
+const FLUSH_FUEL: u64 = 10_000_000;
+
+fn flush_after_trap(instance: &wasmtime::Instance, store: &mut Store<State>) {
+    let Some(finish) = instance.get_func(&mut *store, "rt_finish") else {
+        return;
+    };
+    if store.get_fuel().is_ok() && store.set_fuel(FLUSH_FUEL).is_err() {
+        return;
+    }
+    let mut results = vec![Val::I64(0); finish.ty(&*store).results().len()];
+    // Best effort: the program's own error is what gets reported.
+    let _ = finish.call(&mut *store, &[], &mut results);
 }
 
 /// A value of wasm type `ty` holding `n` (the runtime's C ints may be 32-bit).
