@@ -328,8 +328,7 @@ val rt_b_pop(val argc, val argv) {
 
 val rt_b_keys(val argc, val argv) {
     if (!is_map(ARG(0))) wrong(B_keys, "a map", ARG(0));
-    val l = rt_iter(ARG(0));
-    return l;
+    return rt_iter(ARG(0)); /* a new list of the keys */
 }
 
 val rt_b_has(val argc, val argv) {

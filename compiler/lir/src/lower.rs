@@ -383,6 +383,16 @@ impl Lowerer {
                         ),
                     ));
                     if let Some(p) = &def.proto {
+                        let is_object = module
+                            .items
+                            .iter()
+                            .any(|i| matches!(i, Item::Object(o) if o.name.name == p.name));
+                        if !is_object {
+                            return err(format!(
+                                "the prototype of `{}` is not an object of this module: `{}`",
+                                def.name.name, p.name
+                            ));
+                        }
                         let (pg, _) = slot(&p.name)?;
                         parts.objects_proto.push(Stmt::Expr(Expr::CallRt(
                             RtFn::Core(Core::SetProto),

@@ -248,7 +248,8 @@ impl Lowerer {
     ) -> R<Expr> {
         let parent = match self.functions_name_of_current() {
             Some(n) => n,
-            None => "aura_main".to_string(),
+            // Fn literals of initialisers (lowered into `aura_main`).
+            None => "init".to_string(),
         };
         let sym = match name {
             Some(n) => format!("{parent}_{n}"),
