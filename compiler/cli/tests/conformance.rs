@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 /// Each backend: its name and the `aura` arguments that run a file on it.
 const BACKENDS: &[(&str, &[&str])] = &[
     ("interp", &["run", "--target", "interp"]),
+    ("wasm", &["run", "--target", "wasm"]),
     ("native", &["run", "--target", "native"]),
 ];
 
