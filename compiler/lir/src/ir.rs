@@ -57,11 +57,19 @@ pub enum Stmt {
     /// `global = expr`
     SetGlobal(u32, Expr),
     /// Store the 64-bit `value` at address `addr + offset`.
-    Store { addr: Expr, offset: u32, value: Expr },
+    Store {
+        addr: Expr,
+        offset: u32,
+        value: Expr,
+    },
     /// Evaluate and drop.
     Expr(Expr),
     /// Runs `then` when `cond` is non-zero, else `otherwise`.
-    If { cond: Expr, then: Vec<Stmt>, otherwise: Vec<Stmt> },
+    If {
+        cond: Expr,
+        then: Vec<Stmt>,
+        otherwise: Vec<Stmt>,
+    },
     /// Runs `body` forever; leave with [`Stmt::Break`] or [`Stmt::Return`].
     Loop(Vec<Stmt>),
     /// Leave the loop `depth` levels out (0 = innermost enclosing `Loop`).

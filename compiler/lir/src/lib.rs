@@ -5,7 +5,12 @@
 //! WebAssembly blocks and onto Cranelift blocks. Dynamic operations are calls into the shared
 //! runtime ([`runtime`]); the lowering ([`lower`]) adds inline fast paths for small ints.
 
+mod display;
 pub mod ir;
+pub mod lower;
 pub mod runtime;
+pub mod verify;
 
 pub use ir::*;
+pub use lower::{lower, LowerError};
+pub use verify::verify;

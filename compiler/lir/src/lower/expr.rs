@@ -1,0 +1,771 @@
+//! Statements and expressions of one function.
+
+use super::{depth_down, err, var_read, var_write, FnIds, Global, Lowerer, Resolved, Var, R};
+use crate::ir::*;
+use crate::runtime::{
+    Core, RtFn, CELL_VALUE, CLOSURE_CAPTURES, FALSE, NIL, SMALL_MAX, SMALL_MIN, TRUE,
+};
+use aura_uast as uast;
+use aura_uast::{BinaryOp, UnaryOp};
+
+fn rt(core: Core, args: Vec<Expr>) -> Expr {
+    Expr::CallRt(RtFn::Core(core), args)
+}
+
+fn c(n: i64) -> Expr {
+    Expr::Const(n)
+}
+
+fn bin(op: BinOp, a: Expr, b: Expr) -> Expr {
+    Expr::bin(op, a, b)
+}
+
+/// Raw 0/1: whether the value `v` is truthy (`(v | 4) != 6`).
+pub(crate) fn truthy(v: Expr) -> Expr {
+    bin(BinOp::Ne, bin(BinOp::Or, v, c(4)), c(FALSE))
+}
+
+/// The tagged word of a small int constant, if `e` is one.
+fn small_const(e: &Expr) -> Option<i64> {
+    match e {
+        Expr::Const(w) if w & 1 == 1 => Some(*w),
+        _ => None,
+    }
+}
+
+/// Raw non-zero when both operands are small ints (constants need no check).
+fn both_small(a: &Expr, b: &Expr) -> Expr {
+    match (small_const(a), small_const(b)) {
+        (Some(_), Some(_)) => c(1),
+        (Some(_), None) => bin(BinOp::And, b.clone(), c(1)),
+        (None, Some(_)) => bin(BinOp::And, a.clone(), c(1)),
+        (None, None) => bin(BinOp::And, bin(BinOp::And, a.clone(), b.clone()), c(1)),
+    }
+}
+
+/// `e - 1`, folded for constants.
+fn minus_one(e: &Expr) -> Expr {
+    match e {
+        Expr::Const(n) => c(n.wrapping_sub(1)),
+        other => bin(BinOp::Sub, other.clone(), c(1)),
+    }
+}
+
+/// The untagged value of a small int word.
+fn untag(e: &Expr) -> Expr {
+    match e {
+        Expr::Const(n) => c(n >> 1),
+        other => bin(BinOp::ShrS, other.clone(), c(1)),
+    }
+}
+
+fn tag(raw: Expr) -> Expr {
+    bin(BinOp::Or, bin(BinOp::Shl, raw, c(1)), c(1))
+}
+
+/// Raw non-zero when the small int word `e` holds a value in `-2^30 .. 2^30`.
+fn fits31(e: &Expr) -> Expr {
+    bin(
+        BinOp::LtU,
+        bin(BinOp::Add, untag(e), c(1 << 30)),
+        c(1 << 31),
+    )
+}
+
+fn cmp_ops(op: BinaryOp) -> Option<(BinOp, Core)> {
+    Some(match op {
+        BinaryOp::Eq => (BinOp::Eq, Core::Eq),
+        BinaryOp::Ne => (BinOp::Ne, Core::Ne),
+        BinaryOp::Lt => (BinOp::LtS, Core::Lt),
+        BinaryOp::Le => (BinOp::LeS, Core::Le),
+        BinaryOp::Gt => (BinOp::GtS, Core::Gt),
+        BinaryOp::Ge => (BinOp::GeS, Core::Ge),
+        _ => return None,
+    })
+}
+
+impl Lowerer {
+    pub(crate) fn block(&mut self, block: &uast::Block, out: &mut Vec<Stmt>) -> R<()> {
+        let mark = self.ctx()?.bindings.len();
+        for stmt in &block.stmts {
+            self.stmt(stmt, out)?;
+        }
+        self.ctx()?.bindings.truncate(mark);
+        Ok(())
+    }
+
+    fn stmt(&mut self, stmt: &uast::Stmt, out: &mut Vec<Stmt>) -> R<()> {
+        match stmt {
+            // `let f = fn(..) { .. }` is bound before its body, like a nested `fn f`, so it may
+            // call itself; it still prints as `<fn>`.
+            uast::Stmt::Let {
+                name,
+                value: uast::Expr::Lambda { params, body, .. },
+                ..
+            } => self.self_visible_fn(&name.name, None, params, body, out)?,
+            uast::Stmt::Let { name, value, .. } => {
+                let value = self.expr(value, out)?;
+                let var = self.declare(&name.name)?;
+                out.push(self.bind(var, value));
+            }
+            uast::Stmt::Assign { target, value, .. } => self.assign(target, value, out)?,
+            uast::Stmt::If {
+                cond,
+                then,
+                otherwise,
+                ..
+            } => {
+                let cond = self.cond(cond, out)?;
+                let mut then_out = Vec::new();
+                self.block(then, &mut then_out)?;
+                let mut else_out = Vec::new();
+                if let Some(b) = otherwise {
+                    self.block(b, &mut else_out)?;
+                }
+                out.push(Stmt::If {
+                    cond,
+                    then: then_out,
+                    otherwise: else_out,
+                });
+            }
+            uast::Stmt::While { cond, body, .. } => {
+                let mut body_out = Vec::new();
+                let cond = self.cond(cond, &mut body_out)?;
+                body_out.push(Stmt::If {
+                    cond: bin(BinOp::Eq, cond, c(0)),
+                    then: vec![Stmt::Break(0)],
+                    otherwise: Vec::new(),
+                });
+                self.loop_body(body, &mut body_out)?;
+                out.push(Stmt::Loop(body_out));
+            }
+            uast::Stmt::For {
+                var, iter, body, ..
+            } => self.for_loop(&var.name, iter, body, out)?,
+            uast::Stmt::Return { value, .. } => {
+                if !self.ctx()?.is_fn {
+                    return err("`return` outside a function");
+                }
+                let value = match value {
+                    Some(v) => {
+                        let v = self.expr(v, out)?;
+                        self.stable(v, out)?
+                    }
+                    None => c(NIL),
+                };
+                out.push(depth_down());
+                out.push(Stmt::Return(value));
+            }
+            uast::Stmt::Break { .. } => {
+                if self.ctx()?.loops == 0 {
+                    return err("`break` outside a loop");
+                }
+                out.push(Stmt::Break(0));
+            }
+            uast::Stmt::Continue { .. } => {
+                if self.ctx()?.loops == 0 {
+                    return err("`continue` outside a loop");
+                }
+                out.push(Stmt::Continue(0));
+            }
+            uast::Stmt::Fn(def) => self.self_visible_fn(
+                &def.name.name,
+                Some(&def.name.name),
+                &def.params,
+                &def.body,
+                out,
+            )?,
+            uast::Stmt::Expr { expr, .. } => {
+                let e = self.expr(expr, out)?;
+                if !matches!(e, Expr::Const(_) | Expr::Local(_) | Expr::Global(_)) {
+                    out.push(Stmt::Expr(e));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The body of an Aura loop: exactly one LIR `Loop` per Aura loop, so `break`/`continue`
+    /// always target depth 0.
+    fn loop_body(&mut self, body: &uast::Block, out: &mut Vec<Stmt>) -> R<()> {
+        self.ctx()?.loops += 1;
+        let result = self.block(body, out);
+        self.ctx()?.loops -= 1;
+        result
+    }
+
+    /// The first write of a fresh binding: a cell is created for a captured one.
+    fn bind(&mut self, var: Var, value: Expr) -> Stmt {
+        match var {
+            Var::Cell(cell) => Stmt::Set(cell, rt(Core::CellNew, vec![value])),
+            other => var_write(other, value),
+        }
+    }
+
+    /// Declares `binding`, then lowers the function, so that its body sees the binding.
+    fn self_visible_fn(
+        &mut self,
+        binding: &str,
+        name: Option<&str>,
+        params: &[uast::Ident],
+        body: &uast::Block,
+        out: &mut Vec<Stmt>,
+    ) -> R<()> {
+        let var = self.declare(binding)?;
+        if let Var::Cell(cell) = var {
+            out.push(Stmt::Set(cell, rt(Core::CellNew, vec![c(NIL)])));
+        }
+        let closure = self.lambda(name, params, body, out)?;
+        match var {
+            Var::Cell(cell) => out.push(Stmt::Store {
+                addr: Expr::Local(cell),
+                offset: CELL_VALUE,
+                value: closure,
+            }),
+            other => out.push(var_write(other, closure)),
+        }
+        Ok(())
+    }
+
+    /// A closure literal (or nested fn): lowers the function and creates its closure.
+    fn lambda(
+        &mut self,
+        name: Option<&str>,
+        params: &[uast::Ident],
+        body: &uast::Block,
+        out: &mut Vec<Stmt>,
+    ) -> R<Expr> {
+        let parent = match self.functions_name_of_current() {
+            Some(n) => n,
+            None => "aura_main".to_string(),
+        };
+        let sym = match name {
+            Some(n) => format!("{parent}_{n}"),
+            None => format!("{parent}_lambda"),
+        };
+        let ids: FnIds = self.reserve_fn(&sym, params.len());
+        let captures = self.function(ids, name, params, body)?;
+        let name_expr = match name {
+            Some(n) => Expr::Global(self.str_const(n)),
+            None => c(NIL),
+        };
+        let t = self.temp()?;
+        out.push(Stmt::Set(
+            t,
+            rt(
+                Core::ClosureNew,
+                vec![
+                    Expr::FnAddr(ids.generic),
+                    c(ids.arity as i64),
+                    name_expr,
+                    c(captures.len() as i64),
+                ],
+            ),
+        ));
+        for (i, source) in captures.iter().enumerate() {
+            out.push(Stmt::Store {
+                addr: Expr::Local(t),
+                offset: CLOSURE_CAPTURES + 8 * i as u32,
+                value: Lowerer::source_expr(*source),
+            });
+        }
+        Ok(Expr::Local(t))
+    }
+
+    fn for_loop(
+        &mut self,
+        var: &str,
+        iter: &uast::Expr,
+        body: &uast::Block,
+        out: &mut Vec<Stmt>,
+    ) -> R<()> {
+        if let Some(args) = self.range_args(iter)? {
+            // An inline counting loop over tagged small ints; `rt_range_arg` checks the bounds
+            // after all of them are evaluated, like a call of the builtin.
+            let mut values = Vec::new();
+            for a in args {
+                let v = self.expr(a, out)?;
+                values.push(self.stable(v, out)?);
+            }
+            let (start, end) = match values.as_slice() {
+                [end] => (c(1), end.clone()),
+                [start, end] => (start.clone(), end.clone()),
+                _ => return err("internal: range arity"),
+            };
+            let i = self.temp()?;
+            let e = self.temp()?;
+            if start == c(1) {
+                out.push(Stmt::Set(i, start));
+            } else {
+                out.push(Stmt::Set(i, rt(Core::RangeArg, vec![start])));
+            }
+            out.push(Stmt::Set(e, rt(Core::RangeArg, vec![end])));
+            let mark = self.ctx()?.bindings.len();
+            let v = self.declare(var)?;
+            let mut body_out = vec![
+                Stmt::If {
+                    cond: bin(BinOp::GeS, Expr::Local(i), Expr::Local(e)),
+                    then: vec![Stmt::Break(0)],
+                    otherwise: Vec::new(),
+                },
+                self.bind(v, Expr::Local(i)),
+                // Cannot overflow: i < end <= the largest small int.
+                Stmt::Set(i, bin(BinOp::Add, Expr::Local(i), c(2))),
+            ];
+            self.loop_body(body, &mut body_out)?;
+            self.ctx()?.bindings.truncate(mark);
+            out.push(Stmt::Loop(body_out));
+            return Ok(());
+        }
+        let value = self.expr(iter, out)?;
+        let it = self.temp()?;
+        let i = self.temp()?;
+        out.push(Stmt::Set(it, rt(Core::Iter, vec![value])));
+        out.push(Stmt::Set(i, c(0)));
+        let mark = self.ctx()?.bindings.len();
+        let v = self.declare(var)?;
+        let mut body_out = vec![
+            Stmt::If {
+                cond: bin(
+                    BinOp::GeS,
+                    Expr::Local(i),
+                    rt(Core::IterLen, vec![Expr::Local(it)]),
+                ),
+                then: vec![Stmt::Break(0)],
+                otherwise: Vec::new(),
+            },
+            self.bind(v, rt(Core::IterGet, vec![Expr::Local(it), Expr::Local(i)])),
+            Stmt::Set(i, bin(BinOp::Add, Expr::Local(i), c(1))),
+        ];
+        self.loop_body(body, &mut body_out)?;
+        self.ctx()?.bindings.truncate(mark);
+        out.push(Stmt::Loop(body_out));
+        Ok(())
+    }
+
+    /// The arguments of `range(..)` with 1 or 2 arguments when `range` is the builtin.
+    fn range_args<'e>(&mut self, iter: &'e uast::Expr) -> R<Option<&'e [uast::Expr]>> {
+        let uast::Expr::Call { callee, args, .. } = iter else {
+            return Ok(None);
+        };
+        let uast::Expr::Var { name, .. } = callee.as_ref() else {
+            return Ok(None);
+        };
+        if name != "range" || args.is_empty() || args.len() > 2 {
+            return Ok(None);
+        }
+        match self.resolve(name)? {
+            Resolved::Global(Global::Builtin(id))
+                if aura_uast::BUILTINS[id as usize].name == "range" =>
+            {
+                Ok(Some(args))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn assign(&mut self, target: &uast::Target, value: &uast::Expr, out: &mut Vec<Stmt>) -> R<()> {
+        match target {
+            uast::Target::Var { name, .. } => {
+                let resolved = self.resolve(name)?;
+                let v = self.expr(value, out)?;
+                match resolved {
+                    Resolved::Var(var) => out.push(var_write(var, v)),
+                    Resolved::Global(Global::Slot { g, .. }) => out.push(Stmt::SetGlobal(g, v)),
+                    Resolved::Global(_) => {
+                        return err(format!("cannot assign to the builtin `{name}`"))
+                    }
+                }
+            }
+            uast::Target::Field { object, field, .. } => {
+                let o = self.operand(object, out)?;
+                let key = self.str_const(&field.name);
+                let v = self.expr(value, out)?;
+                out.push(Stmt::Expr(rt(
+                    Core::FieldSet,
+                    vec![o, Expr::Global(key), v],
+                )));
+            }
+            uast::Target::Index { object, index, .. } => {
+                let o = self.operand(object, out)?;
+                let i = self.operand(index, out)?;
+                let v = self.expr(value, out)?;
+                out.push(Stmt::Expr(rt(Core::IndexSet, vec![o, i, v])));
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps `e` in a temp unless it is a constant or a local (which nothing inside an
+    /// expression can change).
+    pub(crate) fn stable(&mut self, e: Expr, out: &mut Vec<Stmt>) -> R<Expr> {
+        if matches!(e, Expr::Const(_) | Expr::Local(_)) {
+            return Ok(e);
+        }
+        let t = self.temp()?;
+        out.push(Stmt::Set(t, e));
+        Ok(Expr::Local(t))
+    }
+
+    /// Lowers `e` to a stable expression (see [`Lowerer::stable`]).
+    fn operand(&mut self, e: &uast::Expr, out: &mut Vec<Stmt>) -> R<Expr> {
+        let v = self.expr(e, out)?;
+        self.stable(v, out)
+    }
+
+    /// A raw condition (non-zero: true). Comparisons and `not`/`and`/`or` skip the bool value.
+    fn cond(&mut self, e: &uast::Expr, out: &mut Vec<Stmt>) -> R<Expr> {
+        match e {
+            uast::Expr::Bool { value, .. } => Ok(c(i64::from(*value))),
+            uast::Expr::Unary {
+                op: UnaryOp::Not,
+                operand,
+                ..
+            } => {
+                let inner = self.cond(operand, out)?;
+                Ok(bin(BinOp::Eq, inner, c(0)))
+            }
+            uast::Expr::Binary {
+                op: op @ (BinaryOp::And | BinaryOp::Or),
+                lhs,
+                rhs,
+                ..
+            } => {
+                let t = self.temp()?;
+                let l = self.cond(lhs, out)?;
+                out.push(Stmt::Set(t, l));
+                let mut rest = Vec::new();
+                let r = self.cond(rhs, &mut rest)?;
+                rest.push(Stmt::Set(t, r));
+                let guard = match op {
+                    BinaryOp::And => Expr::Local(t),
+                    _ => bin(BinOp::Eq, Expr::Local(t), c(0)),
+                };
+                out.push(Stmt::If {
+                    cond: guard,
+                    then: rest,
+                    otherwise: Vec::new(),
+                });
+                Ok(Expr::Local(t))
+            }
+            uast::Expr::Binary { op, lhs, rhs, .. } if cmp_ops(*op).is_some() => {
+                let Some((raw, slow)) = cmp_ops(*op) else {
+                    return err("internal: comparison");
+                };
+                let a = self.operand(lhs, out)?;
+                let b = self.operand(rhs, out)?;
+                let t = self.temp()?;
+                out.push(Stmt::If {
+                    cond: both_small(&a, &b),
+                    then: vec![Stmt::Set(t, bin(raw, a.clone(), b.clone()))],
+                    otherwise: vec![Stmt::Set(t, truthy(rt(slow, vec![a, b])))],
+                });
+                Ok(Expr::Local(t))
+            }
+            other => {
+                let v = self.expr(other, out)?;
+                Ok(truthy(v))
+            }
+        }
+    }
+
+    pub(crate) fn expr(&mut self, e: &uast::Expr, out: &mut Vec<Stmt>) -> R<Expr> {
+        Ok(match e {
+            uast::Expr::Nil { .. } => c(NIL),
+            uast::Expr::Bool { value, .. } => c(if *value { TRUE } else { FALSE }),
+            uast::Expr::Int { value, .. } => {
+                if (SMALL_MIN..=SMALL_MAX).contains(value) {
+                    c((value << 1) | 1)
+                } else {
+                    Expr::Global(self.int_const(*value))
+                }
+            }
+            uast::Expr::Float { value, .. } => Expr::Global(self.float_const(*value)),
+            uast::Expr::Str { value, .. } => Expr::Global(self.str_const(value)),
+            uast::Expr::List { items, .. } => {
+                let values = self.args(items, out)?;
+                self.argv_call(values, out, |argc, argv| {
+                    rt(Core::ListNew, vec![argc, argv])
+                })?
+            }
+            uast::Expr::Map { entries, .. } => {
+                let m = self.temp()?;
+                out.push(Stmt::Set(m, rt(Core::MapNew, vec![])));
+                for entry in entries {
+                    let key = self.str_const(&entry.key);
+                    let v = self.expr(&entry.value, out)?;
+                    out.push(Stmt::Expr(rt(
+                        Core::MapPut,
+                        vec![Expr::Local(m), Expr::Global(key), v],
+                    )));
+                }
+                Expr::Local(m)
+            }
+            uast::Expr::Var { name, .. } => match self.resolve(name)? {
+                Resolved::Var(var) => var_read(var),
+                Resolved::Global(Global::Slot { g, .. }) => Expr::Global(g),
+                Resolved::Global(Global::Builtin(b)) => rt(Core::BuiltinFn, vec![c(i64::from(b))]),
+                Resolved::Global(Global::Capability(cap)) => self.capability_value(cap, out)?,
+            },
+            uast::Expr::SelfRef { .. } => {
+                if self.ctx()?.is_fn {
+                    Expr::Local(1)
+                } else {
+                    c(NIL)
+                }
+            }
+            uast::Expr::Unary { op, operand, .. } => {
+                let v = self.expr(operand, out)?;
+                match op {
+                    UnaryOp::Neg => rt(Core::Neg, vec![v]),
+                    UnaryOp::Not => {
+                        Expr::Select(Box::new(truthy(v)), Box::new(c(FALSE)), Box::new(c(TRUE)))
+                    }
+                }
+            }
+            uast::Expr::Binary { op, lhs, rhs, .. } => self.binary(*op, lhs, rhs, out)?,
+            uast::Expr::Call { callee, args, .. } => self.call(callee, args, out)?,
+            uast::Expr::Send {
+                receiver,
+                method,
+                args,
+                ..
+            } => {
+                if let uast::Expr::Var { name, .. } = receiver.as_ref() {
+                    if let Resolved::Global(Global::Capability(cap)) = self.resolve(name)? {
+                        let cap_name = self.str_const(aura_uast::CAPABILITIES[usize::from(cap)]);
+                        let method = self.str_const(&method.name);
+                        let values = self.args(args, out)?;
+                        return self.argv_call(values, out, |argc, argv| {
+                            rt(
+                                Core::Capability,
+                                vec![Expr::Global(cap_name), Expr::Global(method), argc, argv],
+                            )
+                        });
+                    }
+                }
+                let r = self.operand(receiver, out)?;
+                let name = self.str_const(&method.name);
+                let values = self.args(args, out)?;
+                self.argv_call(values, out, |argc, argv| {
+                    rt(Core::Send, vec![r, Expr::Global(name), argc, argv])
+                })?
+            }
+            uast::Expr::Field { object, field, .. } => {
+                let o = self.expr(object, out)?;
+                let key = self.str_const(&field.name);
+                rt(Core::Field, vec![o, Expr::Global(key)])
+            }
+            uast::Expr::Index { object, index, .. } => {
+                let o = self.operand(object, out)?;
+                let i = self.expr(index, out)?;
+                rt(Core::Index, vec![o, i])
+            }
+            uast::Expr::Lambda { params, body, .. } => self.lambda(None, params, body, out)?,
+        })
+    }
+
+    /// A capability as a value: by convention `rt_capability(cap, nil, 0, argv)` returns it
+    /// (see `runtime.rs`).
+    fn capability_value(&mut self, cap: u8, out: &mut Vec<Stmt>) -> R<Expr> {
+        let cap_name = self.str_const(aura_uast::CAPABILITIES[usize::from(cap)]);
+        self.argv_call(Vec::new(), out, |argc, argv| {
+            rt(
+                Core::Capability,
+                vec![Expr::Global(cap_name), c(NIL), argc, argv],
+            )
+        })
+    }
+
+    /// Arguments, evaluated left to right into stable values.
+    fn args(&mut self, args: &[uast::Expr], out: &mut Vec<Stmt>) -> R<Vec<Expr>> {
+        args.iter().map(|a| self.operand(a, out)).collect()
+    }
+
+    /// Writes `values` to the argument stack, raises its top for the call `make(argc, argv)`,
+    /// restores it after; the result is in a temp.
+    fn argv_call(
+        &mut self,
+        values: Vec<Expr>,
+        out: &mut Vec<Stmt>,
+        make: impl FnOnce(Expr, Expr) -> Expr,
+    ) -> R<Expr> {
+        let base = self.temp()?;
+        let result = self.temp()?;
+        let n = values.len();
+        out.push(Stmt::Set(base, Expr::Global(ARG_STACK_GLOBAL)));
+        for (i, v) in values.into_iter().enumerate() {
+            out.push(Stmt::Store {
+                addr: Expr::Local(base),
+                offset: 8 * i as u32,
+                value: v,
+            });
+        }
+        out.push(Stmt::SetGlobal(
+            ARG_STACK_GLOBAL,
+            bin(BinOp::Add, Expr::Local(base), c(8 * n as i64)),
+        ));
+        out.push(Stmt::Set(result, make(c(n as i64), Expr::Local(base))));
+        out.push(Stmt::SetGlobal(ARG_STACK_GLOBAL, Expr::Local(base)));
+        Ok(Expr::Local(result))
+    }
+
+    fn call(&mut self, callee: &uast::Expr, args: &[uast::Expr], out: &mut Vec<Stmt>) -> R<Expr> {
+        if let uast::Expr::Var { name, .. } = callee {
+            match self.resolve(name)? {
+                Resolved::Global(Global::Slot {
+                    func: Some(ids),
+                    direct: true,
+                    ..
+                }) if ids.arity == args.len() => {
+                    let mut call_args = vec![c(NIL), c(NIL)];
+                    call_args.extend(self.args(args, out)?);
+                    return Ok(Expr::Call(ids.direct, call_args));
+                }
+                Resolved::Global(Global::Builtin(b)) => {
+                    let values = self.args(args, out)?;
+                    return self.argv_call(values, out, |argc, argv| {
+                        Expr::CallRt(RtFn::Builtin(b), vec![argc, argv])
+                    });
+                }
+                _ => {}
+            }
+        }
+        let f = self.operand(callee, out)?;
+        let values = self.args(args, out)?;
+        self.argv_call(values, out, |argc, argv| {
+            rt(Core::Call, vec![f, c(NIL), argc, argv])
+        })
+    }
+
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        lhs: &uast::Expr,
+        rhs: &uast::Expr,
+        out: &mut Vec<Stmt>,
+    ) -> R<Expr> {
+        if matches!(op, BinaryOp::And | BinaryOp::Or) {
+            // Short circuit, returning the deciding operand.
+            let t = self.temp()?;
+            let l = self.expr(lhs, out)?;
+            out.push(Stmt::Set(t, l));
+            let mut rest = Vec::new();
+            let r = self.expr(rhs, &mut rest)?;
+            rest.push(Stmt::Set(t, r));
+            let decided = truthy(Expr::Local(t));
+            let guard = match op {
+                BinaryOp::And => decided,
+                _ => bin(BinOp::Eq, decided, c(0)),
+            };
+            out.push(Stmt::If {
+                cond: guard,
+                then: rest,
+                otherwise: Vec::new(),
+            });
+            return Ok(Expr::Local(t));
+        }
+        let a = self.operand(lhs, out)?;
+        let b = self.operand(rhs, out)?;
+        let r = self.temp()?;
+        let slow = |core: Core| vec![Stmt::Set(r, rt(core, vec![a.clone(), b.clone()]))];
+        let stmt = match op {
+            BinaryOp::Add | BinaryOp::Sub => {
+                // Tagged: a + (b - 1) (resp. a - (b - 1)) is the tagged sum (difference); the
+                // 64-bit operation overflows exactly when the small int result would.
+                let core = if op == BinaryOp::Add {
+                    Core::Add
+                } else {
+                    Core::Sub
+                };
+                let b1 = minus_one(&b);
+                let (raw, overflow) = if op == BinaryOp::Add {
+                    let sum = bin(BinOp::Add, a.clone(), b1.clone());
+                    // Signed overflow of x + y: both differ in sign from the result.
+                    let of = bin(
+                        BinOp::And,
+                        bin(BinOp::Xor, a.clone(), Expr::Local(r)),
+                        bin(BinOp::Xor, b1.clone(), Expr::Local(r)),
+                    );
+                    (sum, of)
+                } else {
+                    let diff = bin(BinOp::Sub, a.clone(), b1.clone());
+                    // Signed overflow of x - y: x and y differ in sign, and x and the result.
+                    let of = bin(
+                        BinOp::And,
+                        bin(BinOp::Xor, a.clone(), b1.clone()),
+                        bin(BinOp::Xor, a.clone(), Expr::Local(r)),
+                    );
+                    (diff, of)
+                };
+                Stmt::If {
+                    cond: both_small(&a, &b),
+                    then: vec![
+                        Stmt::Set(r, raw),
+                        Stmt::If {
+                            cond: bin(BinOp::LtS, overflow, c(0)),
+                            then: slow(core),
+                            otherwise: Vec::new(),
+                        },
+                    ],
+                    otherwise: slow(core),
+                }
+            }
+            BinaryOp::Mul => {
+                // Both factors within 31 bits: the product fits a small int.
+                let guard = bin(
+                    BinOp::And,
+                    both_small(&a, &b),
+                    bin(BinOp::And, fits31(&a), fits31(&b)),
+                );
+                Stmt::If {
+                    cond: guard,
+                    then: vec![Stmt::Set(r, tag(bin(BinOp::Mul, untag(&a), untag(&b))))],
+                    otherwise: slow(Core::Mul),
+                }
+            }
+            BinaryOp::Div | BinaryOp::Rem => {
+                // A positive small divisor: no division by zero, no overflow; DivS truncates and
+                // RemS takes the dividend's sign, like Aura.
+                let (raw, core) = if op == BinaryOp::Div {
+                    (BinOp::DivS, Core::Div)
+                } else {
+                    (BinOp::RemS, Core::Mod)
+                };
+                let positive = match small_const(&b) {
+                    Some(w) => c(i64::from(w > 1)),
+                    None => bin(BinOp::GtS, b.clone(), c(1)),
+                };
+                Stmt::If {
+                    cond: bin(BinOp::And, both_small(&a, &b), positive),
+                    then: vec![Stmt::Set(r, tag(bin(raw, untag(&a), untag(&b))))],
+                    otherwise: slow(core),
+                }
+            }
+            other => {
+                let Some((raw, core)) = cmp_ops(other) else {
+                    return err(format!("internal: operator {}", other.symbol()));
+                };
+                Stmt::If {
+                    cond: both_small(&a, &b),
+                    then: vec![Stmt::Set(
+                        r,
+                        Expr::Select(
+                            Box::new(bin(raw, a.clone(), b.clone())),
+                            Box::new(c(TRUE)),
+                            Box::new(c(FALSE)),
+                        ),
+                    )],
+                    otherwise: slow(core),
+                }
+            }
+        };
+        out.push(stmt);
+        Ok(Expr::Local(r))
+    }
+
+    /// The symbol name of the function being lowered (for naming nested functions).
+    fn functions_name_of_current(&self) -> Option<String> {
+        self.current_symbol.last().cloned()
+    }
+}

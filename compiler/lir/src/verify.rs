@@ -1,0 +1,182 @@
+//! A checker for LIR programs: what every emitter may rely on. The lowering's tests run it on
+//! everything they lower, and the emitters run it before emitting.
+
+use crate::ir::*;
+
+/// Checks that locals and globals are in range, `break`/`continue` sit inside enough loops, calls
+/// of compiled and runtime functions pass exactly as many arguments as the callee takes, and
+/// [`Expr::FnAddr`] only names `address_taken` functions with the generic signature (4 params).
+pub fn verify(program: &Program) -> Result<(), String> {
+    if program.globals < FIRST_FREE_GLOBAL {
+        return Err(format!(
+            "{} globals: fewer than the reserved {FIRST_FREE_GLOBAL}",
+            program.globals
+        ));
+    }
+    match program.functions.get(program.entry.0 as usize) {
+        Some(f) if f.params == 0 => {}
+        Some(f) => return Err(format!("entry `{}` takes parameters", f.name)),
+        None => return Err("the entry is not a function".to_string()),
+    }
+    let mut names = std::collections::HashSet::new();
+    for f in &program.functions {
+        if !names.insert(f.name.as_str()) {
+            return Err(format!("two functions named `{}`", f.name));
+        }
+        if f.name.is_empty()
+            || !f
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(format!("function name `{}` is not symbol-friendly", f.name));
+        }
+        if f.address_taken && f.params != 4 {
+            return Err(format!(
+                "`{}` is address-taken with {} params, not 4",
+                f.name, f.params
+            ));
+        }
+        let checker = Checker { program, func: f };
+        checker
+            .block(&f.body, 0)
+            .map_err(|e| format!("in `{}`: {e}", f.name))?;
+    }
+    for (name, id) in &program.exports {
+        match program.functions.get(id.0 as usize) {
+            Some(f) if f.address_taken => {}
+            _ => return Err(format!("export `{name}` is not a generic entry")),
+        }
+    }
+    Ok(())
+}
+
+struct Checker<'p> {
+    program: &'p Program,
+    func: &'p Function,
+}
+
+impl Checker<'_> {
+    fn local(&self, l: Local) -> Result<(), String> {
+        if u64::from(l) >= u64::from(self.func.params) + u64::from(self.func.locals) {
+            return Err(format!(
+                "local {l} out of range ({} params, {} locals)",
+                self.func.params, self.func.locals
+            ));
+        }
+        Ok(())
+    }
+
+    fn global(&self, g: u32) -> Result<(), String> {
+        if g >= self.program.globals {
+            return Err(format!(
+                "global {g} out of range ({})",
+                self.program.globals
+            ));
+        }
+        Ok(())
+    }
+
+    fn block(&self, stmts: &[Stmt], loops: u32) -> Result<(), String> {
+        for s in stmts {
+            self.stmt(s, loops)?;
+        }
+        Ok(())
+    }
+
+    fn stmt(&self, s: &Stmt, loops: u32) -> Result<(), String> {
+        match s {
+            Stmt::Set(l, e) => {
+                self.local(*l)?;
+                self.expr(e)
+            }
+            Stmt::SetGlobal(g, e) => {
+                self.global(*g)?;
+                self.expr(e)
+            }
+            Stmt::Store { addr, value, .. } => {
+                self.expr(addr)?;
+                self.expr(value)
+            }
+            Stmt::Expr(e) | Stmt::Return(e) => self.expr(e),
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                self.expr(cond)?;
+                self.block(then, loops)?;
+                self.block(otherwise, loops)
+            }
+            Stmt::Loop(body) => self.block(body, loops + 1),
+            Stmt::Break(d) | Stmt::Continue(d) => {
+                if *d >= loops {
+                    return Err(format!("break/continue {d} inside {loops} loops"));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn expr(&self, e: &Expr) -> Result<(), String> {
+        match e {
+            Expr::Const(_) => Ok(()),
+            Expr::Local(l) => self.local(*l),
+            Expr::Global(g) => self.global(*g),
+            Expr::Load(addr, _) => self.expr(addr),
+            Expr::Bin(_, a, b) => {
+                self.expr(a)?;
+                self.expr(b)
+            }
+            Expr::CallRt(f, args) => {
+                if args.len() != f.params() {
+                    return Err(format!(
+                        "{} called with {} arguments, takes {}",
+                        f.name(),
+                        args.len(),
+                        f.params()
+                    ));
+                }
+                if let crate::runtime::RtFn::Builtin(i) = f {
+                    if usize::from(*i) >= aura_uast::BUILTINS.len() {
+                        return Err(format!("builtin {i} does not exist"));
+                    }
+                }
+                args.iter().try_for_each(|a| self.expr(a))
+            }
+            Expr::Call(id, args) => {
+                let Some(callee) = self.program.functions.get(id.0 as usize) else {
+                    return Err(format!("call of missing function {}", id.0));
+                };
+                if args.len() != callee.params as usize {
+                    return Err(format!(
+                        "call of `{}` with {} arguments, takes {}",
+                        callee.name,
+                        args.len(),
+                        callee.params
+                    ));
+                }
+                args.iter().try_for_each(|a| self.expr(a))
+            }
+            Expr::FnAddr(id) => match self.program.functions.get(id.0 as usize) {
+                Some(f) if f.address_taken && f.params == 4 => Ok(()),
+                Some(f) => Err(format!(
+                    "address of `{}`, which is not a generic entry",
+                    f.name
+                )),
+                None => Err(format!("address of missing function {}", id.0)),
+            },
+            Expr::DataAddr(off) => {
+                if *off as usize > self.program.data.len() {
+                    return Err(format!("data address {off} past the data"));
+                }
+                Ok(())
+            }
+            Expr::Select(c, a, b) => {
+                self.expr(c)?;
+                self.expr(a)?;
+                self.expr(b)
+            }
+        }
+    }
+}

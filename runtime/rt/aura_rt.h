@@ -1,0 +1,172 @@
+/* The Aura runtime: the functions compiled Aura code calls (compiler/lir/src/runtime.rs is the
+ * one table; this header declares the same list) and the symbols the runtime itself needs from
+ * its host (spec/abi.md). Freestanding C: no libc, compiled with clang for wasm32 and with the
+ * system cc for x86-64.
+ *
+ * Every parameter and result of an rt_* function is one 64-bit word: a tagged value (`val`) or a
+ * raw integer / address (`unsigned long long`, `long long`). */
+#ifndef AURA_RT_H
+#define AURA_RT_H
+
+typedef unsigned long long val;
+
+/* Immediate values. Small ints are (n << 1) | 1 for -2^62 <= n < 2^62. */
+#define AURA_NIL 2ULL
+#define AURA_FALSE 6ULL
+#define AURA_TRUE 10ULL
+#define AURA_SMALL_MIN (-(1LL << 62))
+#define AURA_SMALL_MAX ((1LL << 62) - 1)
+
+/* Heap object types: the low byte of every object's 8-byte header. */
+enum {
+    AURA_T_INT = 1, /* boxed int: +8 the i64 */
+    AURA_T_FLOAT = 2, /* +8 the f64 */
+    AURA_T_STR = 3,
+    AURA_T_LIST = 4,
+    AURA_T_MAP = 5,
+    AURA_T_OBJECT = 6,
+    AURA_T_FN = 7, /* +8 code, +16 arity, +24 name, +32 ncaptures / builtin index, +40 cells */
+    AURA_T_CELL = 8 /* +8 the value */
+};
+
+/* Error kinds passed to aura_fail (spec/abi.md). */
+enum {
+    AURA_E_TYPE = 0,
+    AURA_E_DIV_ZERO = 1,
+    AURA_E_OVERFLOW = 2,
+    AURA_E_INDEX = 3,
+    AURA_E_DNU = 4,
+    AURA_E_STACK = 5,
+    AURA_E_MEMORY = 6,
+    AURA_E_FUEL = 7,
+    AURA_E_ASSERT = 8,
+    AURA_E_JSON = 9,
+    AURA_E_ERROR = 10
+};
+
+#ifdef __wasm__
+#define AURA_IMPORT(name) __attribute__((import_module("aura"), import_name(#name)))
+#else
+#define AURA_IMPORT(name)
+#endif
+
+/* ---- provided by the host --------------------------------------------------------------
+ * Pointers and lengths are native words: i32 on wasm32, 64-bit on x86-64. */
+AURA_IMPORT(aura_write) void aura_write(int stream, const unsigned char *ptr, unsigned long len);
+AURA_IMPORT(aura_fail)
+__attribute__((noreturn)) void aura_fail(int kind, const unsigned char *ptr, unsigned long len);
+/* A capability call: JSON request in, JSON response written to resp[0..resp_cap). Returns the
+ * response's full length; when it exceeds resp_cap the runtime calls again with a larger buffer. */
+AURA_IMPORT(aura_cap_store)
+long long aura_cap_store(const unsigned char *req, unsigned long req_len, unsigned char *resp,
+                         unsigned long resp_cap);
+AURA_IMPORT(aura_cap_log)
+long long aura_cap_log(const unsigned char *req, unsigned long req_len, unsigned char *resp,
+                       unsigned long resp_cap);
+AURA_IMPORT(aura_cap_clock)
+long long aura_cap_clock(const unsigned char *req, unsigned long req_len, unsigned char *resp,
+                         unsigned long resp_cap);
+#ifndef __wasm__
+/* The arena's memory region (native only; wasm grows its linear memory). */
+extern unsigned char *aura_heap_base;
+extern unsigned long long aura_heap_size;
+#endif
+
+#define AURA_API __attribute__((visibility("default")))
+
+/* ---- lifecycle ------------------------------------------------------------------------- */
+AURA_API val rt_start(unsigned long long heap_start);
+AURA_API unsigned long long rt_arg_stack(void);
+AURA_API unsigned long long rt_max_depth(void);
+AURA_API void rt_set_max_depth(long long n);
+AURA_API val rt_finish(void);
+AURA_API __attribute__((noreturn)) val rt_stack_overflow(void);
+AURA_API __attribute__((noreturn)) val rt_arity_error(val fn, unsigned long long argc);
+
+/* ---- constructors ---------------------------------------------------------------------- */
+AURA_API val rt_str_lit(unsigned long long addr, unsigned long long len);
+AURA_API val rt_float_lit(unsigned long long bits);
+AURA_API val rt_int_lit(long long n);
+AURA_API val rt_list_new(unsigned long long argc, unsigned long long argv);
+AURA_API val rt_map_new(void);
+AURA_API val rt_map_put(val map, val key, val v);
+AURA_API val rt_closure_new(unsigned long long code, long long arity, val name,
+                            unsigned long long ncaptures);
+AURA_API val rt_cell_new(val v);
+AURA_API val rt_object_new(val name, val proto);
+AURA_API val rt_set_proto(val object, val proto);
+AURA_API val rt_builtin_fn(unsigned long long index);
+
+/* ---- operators ------------------------------------------------------------------------- */
+AURA_API val rt_add(val a, val b);
+AURA_API val rt_sub(val a, val b);
+AURA_API val rt_mul(val a, val b);
+AURA_API val rt_div(val a, val b);
+AURA_API val rt_mod(val a, val b);
+AURA_API val rt_neg(val a);
+AURA_API val rt_eq(val a, val b);
+AURA_API val rt_ne(val a, val b);
+AURA_API val rt_lt(val a, val b);
+AURA_API val rt_le(val a, val b);
+AURA_API val rt_gt(val a, val b);
+AURA_API val rt_ge(val a, val b);
+
+/* ---- access ---------------------------------------------------------------------------- */
+AURA_API val rt_index(val container, val key);
+AURA_API val rt_index_set(val container, val key, val v);
+AURA_API val rt_field(val v, val name);
+AURA_API val rt_field_set(val v, val name, val x);
+
+/* ---- calls ----------------------------------------------------------------------------- */
+/* A code word is called as ((val (*)(val env, val self, val argc, val argv))code)(...). */
+typedef val (*aura_entry)(val env, val self, val argc, val argv);
+AURA_API val rt_call(val fn, val self, unsigned long long argc, unsigned long long argv);
+AURA_API val rt_send(val receiver, val name, unsigned long long argc, unsigned long long argv);
+AURA_API val rt_capability(val cap, val method, unsigned long long argc, unsigned long long argv);
+
+/* ---- for loops ------------------------------------------------------------------------- */
+AURA_API val rt_iter(val v);
+AURA_API unsigned long long rt_iter_len(val list);
+AURA_API val rt_iter_get(val list, unsigned long long index);
+AURA_API val rt_range_arg(val v);
+
+/* ---- builtins (aura_uast::BUILTINS, same order): rt_b_NAME(argc, argv) ------------------ */
+#define AURA_BUILTINS(X)                                                                       \
+    X(print, 0, -1)                                                                            \
+    X(str, 1, 1)                                                                               \
+    X(int, 1, 1)                                                                               \
+    X(float, 1, 1)                                                                             \
+    X(type_of, 1, 1)                                                                           \
+    X(len, 1, 1)                                                                               \
+    X(push, 2, 2)                                                                              \
+    X(pop, 1, 1)                                                                               \
+    X(keys, 1, 1)                                                                              \
+    X(has, 2, 2)                                                                               \
+    X(remove, 2, 2)                                                                            \
+    X(slice, 2, 3)                                                                             \
+    X(split, 1, 2)                                                                             \
+    X(join, 1, 2)                                                                              \
+    X(upper, 1, 1)                                                                             \
+    X(lower, 1, 1)                                                                             \
+    X(trim, 1, 1)                                                                              \
+    X(find, 2, 2)                                                                              \
+    X(range, 1, 3)                                                                             \
+    X(min, 1, -1)                                                                              \
+    X(max, 1, -1)                                                                              \
+    X(floor, 1, 1)                                                                             \
+    X(sqrt, 1, 1)                                                                              \
+    X(clone, 1, 1)                                                                             \
+    X(proto, 1, 1)                                                                             \
+    X(slots, 1, 1)                                                                             \
+    X(assert, 1, 2)                                                                            \
+    X(error, 1, 1)                                                                             \
+    X(json_encode, 1, 1)                                                                       \
+    X(json_decode, 1, 1)                                                                       \
+    X(sha256, 1, 1)                                                                            \
+    X(__type_error, 1, 1)
+
+#define AURA_DECLARE_BUILTIN(name, min, max) AURA_API val rt_b_##name(val argc, val argv);
+AURA_BUILTINS(AURA_DECLARE_BUILTIN)
+#undef AURA_DECLARE_BUILTIN
+
+#endif

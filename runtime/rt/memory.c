@@ -1,0 +1,282 @@
+/* The platform layer (arena allocation), mem* functions, buffered output, errors and the
+ * lifecycle entry points. */
+#include "rt_internal.h"
+
+/* GCC may turn the loops below into calls to the very functions they implement. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NO_LOOP_CALLS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define NO_LOOP_CALLS
+#endif
+
+NO_LOOP_CALLS void *memcpy(void *d, const void *s, uptr n) {
+    u8 *dp = d;
+    const u8 *sp = s;
+    while (n >= 8) {
+        u64 w;
+        __builtin_memcpy(&w, sp, 8);
+        __builtin_memcpy(dp, &w, 8);
+        dp += 8;
+        sp += 8;
+        n -= 8;
+    }
+    while (n--) *dp++ = *sp++;
+    return d;
+}
+
+NO_LOOP_CALLS void *memset(void *d, int c, uptr n) {
+    u8 *dp = d;
+    while (n--) *dp++ = (u8)c;
+    return d;
+}
+
+NO_LOOP_CALLS void *memmove(void *d, const void *s, uptr n) {
+    u8 *dp = d;
+    const u8 *sp = s;
+    if (dp == sp || n == 0) return d;
+    if (dp < sp || dp >= sp + n) return memcpy(d, s, n);
+    while (n--) dp[n] = sp[n];
+    return d;
+}
+
+NO_LOOP_CALLS int memcmp(const void *a, const void *b, uptr n) {
+    const u8 *x = a, *y = b;
+    for (uptr i = 0; i < n; i++)
+        if (x[i] != y[i]) return x[i] < y[i] ? -1 : 1;
+    return 0;
+}
+
+/* ---- the arena ------------------------------------------------------------------------- */
+static uptr heap_ptr, heap_end;
+
+#ifdef __wasm__
+extern unsigned char __heap_base;
+
+static int heap_grow(uptr need) {
+    uptr have = (uptr)__builtin_wasm_memory_size(0) * 65536;
+    if (need <= have) {
+        heap_end = have;
+        return 1;
+    }
+    u64 pages = ((u64)need - have + 65535) / 65536;
+    /* Grow by at least a quarter of the memory so a long run does not grow page by page. */
+    u64 extra = have / 4 / 65536;
+    if (extra > pages && __builtin_wasm_memory_grow(0, (uptr)extra) != (uptr)-1) {
+        heap_end = (uptr)__builtin_wasm_memory_size(0) * 65536;
+        return 1;
+    }
+    if ((u64)need > 0xffffffffULL || __builtin_wasm_memory_grow(0, (uptr)pages) == (uptr)-1)
+        return 0;
+    heap_end = (uptr)__builtin_wasm_memory_size(0) * 65536;
+    return 1;
+}
+
+static void heap_init(u64 start) {
+    if (start == 0) start = (u64)(uptr)&__heap_base;
+    heap_ptr = ((uptr)start + 7) & ~(uptr)7;
+    heap_end = (uptr)__builtin_wasm_memory_size(0) * 65536;
+}
+#else
+static int heap_grow(uptr need) {
+    (void)need;
+    return 0;
+}
+
+static void heap_init(u64 start) {
+    (void)start;
+    heap_ptr = ((uptr)aura_heap_base + 7) & ~(uptr)7;
+    heap_end = (uptr)aura_heap_base + (uptr)aura_heap_size;
+}
+#endif
+
+void *rt_alloc(u64 n) {
+    n = (n + 7) & ~7ULL;
+    if (n > heap_end - heap_ptr) {
+        if (n > (u64)((uptr)-1 - heap_ptr) || !heap_grow(heap_ptr + (uptr)n))
+            rt_error(AURA_E_MEMORY, "the arena is full");
+    }
+    void *p = (void *)heap_ptr;
+    heap_ptr += (uptr)n;
+    return p;
+}
+
+/* ---- output ---------------------------------------------------------------------------- */
+#define OUT_CAP 65536
+static u8 out_buf[OUT_CAP];
+static u64 out_len;
+
+void out_flush(void) {
+    if (out_len) aura_write(1, out_buf, (unsigned long)out_len);
+    out_len = 0;
+}
+
+void out_write(const u8 *p, u64 n) {
+    if (out_len + n > OUT_CAP) out_flush();
+    if (n >= OUT_CAP) {
+        aura_write(1, p, (unsigned long)n);
+        return;
+    }
+    memcpy(out_buf + out_len, p, (uptr)n);
+    out_len += n;
+}
+
+/* ---- text buffers ---------------------------------------------------------------------- */
+void sb_reserve(Sb *b, u64 more) {
+    if (b->len + more <= b->cap) return;
+    u64 cap = b->cap ? b->cap * 2 : 64;
+    while (cap < b->len + more) cap *= 2;
+    u8 *p = rt_alloc(cap);
+    if (b->len) memcpy(p, b->p, (uptr)b->len);
+    b->p = p;
+    b->cap = cap;
+}
+
+void sb_bytes(Sb *b, const void *p, u64 n) {
+    sb_reserve(b, n);
+    memcpy(b->p + b->len, p, (uptr)n);
+    b->len += n;
+}
+
+void sb_byte(Sb *b, u8 c) {
+    if (b->len == b->cap) sb_reserve(b, 1);
+    b->p[b->len++] = c;
+}
+
+void sb_cstr(Sb *b, const char *s) {
+    u64 n = 0;
+    while (s[n]) n++;
+    sb_bytes(b, s, n);
+}
+
+void sb_int(Sb *b, i64 n) {
+    u8 tmp[24];
+    int i = 24;
+    u64 m = n < 0 ? 0 - (u64)n : (u64)n;
+    do {
+        tmp[--i] = (u8)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    if (n < 0) tmp[--i] = '-';
+    sb_bytes(b, tmp + i, (u64)(24 - i));
+}
+
+void sb_float(Sb *b, double x) {
+    char tmp[48];
+    int n = rt_fmt_f64(x, tmp);
+    sb_bytes(b, tmp, (u64)n);
+}
+
+void sb_strv(Sb *b, val s) { sb_bytes(b, AS_STR(s)->bytes, AS_STR(s)->blen); }
+
+void sb_json_str(Sb *b, const u8 *p, u64 n) {
+    static const char hex[] = "0123456789abcdef";
+    sb_reserve(b, n + 2);
+    sb_byte(b, '"');
+    u64 run = 0;
+    for (u64 i = 0; i < n; i++) {
+        u8 c = p[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        sb_bytes(b, p + run, i - run);
+        run = i + 1;
+        switch (c) {
+        case '"': sb_cstr(b, "\\\""); break;
+        case '\\': sb_cstr(b, "\\\\"); break;
+        case '\n': sb_cstr(b, "\\n"); break;
+        case '\r': sb_cstr(b, "\\r"); break;
+        case '\t': sb_cstr(b, "\\t"); break;
+        case 8: sb_cstr(b, "\\b"); break;
+        case 12: sb_cstr(b, "\\f"); break;
+        default:
+            sb_cstr(b, "\\u00");
+            sb_byte(b, (u8)hex[c >> 4]);
+            sb_byte(b, (u8)hex[c & 15]);
+        }
+    }
+    sb_bytes(b, p + run, n - run);
+    sb_byte(b, '"');
+}
+
+static Sb scratch_sb, err_sb;
+
+Sb *scratch(void) {
+    scratch_sb.len = 0;
+    return &scratch_sb;
+}
+
+/* ---- errors ---------------------------------------------------------------------------- */
+Sb *err_begin(void) {
+    err_sb.len = 0;
+    return &err_sb;
+}
+
+void err_raise(int kind) {
+    out_flush();
+    aura_fail(kind, err_sb.p, (unsigned long)err_sb.len);
+}
+
+void rt_error(int kind, const char *msg) {
+    u64 n = 0;
+    while (msg[n]) n++;
+    out_flush();
+    aura_fail(kind, (const u8 *)msg, (unsigned long)n);
+}
+
+const char *type_name(val v) {
+    if (is_small(v)) return "int";
+    if (v == AURA_NIL) return "nil";
+    if (v == AURA_TRUE || v == AURA_FALSE) return "bool";
+    switch (htype(v)) {
+    case AURA_T_INT: return "int";
+    case AURA_T_FLOAT: return "float";
+    case AURA_T_STR: return "str";
+    case AURA_T_LIST: return "list";
+    case AURA_T_MAP: return "map";
+    case AURA_T_OBJECT: return "object";
+    case AURA_T_FN: return "fn";
+    default: return "value";
+    }
+}
+
+/* A type error whose message is a + b + c. */
+void type_error2(const char *a, const char *b, const char *c) {
+    Sb *e = err_begin();
+    sb_cstr(e, a);
+    sb_cstr(e, b);
+    sb_cstr(e, c);
+    err_raise(AURA_E_TYPE);
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------- */
+#define ARG_STACK_BYTES (4u << 20)
+static u64 arg_stack;
+static i64 max_depth = 10000;
+void builtins_reset(void);
+
+val rt_start(unsigned long long heap_start) {
+    heap_init(heap_start);
+    out_len = 0;
+    scratch_sb.p = 0;
+    scratch_sb.len = scratch_sb.cap = 0;
+    err_sb.p = 0;
+    err_sb.len = err_sb.cap = 0;
+    builtins_reset();
+    arg_stack = (u64)(uptr)rt_alloc(ARG_STACK_BYTES);
+    return AURA_NIL;
+}
+
+unsigned long long rt_arg_stack(void) { return arg_stack; }
+unsigned long long rt_max_depth(void) { return (u64)max_depth; }
+void rt_set_max_depth(long long n) { max_depth = n; }
+
+val rt_finish(void) {
+    out_flush();
+    return AURA_NIL;
+}
+
+val rt_stack_overflow(void) {
+    Sb *e = err_begin();
+    sb_cstr(e, "more than ");
+    sb_int(e, max_depth);
+    sb_cstr(e, " nested calls");
+    err_raise(AURA_E_STACK);
+}

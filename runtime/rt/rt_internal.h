@@ -1,0 +1,219 @@
+/* Private to the runtime: object layouts, helpers shared by the .c files. */
+#ifndef AURA_RT_INTERNAL_H
+#define AURA_RT_INTERNAL_H
+
+#include "aura_rt.h"
+#include "num.h"
+
+/* Internal functions are global on native (one object per .c file): give them a prefix so
+ * they cannot clash with the symbols of whatever the runtime is linked with. */
+#define out_write aura_rt__out_write
+#define out_flush aura_rt__out_flush
+#define sb_reserve aura_rt__sb_reserve
+#define sb_bytes aura_rt__sb_bytes
+#define sb_cstr aura_rt__sb_cstr
+#define sb_byte aura_rt__sb_byte
+#define sb_int aura_rt__sb_int
+#define sb_float aura_rt__sb_float
+#define sb_strv aura_rt__sb_strv
+#define sb_json_str aura_rt__sb_json_str
+#define scratch aura_rt__scratch
+#define err_begin aura_rt__err_begin
+#define err_raise aura_rt__err_raise
+#define type_name aura_rt__type_name
+#define type_error2 aura_rt__type_error2
+#define mk_int aura_rt__mk_int
+#define mk_float aura_rt__mk_float
+#define str_new aura_rt__str_new
+#define str_cstr aura_rt__str_cstr
+#define str_from_sb aura_rt__str_from_sb
+#define str_eq aura_rt__str_eq
+#define str_hash aura_rt__str_hash
+#define list_new aura_rt__list_new
+#define list_push aura_rt__list_push
+#define map_new aura_rt__map_new
+#define map_find aura_rt__map_find
+#define map_get aura_rt__map_get
+#define map_put aura_rt__map_put
+#define map_remove aura_rt__map_remove
+#define obj_lookup aura_rt__obj_lookup
+#define obj_display_name aura_rt__obj_display_name
+#define is_builtin_fn aura_rt__is_builtin_fn
+#define write_value aura_rt__write_value
+#define json_encode aura_rt__json_encode
+#define json_decode aura_rt__json_decode
+#define position aura_rt__position
+#define str_offset aura_rt__str_offset
+#define utf8_len aura_rt__utf8_len
+#define ops_reset aura_rt__ops_reset
+#define builtins_reset aura_rt__builtins_reset
+#define parse_f64 aura_rt__parse_f64
+
+typedef unsigned long long u64;
+typedef long long i64;
+typedef unsigned int u32;
+typedef unsigned char u8;
+/* A pointer-sized unsigned integer: 32-bit on wasm32, 64-bit on x86-64. */
+typedef unsigned long uptr;
+
+#define PTR(v) ((void *)(uptr)(v))
+#define VAL(p) ((val)(uptr)(p))
+
+/* Header: low byte the type; bit 8 of a str: all ASCII; bit 9: being visited (cycle checks). */
+#define H_ASCII 0x100ULL
+#define H_VISIT 0x200ULL
+
+typedef struct {
+    u64 hdr;
+    u64 bits;
+} Box;
+typedef struct {
+    u64 hdr;
+    u64 blen; /* bytes */
+    u64 clen; /* code points */
+    u64 hash; /* 0 until computed */
+    u8 bytes[];
+} Str;
+typedef struct {
+    u64 hdr;
+    u64 len;
+    u64 cap;
+    u64 items; /* address of cap words */
+} List;
+/* Insertion ordered: entries (key, value) in order, a removed entry has key 0; an open
+ * addressing index of u32 (entry index + 1, 0 empty) over the entries, power-of-two size. */
+typedef struct {
+    u64 hdr;
+    u64 count; /* live entries */
+    u64 used;  /* entries used, removed ones included */
+    u64 cap;
+    u64 ents;
+    u64 idx;
+    u64 icap;
+} Map;
+typedef struct {
+    u64 hdr;
+    val name;  /* str or nil */
+    val proto; /* object or nil */
+    val slots; /* map */
+} Obj;
+typedef struct {
+    u64 hdr;
+    u64 code;
+    i64 arity;
+    val name;
+    u64 ncap;
+    val caps[];
+} Fn;
+typedef struct {
+    u64 hdr;
+    val v;
+} Cell;
+
+#define AS_STR(v) ((Str *)PTR(v))
+#define AS_LIST(v) ((List *)PTR(v))
+#define AS_MAP(v) ((Map *)PTR(v))
+#define AS_OBJ(v) ((Obj *)PTR(v))
+#define AS_FN(v) ((Fn *)PTR(v))
+#define AS_BOX(v) ((Box *)PTR(v))
+#define ITEMS(l) ((val *)PTR((l)->items))
+
+static inline int is_heap(val v) { return v != 0 && (v & 7) == 0; }
+static inline int htype(val v) { return is_heap(v) ? (int)(*(u64 *)PTR(v) & 0xff) : 0; }
+static inline int is_small(val v) { return (int)(v & 1); }
+static inline i64 small_of(val v) { return (i64)v >> 1; }
+static inline int is_str(val v) { return htype(v) == AURA_T_STR; }
+static inline int is_list(val v) { return htype(v) == AURA_T_LIST; }
+static inline int is_map(val v) { return htype(v) == AURA_T_MAP; }
+static inline int is_obj(val v) { return htype(v) == AURA_T_OBJECT; }
+static inline int is_fn(val v) { return htype(v) == AURA_T_FN; }
+static inline int is_float(val v) { return htype(v) == AURA_T_FLOAT; }
+static inline int is_int(val v) { return is_small(v) || htype(v) == AURA_T_INT; }
+static inline int truthy(val v) { return (v | 4) != 6; }
+static inline val mkbool(int b) { return b ? AURA_TRUE : AURA_FALSE; }
+static inline i64 int_of(val v) { return is_small(v) ? small_of(v) : (i64)AS_BOX(v)->bits; }
+static inline double float_of(val v) {
+    union {
+        u64 i;
+        double d;
+    } u;
+    u.i = AS_BOX(v)->bits;
+    return u.d;
+}
+static inline u64 bits_of(double d) {
+    union {
+        u64 i;
+        double d;
+    } u;
+    u.d = d;
+    return u.i;
+}
+
+/* memory.c */
+void *rt_alloc(u64 n);
+void *memcpy(void *d, const void *s, uptr n);
+void *memset(void *d, int c, uptr n);
+void *memmove(void *d, const void *s, uptr n);
+int memcmp(const void *a, const void *b, uptr n);
+void out_write(const u8 *p, u64 n);
+void out_flush(void);
+
+/* A growable byte buffer in the arena. */
+typedef struct {
+    u8 *p;
+    u64 len, cap;
+} Sb;
+void sb_reserve(Sb *b, u64 more);
+void sb_bytes(Sb *b, const void *p, u64 n);
+void sb_cstr(Sb *b, const char *s);
+void sb_byte(Sb *b, u8 c);
+void sb_int(Sb *b, i64 n);
+void sb_float(Sb *b, double x);
+void sb_strv(Sb *b, val s); /* the bytes of a str value */
+void sb_json_str(Sb *b, const u8 *p, u64 n);
+/* The scratch buffer for temporary text (reset by each user). */
+Sb *scratch(void);
+
+/* Errors: build the message with err_* then raise. */
+Sb *err_begin(void);
+__attribute__((noreturn)) void err_raise(int kind);
+__attribute__((noreturn)) void rt_error(int kind, const char *msg);
+const char *type_name(val v);
+__attribute__((noreturn)) void type_error2(const char *a, const char *b, const char *c);
+
+/* values.c */
+val mk_int(i64 n);
+val mk_float(double d);
+val str_new(const u8 *p, u64 n);
+val str_cstr(const char *s);
+val str_from_sb(Sb *b);
+int str_eq(val a, val b);
+u64 str_hash(val s);
+val list_new(u64 cap);
+void list_push(val l, val v);
+val map_new(u64 cap);
+i64 map_find(val m, val key); /* entry index or -1 */
+val map_get(val m, val key, int *found);
+void map_put(val m, val key, val v);
+val map_remove(val m, val key, int *found);
+val obj_lookup(val o, val key, int *found);
+const u8 *obj_display_name(val o, u64 *len);
+#define MAP_KEY(m, i) (((val *)PTR(AS_MAP(m)->ents))[2 * (i)])
+#define MAP_VAL(m, i) (((val *)PTR(AS_MAP(m)->ents))[2 * (i) + 1])
+int is_builtin_fn(val f);
+
+/* print.c */
+void write_value(Sb *b, val v); /* str(v) */
+#define MAX_NEST 10000
+
+/* json.c */
+val json_encode(val v);
+val json_decode(const u8 *p, u64 n);
+
+/* numbers */
+double rt_floor(double x);
+double rt_trunc(double x);
+double rt_sqrt(double x);
+double rt_fmod(double x, double y);
+
+#endif
