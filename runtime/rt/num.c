@@ -18,7 +18,11 @@ typedef unsigned long long u64;
 /* ---------------------------------------------------------------- bignums */
 
 /* Little-endian 32-bit limbs. BIG_LIMBS covers the parser's worst case: up to MAX_DIGITS
- * decimal digits divided by 10^(MAX_DIGITS + 325), shifted by ~60 bits (about 3900 bits). */
+ * decimal digits divided by 10^(MAX_DIGITS + 325), shifted by ~60 bits (about 3900 bits).
+ * Printing needs at most ~1140 bits. Bignums live on the stack (about 4 KB for printing,
+ * 2.5 KB for parsing) so that both functions are reentrant. MAX_DIGITS: a halfway point
+ * between two doubles has at most 767 significant digits, so digits beyond 800 only matter
+ * as a sticky "the value is a little larger" bit. */
 #define BIG_LIMBS 136
 #define MAX_DIGITS 800
 
@@ -145,7 +149,7 @@ static void big_sub(big *a, const big *b) {
 
 /* compares a + b with c */
 static int big_cmp_sum(const big *a, const big *b, const big *c) {
-    static big t;
+    big t;
     big_copy(&t, a);
     big_add(&t, b);
     return big_cmp(&t, c);
@@ -210,7 +214,7 @@ static int put_int(char *buf, int at, int v) {
  * value = 0.d1d2... * 10^k. This is Rust's dragon::format_shortest. */
 static int shortest_digits(u64 dmant, u64 dminus, u64 dplus, int dexp, int inclusive, char *digits,
                            int *kout) {
-    static big mant, minus, plus, scale, scale2, scale4, scale8;
+    big mant, minus, plus, scale, scale2, scale4, scale8;
     int k, i = 0, down, up, rounding_limit, nbits;
     u64 hi = dmant + dplus - 1;
 
@@ -402,7 +406,7 @@ static const double exact_pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6, 
                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 int rt_parse_f64(const char *s, unsigned long len, double *out) {
-    static big num, den;
+    big num, den;
     unsigned long i = 0;
     int neg = 0, ndig = 0, sticky = 0, any_digits = 0;
     long long exp10 = 0; /* value = digits * 10^exp10 */

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Builds the runtime natively with the flags the native backend uses (warnings are errors), links
 # it into the C test driver and runs it; then checks that build-wasm.sh reproduces the committed
-# aura_rt.wasm. Uses runtime/rt/num.c and sha256.c when present, else a libc stand-in
-# (test/num_stub.c: float printing and parsing approximated with printf/strtod, no real sha256).
+# aura_rt.wasm (and runs it under node when available). With an aura binary, also compares the
+# runtime with the interpreter on test/diff/cases.txt. Uses runtime/rt/num.c and sha256.c when
+# present, else a libc stand-in (test/num_stub.c: printf/strtod, no real sha256).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 rt=$(dirname "$here")
@@ -26,6 +27,17 @@ fi
 cc -O1 -g -Wall -Wno-unused-function -c "$here/test_rt.c" -o "$out/test_rt.o"
 cc -no-pie -o "$out/test_rt" "$out/test_rt.o" $objs
 "$out/test_rt" $flag
+# Differential cases against the interpreter, when an `aura` binary is at hand (AURA_BIN, or the
+# shared cargo target's debug build).
+aura=${AURA_BIN:-${CARGO_TARGET_DIR:-/work/target-shared}/debug/aura}
+if [ -x "$aura" ]; then
+    cc -O1 -Wall -c "$here/diff/diff_driver.c" -o "$out/diff_driver.o"
+    # shellcheck disable=SC2086
+    cc -no-pie -o "$out/diff_driver" "$out/diff_driver.o" $objs
+    python3 "$here/diff/run_diff.py" "$aura" "$out/diff_driver"
+else
+    echo "note: no aura binary ($aura): differential cases skipped"
+fi
 if [ "${1:-}" != "--no-wasm" ]; then
     "$rt/build-wasm.sh" "$out/aura_rt.wasm"
     python3 "$here/check_wasm.py" "$out/aura_rt.wasm"
