@@ -4,7 +4,8 @@
 #
 # The module: exports every rt_* function of aura_rt.h, its memory ("memory"), its indirect
 # function table ("__indirect_function_table", holding the builtins' generic entry), and
-# "__heap_base" / "__data_end"; imports only aura.aura_write, aura.aura_fail and
+# "__heap_base" / "__data_end"; the table has no maximum (a linked program may add its entries
+# after the runtime's); imports only aura.aura_write, aura.aura_fail and
 # aura.aura_cap_{store,log,clock}. The C shadow stack (1 MiB) comes first in memory, then data.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +25,6 @@ for f in "$here"/*.c; do
     objs="$objs $o"
 done
 # shellcheck disable=SC2086
-"$wasmld" --no-entry --export-dynamic --allow-undefined --export-table \
+"$wasmld" --no-entry --export-dynamic --allow-undefined --export-table --growable-table \
     --export=__heap_base --export=__data_end --stack-first -z stack-size=1048576 \
     --strip-debug -o "$out" $objs

@@ -1,1 +1,8 @@
-//! placeholder
+//! The WebAssembly backend: LIR → one wasm module merged with the shared C runtime
+//! ([`emit`]), run in a wasmtime sandbox with fuel, memory and depth limits ([`sandbox`]).
+
+pub mod emit;
+pub mod sandbox;
+
+pub use emit::{declared_capabilities, emit, EmitError};
+pub use sandbox::{run, Io, Limits, RunError};
