@@ -12,7 +12,8 @@
 //!   runtime's `__heap_base` (8-aligned), so `DataAddr(off)` is `base + off`;
 //! - every `address_taken` function is appended to the runtime's table (which grows by as much),
 //!   so `FnAddr(f)` is a table index the runtime's C function pointers can call;
-//! - exports: `aura_main`, the program's other entry points, `rt_set_max_depth` and `memory`.
+//! - exports: `aura_main`, the program's other entry points (`aura_init`, routes),
+//!   `rt_set_max_depth`, the message ABI's `rt_input` and `rt_message`, and `memory`.
 //!
 //! All LIR values are i64; addresses are wrapped to i32 for loads and stores.
 
@@ -423,11 +424,13 @@ fn merge(program: &Program, uses: &[String], rt: &RtModule) -> Result<Vec<u8>, E
         } else {
             None
         });
-        let next = n_types + type_of_arity.len() as u32;
-        type_of_arity.entry(f.params).or_insert(next);
+        let _ = type_of_arity.insert(f.params, 0);
     }
-    let next = n_types + type_of_arity.len() as u32;
-    type_of_arity.entry(0).or_insert(next); // aura_main's type
+    let _ = type_of_arity.insert(0, 0); // aura_main's type
+                                        // The type section lists the arities in key order, so number them in that order too.
+    for (k, index) in type_of_arity.values_mut().enumerate() {
+        *index = n_types + k as u32;
+    }
     layout.type_of_arity = type_of_arity;
     let data_end = u64::from(layout.data_base) + program.data.len() as u64;
     if data_end > u64::from(u32::MAX) {
@@ -523,6 +526,13 @@ fn merge(program: &Program, uses: &[String], rt: &RtModule) -> Result<Vec<u8>, E
         return error("the runtime does not export rt_set_max_depth");
     };
     exports.export("rt_set_max_depth", ExportKind::Func, set_max_depth.index);
+    // The message ABI (spec/abi.md): the host writes a request with rt_input, sends it with
+    // rt_message. A stand-in runtime without them just gives a module without messages.
+    for name in ["rt_input", "rt_message"] {
+        if let Some(f) = layout.runtime.get(name) {
+            exports.export(name, ExportKind::Func, f.index);
+        }
+    }
     exports.export("memory", ExportKind::Memory, 0);
     module.section(&exports);
 
