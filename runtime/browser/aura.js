@@ -226,8 +226,7 @@ function storeCall(store, request) {
   if (method === "keys") return ok(JSON.stringify([...store.keys()]));
   const key = JSON.parse(args[0]);
   if (typeof key !== "string") {
-    const type = key === null ? "nil" : Array.isArray(key) ? "list" : typeof key === "object" ? "map" : typeof key === "boolean" ? "bool" : "int";
-    return fail("type error", `store.${method}() expects a str key, got ${type}`);
+    return fail("type error", `store.${method}() expects a str key, got ${typeName(args[0])}`);
   }
   switch (method) {
     case "get":
@@ -247,9 +246,7 @@ function storeCall(store, request) {
 function logCall(io, request) {
   const call = parseCall("log", request, { info: 1, warn: 1, error: 1 });
   if (call.error) return call.error;
-  const value = JSON.parse(call.args[0]);
-  const text = typeof value === "string" ? value : call.args[0];
-  io.emit("stderr", `${call.method}: ${text}\n`);
+  io.emit("stderr", `${call.method}: ${show(call.args[0])}\n`);
   return ok("null");
 }
 
@@ -289,6 +286,54 @@ function splitRequest(text) {
     else if (text[i] !== "]") throw new Error(`bad capability request: ${text}`);
   }
   return { method, args };
+}
+
+/** The Aura type name of a JSON value's text. */
+function typeName(raw) {
+  const c = raw.trimStart()[0];
+  if (c === "n") return "nil";
+  if (c === "t" || c === "f") return "bool";
+  if (c === "[") return "list";
+  if (c === "{") return "map";
+  if (c === '"') return "str";
+  return /[.eE]/.test(raw) ? "float" : "int";
+}
+
+/**
+ * `str(value)` of a JSON value's text, as the interpreter prints it: strings bare at the top and
+ * quoted inside lists and maps, `nil`, `[1, "a"]`, `{"k": 1.5}`. Numbers keep their text: the
+ * runtime writes floats in the same form as `str`.
+ */
+function show(raw) {
+  const text = raw.trim();
+  if (text[0] === '"') return JSON.parse(text);
+  return showNested(text, 0)[0];
+}
+
+function showNested(text, start) {
+  let i = skipSpace(text, start);
+  const c = text[i];
+  if (c === "[" || c === "{") {
+    const close = c === "[" ? "]" : "}";
+    const parts = [];
+    i = skipSpace(text, i + 1);
+    while (text[i] !== close) {
+      let key = "";
+      if (c === "{") {
+        const end = valueEnd(text, i);
+        key = `${text.slice(i, end)}: `;
+        i = skipSpace(text, end) + 1; // past ':'
+      }
+      const [item, end] = showNested(text, i);
+      parts.push(key + item);
+      i = skipSpace(text, end);
+      if (text[i] === ",") i = skipSpace(text, i + 1);
+    }
+    return [`${c}${parts.join(", ")}${close}`, i + 1];
+  }
+  const end = valueEnd(text, i);
+  const item = text.slice(i, end);
+  return [item === "null" ? "nil" : item, end];
 }
 
 function skipSpace(text, i) {
