@@ -114,6 +114,8 @@ pub(crate) struct Lowerer {
     strs: HashMap<String, u32>,
     floats: HashMap<u64, u32>,
     ints: HashMap<i64, u32>,
+    /// Globals of constants (never written after `aura_main` creates them).
+    const_globals: HashSet<u32>,
     /// Statements of `aura_main` that create the constants, in order of first use.
     const_inits: Vec<Stmt>,
     pub(crate) ctxs: Vec<FnCtx>,
@@ -145,6 +147,7 @@ pub fn lower(module: &uast::Module, prelude: &uast::Module) -> Result<Program, L
         strs: HashMap::new(),
         floats: HashMap::new(),
         ints: HashMap::new(),
+        const_globals: HashSet::new(),
         const_inits: Vec::new(),
         ctxs: Vec::new(),
         main_ctx: FnCtx::default(),
@@ -560,6 +563,10 @@ impl Lowerer {
         )
     }
 
+    pub(crate) fn is_const_global(&self, g: u32) -> bool {
+        self.const_globals.contains(&g)
+    }
+
     pub(crate) fn new_global(&mut self) -> u32 {
         let g = self.globals;
         self.globals += 1;
@@ -665,6 +672,7 @@ impl Lowerer {
             ),
         ));
         let _ = self.strs.insert(text.to_string(), g);
+        let _ = self.const_globals.insert(g);
         g
     }
 
@@ -679,6 +687,7 @@ impl Lowerer {
             Expr::CallRt(RtFn::Core(Core::FloatLit), vec![Expr::Const(bits as i64)]),
         ));
         let _ = self.floats.insert(bits, g);
+        let _ = self.const_globals.insert(g);
         g
     }
 
@@ -693,6 +702,7 @@ impl Lowerer {
             Expr::CallRt(RtFn::Core(Core::IntLit), vec![Expr::Const(value)]),
         ));
         let _ = self.ints.insert(value, g);
+        let _ = self.const_globals.insert(g);
         g
     }
 

@@ -33,6 +33,14 @@ fn small_const(e: &Expr) -> Option<i64> {
     }
 }
 
+/// `a & b` on raw conditions, folding a constant 1.
+fn and(a: Expr, b: Expr) -> Expr {
+    match (a, b) {
+        (Expr::Const(1), x) | (x, Expr::Const(1)) => x,
+        (a, b) => bin(BinOp::And, a, b),
+    }
+}
+
 /// Raw non-zero when both operands are small ints (constants need no check).
 fn both_small(a: &Expr, b: &Expr) -> Expr {
     match (small_const(a), small_const(b)) {
@@ -65,6 +73,9 @@ fn tag(raw: Expr) -> Expr {
 
 /// Raw non-zero when the small int word `e` holds a value in `-2^30 .. 2^30`.
 fn fits31(e: &Expr) -> Expr {
+    if let Some(w) = small_const(e) {
+        return c(i64::from((-(1 << 30)..(1 << 30)).contains(&(w >> 1))));
+    }
     bin(
         BinOp::LtU,
         bin(BinOp::Add, untag(e), c(1 << 30)),
@@ -399,8 +410,10 @@ impl Lowerer {
     /// Keeps `e` in a temp unless it is a constant or a local (which nothing inside an
     /// expression can change).
     pub(crate) fn stable(&mut self, e: Expr, out: &mut Vec<Stmt>) -> R<Expr> {
-        if matches!(e, Expr::Const(_) | Expr::Local(_)) {
-            return Ok(e);
+        match e {
+            Expr::Const(_) | Expr::Local(_) => return Ok(e),
+            Expr::Global(g) if self.is_const_global(g) => return Ok(e),
+            _ => {}
         }
         let t = self.temp()?;
         out.push(Stmt::Set(t, e));
@@ -590,9 +603,13 @@ impl Lowerer {
         out: &mut Vec<Stmt>,
         make: impl FnOnce(Expr, Expr) -> Expr,
     ) -> R<Expr> {
+        let n = values.len();
+        if n == 0 {
+            // Nothing to write: the current top serves as an empty argv.
+            return Ok(make(c(0), Expr::Global(ARG_STACK_GLOBAL)));
+        }
         let base = self.temp()?;
         let result = self.temp()?;
-        let n = values.len();
         out.push(Stmt::Set(base, Expr::Global(ARG_STACK_GLOBAL)));
         for (i, v) in values.into_iter().enumerate() {
             out.push(Stmt::Store {
@@ -713,11 +730,7 @@ impl Lowerer {
             }
             BinaryOp::Mul => {
                 // Both factors within 31 bits: the product fits a small int.
-                let guard = bin(
-                    BinOp::And,
-                    both_small(&a, &b),
-                    bin(BinOp::And, fits31(&a), fits31(&b)),
-                );
+                let guard = and(both_small(&a, &b), and(fits31(&a), fits31(&b)));
                 Stmt::If {
                     cond: guard,
                     then: vec![Stmt::Set(r, tag(bin(BinOp::Mul, untag(&a), untag(&b))))],
@@ -737,7 +750,7 @@ impl Lowerer {
                     None => bin(BinOp::GtS, b.clone(), c(1)),
                 };
                 Stmt::If {
-                    cond: bin(BinOp::And, both_small(&a, &b), positive),
+                    cond: and(both_small(&a, &b), positive),
                     then: vec![Stmt::Set(r, tag(bin(raw, untag(&a), untag(&b))))],
                     otherwise: slow(core),
                 }
