@@ -26,7 +26,8 @@ enum {
     AURA_T_MAP = 5,
     AURA_T_OBJECT = 6,
     AURA_T_FN = 7, /* +8 code, +16 arity, +24 name, +32 ncaptures / builtin index, +40 cells */
-    AURA_T_CELL = 8 /* +8 the value */
+    AURA_T_CELL = 8, /* +8 the value */
+    AURA_T_CAP = 9   /* a capability as a value (`let s = store`): +8 its name (str) */
 };
 
 /* Error kinds passed to aura_fail (spec/abi.md). */
@@ -122,6 +123,8 @@ AURA_API val rt_field_set(val v, val name, val x);
 typedef val (*aura_entry)(val env, val self, val argc, val argv);
 AURA_API val rt_call(val fn, val self, unsigned long long argc, unsigned long long argv);
 AURA_API val rt_send(val receiver, val name, unsigned long long argc, unsigned long long argv);
+/* rt_capability(cap, method, argc, argv) calls the host; with method nil it returns the
+ * capability itself as a value (prints `<object store>`, type `object`, sends call the host). */
 AURA_API val rt_capability(val cap, val method, unsigned long long argc, unsigned long long argv);
 
 /* ---- for loops ------------------------------------------------------------------------- */

@@ -104,6 +104,7 @@ val rt_builtin_fn(unsigned long long index) {
 void builtins_reset(void) {
     for (int i = 0; i < B_COUNT; i++) builtin_fns[i] = 0;
     ops_reset();
+    caps_reset();
 }
 
 /* ---- text helpers ---------------------------------------------------------------------- */

@@ -70,7 +70,8 @@ static void encode_into(Sb *b, val v, int depth) {
         *hdr &= ~H_VISIT;
         return;
     }
-    case AURA_T_OBJECT: json_fail("cannot encode a object as JSON");
+    case AURA_T_OBJECT:
+    case AURA_T_CAP: json_fail("cannot encode a object as JSON");
     case AURA_T_FN: json_fail("cannot encode a function as JSON");
     default: json_fail("cannot encode this value as JSON");
     }
@@ -338,9 +339,25 @@ static int str_is(val s, const char *c) {
     return is_str(s) && AS_STR(s)->blen == n && memcmp(AS_STR(s)->bytes, c, (uptr)n) == 0;
 }
 
+static val cap_values[3];
+
+void caps_reset(void) { cap_values[0] = cap_values[1] = cap_values[2] = 0; }
+
 val rt_capability(val cap, val method, unsigned long long argc, unsigned long long argv) {
     cap_fn call;
     int is_log = 0;
+    if (method == AURA_NIL) {
+        /* The capability as a value: one per capability, so == is identity as in the
+         * interpreter. */
+        int i = str_is(cap, "store") ? 0 : str_is(cap, "log") ? 1 : 2;
+        if (!cap_values[i]) {
+            val *c = rt_alloc(16);
+            c[0] = AURA_T_CAP;
+            c[1] = cap;
+            cap_values[i] = VAL(c);
+        }
+        return cap_values[i];
+    }
     if (str_is(cap, "store")) {
         call = aura_cap_store;
     } else if (str_is(cap, "log")) {

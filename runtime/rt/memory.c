@@ -233,6 +233,7 @@ const char *type_name(val v) {
     case AURA_T_MAP: return "map";
     case AURA_T_OBJECT: return "object";
     case AURA_T_FN: return "fn";
+    case AURA_T_CAP: return "object";
     default: return "value";
     }
 }

@@ -403,6 +403,7 @@ val rt_send(val r, val name, unsigned long long argc, unsigned long long argv) {
         const u8 *who = obj_display_name(r, &n);
         dnu(who, n, name);
     }
+    if (htype(r) == AURA_T_CAP) return rt_capability(((val *)PTR(r))[1], name, argc, argv);
     if (is_map(r)) {
         val m = map_get(r, name, &found);
         if (is_fn(m)) return invoke(m, r, argc, argv);

@@ -80,6 +80,11 @@ static void write_nested(Sb *b, val v, int depth) {
         }
         return;
     }
+    case AURA_T_CAP:
+        sb_cstr(b, "<object ");
+        sb_strv(b, ((val *)PTR(v))[1]);
+        sb_byte(b, '>');
+        return;
     default: sb_cstr(b, "<value>"); return;
     }
 }

@@ -7,6 +7,7 @@
 
 /* Internal functions are global on native (one object per .c file): give them a prefix so
  * they cannot clash with the symbols of whatever the runtime is linked with. */
+#define caps_reset aura_rt__caps_reset
 #define out_write aura_rt__out_write
 #define out_flush aura_rt__out_flush
 #define sb_reserve aura_rt__sb_reserve
@@ -211,6 +212,7 @@ void write_value(Sb *b, val v); /* str(v) */
 /* json.c */
 val json_encode(val v);
 val json_decode(const u8 *p, u64 n);
+void caps_reset(void);
 
 /* message.c: the registry of named objects (rt_object_new registers, rt_start resets) */
 void obj_register(val name, val object);

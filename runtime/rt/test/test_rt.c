@@ -619,6 +619,20 @@ static void test_capabilities(void) {
     OK(strcmp(fail_msg, "store does not understand `x`") == 0);
     next_response = "{\"error\":\"type error\",\"message\":\"m\"}";
     ERR(AURA_E_TYPE, rt_capability(S("clock"), S("now"), 1, ARGV(I(1))));
+    /* a capability as a value */
+    val store = rt_capability(S("store"), AURA_NIL, 0, 0);
+    OK(store == rt_capability(S("store"), AURA_NIL, 0, 0));
+    OK(rt_eq(store, rt_capability(S("log"), AURA_NIL, 0, 0)) == AURA_FALSE);
+    T(store, "<object store>");
+    T(LIST(store), "[<object store>]");
+    T(CALL(type_of, store), "object");
+    next_response = "{\"ok\":7}";
+    T(rt_send(store, S("get"), 1, ARGV(S("k"))), "7");
+    OK(strcmp(last_request, "{\"method\":\"get\",\"args\":[\"k\"]}") == 0);
+    ERR(AURA_E_JSON, CALL(json_encode, store));
+    ERR(AURA_E_TYPE, rt_field(store, S("get")));
+    ERR(AURA_E_TYPE, CALL(proto, store));
+    OK(CALL(clone, store) == store);
     /* a long answer: the runtime retries with a bigger buffer */
     static char big[20000];
     strcpy(big, "{\"ok\":\"");
