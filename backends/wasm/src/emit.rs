@@ -443,10 +443,10 @@ fn merge(program: &Program, uses: &[String], rt: &RtModule) -> Result<Vec<u8>, E
     if let Some(reader) = rt.types_section.clone() {
         map.parse_type_section(&mut types, reader)?;
     }
-    for arity in layout.type_of_arity.keys() {
+    for arity in arities_by_index(&layout.type_of_arity) {
         types
             .ty()
-            .function(vec![ValType::I64; *arity as usize], [ValType::I64]);
+            .function(vec![ValType::I64; arity as usize], [ValType::I64]);
     }
     module.section(&types);
 
@@ -611,6 +611,13 @@ fn merge(program: &Program, uses: &[String], rt: &RtModule) -> Result<Vec<u8>, E
     Ok(module.finish())
 }
 
+/// The arities of `type_of_arity` in type index order (the order their types are declared).
+fn arities_by_index(type_of_arity: &BTreeMap<u32, u32>) -> Vec<u32> {
+    let mut arities: Vec<(u32, u32)> = type_of_arity.iter().map(|(a, t)| (*t, *a)).collect();
+    arities.sort_unstable();
+    arities.into_iter().map(|(_, arity)| arity).collect()
+}
+
 fn compiled_index(layout: &Layout, program: &Program, f: FnId) -> Result<u32, EmitError> {
     if (f.0 as usize) < program.functions.len() {
         Ok(layout.compiled_base + f.0)
@@ -674,10 +681,10 @@ fn standalone(program: &Program) -> Result<Vec<u8>, EmitError> {
 
     let mut module = Module::new();
     let mut types = TypeSection::new();
-    for arity in layout.type_of_arity.keys() {
+    for arity in arities_by_index(&layout.type_of_arity) {
         types
             .ty()
-            .function(vec![ValType::I64; *arity as usize], [ValType::I64]);
+            .function(vec![ValType::I64; arity as usize], [ValType::I64]);
     }
     module.section(&types);
     let mut imports = ImportSection::new();

@@ -166,7 +166,7 @@ Exit status: 0 the host answered 2xx, 1 it answered an error or could not be rea
 enum Target {
     /// The tree interpreter
     Interp,
-    /// WebAssembly in an embedded sandbox (not built yet)
+    /// WebAssembly (with the compiled runtime) in an embedded wasmtime sandbox
     Wasm,
     /// Native x86-64 code (not built yet)
     Native,
@@ -176,7 +176,8 @@ enum Target {
 enum BuildTarget {
     /// The checked UAST as JSON
     Uast,
-    /// A WebAssembly module (not built yet)
+    /// A self-contained WebAssembly module: exports `aura_main`, `rt_set_max_depth`, `memory`;
+    /// imports `aura_write`, `aura_fail` and the declared capabilities (see spec/abi.md)
     Wasm,
     /// An x86-64 object file (not built yet)
     Native,
@@ -302,14 +303,18 @@ fn execute(cli: Cli) -> u8 {
 
 fn not_built(what: &str) -> Failure {
     Failure::Usage(format!(
-        "the {what} backend is not built yet; the available target is `interp` (and `uast` for build)"
+        "the {what} backend is not built yet; the available targets are `interp` and `wasm` (and `uast` for build)"
     ))
 }
+
+/// Native stack wasm code may use: the run happens on the `STACK_BYTES` thread, which keeps the
+/// rest for the host. Deep recursion normally stops at `--max-depth` long before this.
+const WASM_STACK_BYTES: usize = STACK_BYTES / 2;
 
 fn run(file: &Path, target: Target, options: &aura_interp::Options) -> Result<(), Failure> {
     match target {
         Target::Interp => {}
-        Target::Wasm => return Err(not_built("wasm")),
+        Target::Wasm => return run_wasm(file, options),
         Target::Native => return Err(not_built("native")),
     }
     let loaded = Loaded::checked(file)?;
@@ -324,6 +329,38 @@ fn run(file: &Path, target: Target, options: &aura_interp::Options) -> Result<()
     let written = host.finish();
     result.map_err(Failure::Runtime)?;
     written.map_err(|e| Failure::Io(format!("cannot write to standard output: {e}")))
+}
+
+/// check → lower → emit → run in wasmtime, with the interpreter's limits and host.
+fn run_wasm(file: &Path, options: &aura_interp::Options) -> Result<(), Failure> {
+    let wasm = compile_wasm(file)?;
+    let limits = aura_wasm::Limits {
+        fuel: options.fuel,
+        max_memory: options.max_memory.unwrap_or(u64::MAX),
+        max_depth: options.max_depth as u64,
+        max_wasm_stack: WASM_STACK_BYTES,
+    };
+    aura_wasm::run(&wasm, &limits, aura_wasm::Io::std()).map_err(|e| match e {
+        aura_wasm::RunError::Runtime(error) => Failure::Runtime(error),
+        other => Failure::Io(other.to_string()),
+    })
+}
+
+/// FILE as one self-contained wasm module (the runtime included).
+fn compile_wasm(file: &Path) -> Result<Vec<u8>, Failure> {
+    let loaded = Loaded::checked(file)?;
+    let module = &loaded.checked.module;
+    let program = aura_lir::lower::lower(module, &loaded.checked.prelude)
+        .map_err(|e| Failure::Io(format!("{}: {e}", loaded.path)))?;
+    // A malformed program is a compiler bug: report it before the emitter trips over it.
+    aura_lir::verify::verify(&program).map_err(|e| {
+        Failure::Io(format!(
+            "{}: invalid LIR (a compiler bug): {e}",
+            loaded.path
+        ))
+    })?;
+    let uses = aura_wasm::declared_capabilities(module);
+    aura_wasm::emit(&program, &uses).map_err(|e| Failure::Io(format!("{}: {e}", loaded.path)))
 }
 
 fn check(file: &Path, format: Format) -> Result<(), Failure> {
@@ -386,7 +423,11 @@ fn fmt(file: &Path, check: bool) -> Result<(), Failure> {
 fn build(file: &Path, target: BuildTarget, output: &Path) -> Result<(), Failure> {
     match target {
         BuildTarget::Uast => {}
-        BuildTarget::Wasm => return Err(not_built("wasm")),
+        BuildTarget::Wasm => {
+            let wasm = compile_wasm(file)?;
+            return std::fs::write(output, wasm)
+                .map_err(|e| Failure::Io(format!("cannot write {}: {e}", output.display())));
+        }
         BuildTarget::Native => return Err(not_built("native")),
     }
     let loaded = Loaded::checked(file)?;

@@ -10,7 +10,10 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 /// Each backend: its name and the `aura` arguments that run a file on it.
-const BACKENDS: &[(&str, &[&str])] = &[("interp", &["run", "--target", "interp"])];
+const BACKENDS: &[(&str, &[&str])] = &[
+    ("interp", &["run", "--target", "interp"]),
+    ("wasm", &["run", "--target", "wasm"]),
+];
 
 /// The suite must not shrink by accident.
 const MIN_CASES: usize = 80;
