@@ -12,8 +12,8 @@
 //!   runtime's `__heap_base` (8-aligned), so `DataAddr(off)` is `base + off`;
 //! - every `address_taken` function is appended to the runtime's table (which grows by as much),
 //!   so `FnAddr(f)` is a table index the runtime's C function pointers can call;
-//! - exports: `aura_main`, the program's other entry points (`aura_init`, routes),
-//!   `rt_set_max_depth`, the message ABI's `rt_input` and `rt_message`, and `memory`.
+//! - exports: `aura_main`, the program's other entry points, `rt_set_max_depth`, `rt_finish`
+//!   (the host flushes output with it after a trap) and `memory`.
 //!
 //! All LIR values are i64; addresses are wrapped to i32 for loads and stores.
 
@@ -424,13 +424,11 @@ fn merge(program: &Program, uses: &[String], rt: &RtModule) -> Result<Vec<u8>, E
         } else {
             None
         });
-        let _ = type_of_arity.insert(f.params, 0);
+        let next = n_types + type_of_arity.len() as u32;
+        type_of_arity.entry(f.params).or_insert(next);
     }
-    let _ = type_of_arity.insert(0, 0); // aura_main's type
-                                        // The type section lists the arities in key order, so number them in that order too.
-    for (k, index) in type_of_arity.values_mut().enumerate() {
-        *index = n_types + k as u32;
-    }
+    let next = n_types + type_of_arity.len() as u32;
+    type_of_arity.entry(0).or_insert(next); // aura_main's type
     layout.type_of_arity = type_of_arity;
     let data_end = u64::from(layout.data_base) + program.data.len() as u64;
     if data_end > u64::from(u32::MAX) {
@@ -526,13 +524,11 @@ fn merge(program: &Program, uses: &[String], rt: &RtModule) -> Result<Vec<u8>, E
         return error("the runtime does not export rt_set_max_depth");
     };
     exports.export("rt_set_max_depth", ExportKind::Func, set_max_depth.index);
-    // The message ABI (spec/abi.md): the host writes a request with rt_input, sends it with
-    // rt_message. A stand-in runtime without them just gives a module without messages.
-    for name in ["rt_input", "rt_message"] {
-        if let Some(f) = layout.runtime.get(name) {
-            exports.export(name, ExportKind::Func, f.index);
-        }
-    }
+    // The host flushes the runtime's buffered output with it after a trap (fuel, wasm stack).
+    let Some(finish) = layout.runtime.get("rt_finish") else {
+        return error("the runtime does not export rt_finish");
+    };
+    exports.export("rt_finish", ExportKind::Func, finish.index);
     exports.export("memory", ExportKind::Memory, 0);
     module.section(&exports);
 
@@ -765,6 +761,9 @@ fn standalone(program: &Program) -> Result<Vec<u8>, EmitError> {
     }
     module.section(&data);
     let mut name_map = NameMap::new();
+    for (i, f) in used.iter().enumerate() {
+        name_map.append(i as u32, &f.name());
+    }
     for (i, f) in program.functions.iter().enumerate() {
         name_map.append(layout.compiled_base + i as u32, &f.name);
     }
@@ -854,7 +853,10 @@ fn compile_function(
     let mut sink = f.instructions();
     gen.stmts(&mut sink, &function.body)?;
     // Falling off the end returns nil, as an Aura function body does.
-    sink.i64_const(NIL).end();
+    if !matches!(function.body.last(), Some(Stmt::Return(_))) {
+        sink.i64_const(NIL);
+    }
+    sink.end();
     Ok(f)
 }
 
