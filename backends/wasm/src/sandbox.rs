@@ -182,8 +182,16 @@ pub(crate) fn invoke<T>(
     if let Some(fuel) = limits.fuel {
         store.set_fuel(fuel).map_err(internal)?;
     }
-    let result =
-        instantiate(&engine, &module, &mut store, limits).and_then(|i| entry(&mut store, &i));
+    let result = instantiate(&engine, &module, &mut store, limits).and_then(|instance| {
+        let result = entry(&mut store, &instance);
+        if result.is_err() && store.data().failure.is_none() {
+            // A trap (fuel, wasm stack) stopped the program where it was: what it printed
+            // before is still in the runtime's buffer. The runtime flushed already if it raised
+            // the error.
+            flush_after_trap(&instance, &mut store);
+        }
+        result
+    });
     let state = store.data_mut();
     state.flush_out();
     state.io.host.flush();
@@ -251,6 +259,21 @@ fn instantiate(
             .map_err(|e| trap_error(e, limits))?;
     }
     Ok(instance)
+}
+
+/// Fuel granted to flush output after a trap: writing out one buffer is a short loop.
+const FLUSH_FUEL: u64 = 10_000_000;
+
+fn flush_after_trap(instance: &wasmtime::Instance, store: &mut Store<State>) {
+    let Some(finish) = instance.get_func(&mut *store, "rt_finish") else {
+        return;
+    };
+    if store.get_fuel().is_ok() && store.set_fuel(FLUSH_FUEL).is_err() {
+        return;
+    }
+    let mut results = vec![Val::I64(0); finish.ty(&*store).results().len()];
+    // Best effort: the program's own error is what gets reported.
+    let _ = finish.call(&mut *store, &[], &mut results);
 }
 
 /// A value of wasm type `ty` holding `n` (the runtime's C ints may be 32-bit).
