@@ -11,6 +11,19 @@
 //! a later operand (which may emit statements, e.g. a fast path), are kept in fresh locals
 //! ("temps"); constants and locals of non-captured variables are used as they are, since nothing
 //! inside an expression can assign them.
+//!
+//! What the runtime may rely on:
+//! - Whenever compiled code passes `argv` (to `rt_call`, `rt_send`, `rt_capability`,
+//!   `rt_list_new`, a builtin), the argument stack's top is exactly `argv + 8 * argc`: the
+//!   runtime may put its own argument array there to call a function value (e.g.
+//!   `does_not_understand(name, args)`); the generic entry it calls loads its arguments before
+//!   anything else uses the stack.
+//! - A capability used as a value (`let s = store`) is `rt_capability(cap, nil, 0, argv)`.
+//! - A builtin used as a value is `rt_builtin_fn(index)` at each use, so `len == len` must hold
+//!   (one value per builtin, or `rt_eq` compares builtin fns by index).
+//! - Top-level functions are entered with `env` nil by direct calls; route handlers' generic
+//!   entries (`Program::exports`, `route:METHOD PATH`) expect `env` nil and `self` nil from the
+//!   host.
 
 mod analysis;
 mod expr;
@@ -133,7 +146,7 @@ pub(crate) struct Lowerer {
     plugin: Option<String>,
     exports: Vec<(String, FnId)>,
     /// Symbol names of the functions being lowered, innermost last (names nested functions).
-    current_symbol: Vec<String>,
+    pub(crate) current_symbol: Vec<String>,
 }
 
 /// Lowers the user's module and the prelude (as `pipeline::check_source` returns them after a
@@ -278,7 +291,7 @@ impl Lowerer {
         // then `main`. A message host (spec/abi.md, "Message ABI") calls `aura_init` only.
         // Both use the initialisers' context: constants live in globals, locals are scratch.
         let main_ctx = std::mem::take(&mut self.main_ctx);
-        let init = self.reserve("aura_init");
+        let init = self.reserve();
         self.define(
             init,
             Function {
@@ -294,7 +307,7 @@ impl Lowerer {
         body.append(&mut call_main);
         body.push(Stmt::Expr(Expr::CallRt(RtFn::Core(Core::Finish), vec![])));
         body.push(Stmt::Return(Expr::Const(0)));
-        let entry = self.reserve("aura_main");
+        let entry = self.reserve();
         self.define(
             entry,
             Function {
@@ -401,6 +414,16 @@ impl Lowerer {
                         ),
                     ));
                     if let Some(p) = &def.proto {
+                        let is_object = module
+                            .items
+                            .iter()
+                            .any(|i| matches!(i, Item::Object(o) if o.name.name == p.name));
+                        if !is_object {
+                            return err(format!(
+                                "the prototype of `{}` is not an object of this module: `{}`",
+                                def.name.name, p.name
+                            ));
+                        }
                         let (pg, _) = slot(&p.name)?;
                         parts.objects_proto.push(Stmt::Expr(Expr::CallRt(
                             RtFn::Core(Core::SetProto),
@@ -536,7 +559,7 @@ impl Lowerer {
         self.captured = analysis::captured_in_fn(params, body);
         self.next_binding = 0;
         self.ctxs.clear();
-        let captures = self.function(ids, name, params, body)?;
+        let captures = self.function(ids, params, body)?;
         if !captures.is_empty() {
             return err(format!(
                 "internal: top-level function `{}` captures variables",
@@ -593,7 +616,8 @@ impl Lowerer {
         name
     }
 
-    fn reserve(&mut self, _name: &str) -> FnId {
+    /// A function id, defined later with `define`.
+    fn reserve(&mut self) -> FnId {
         self.functions.push(None);
         FnId(self.functions.len() as u32 - 1)
     }
@@ -607,8 +631,8 @@ impl Lowerer {
     /// Reserves the direct and generic entry of a function named after `sym`; the generic entry
     /// is defined right away (it only depends on the arity).
     pub(crate) fn reserve_fn(&mut self, sym: &str, arity: usize) -> FnIds {
-        let direct = self.reserve(sym);
-        let generic = self.reserve(sym);
+        let direct = self.reserve();
+        let generic = self.reserve();
         let direct_name = self.symbol(sym);
         let generic_name = self.symbol(&format!("{direct_name}__generic"));
         // Placeholder name of the direct entry until `function` defines it.
@@ -819,7 +843,6 @@ impl Lowerer {
     pub(crate) fn function(
         &mut self,
         ids: FnIds,
-        _name: Option<&str>,
         params: &[uast::Ident],
         body: &uast::Block,
     ) -> R<Vec<Source>> {

@@ -72,7 +72,11 @@ core_table! {
     // calls
     Call = "rt_call" / 4,              // (val fn, val self, raw argc, raw argv) -> val
     Send = "rt_send" / 4,              // (val receiver, str name, raw argc, raw argv) -> val
-    Capability = "rt_capability" / 4,  // (str cap, str method, raw argc, raw argv) -> val
+    // (str cap, str method, raw argc, raw argv) -> val. With method nil (and argc 0) it returns
+    // the capability itself as a value (type "object", prints `<object NAME>`; `rt_send` to it
+    // is a capability call): how the lowering compiles a capability used other than as the
+    // receiver of a send (`let s = store`).
+    Capability = "rt_capability" / 4,
     // for loops
     Iter = "rt_iter" / 1,              // (val) -> list to walk (a list itself, map keys, chars)
     IterLen = "rt_iter_len" / 1,       // (list) -> raw current length

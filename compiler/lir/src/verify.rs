@@ -3,9 +3,23 @@
 
 use crate::ir::*;
 
+/// Whether evaluating `e` calls anything (which `Select` operands must not).
+fn has_call(e: &Expr) -> bool {
+    match e {
+        Expr::CallRt(..) | Expr::Call(..) => true,
+        Expr::Load(a, _) => has_call(a),
+        Expr::Bin(_, a, b) => has_call(a) || has_call(b),
+        Expr::Select(c, a, b) => has_call(c) || has_call(a) || has_call(b),
+        Expr::Const(_) | Expr::Local(_) | Expr::Global(_) | Expr::FnAddr(_) | Expr::DataAddr(_) => {
+            false
+        }
+    }
+}
+
 /// Checks that locals and globals are in range, `break`/`continue` sit inside enough loops, calls
 /// of compiled and runtime functions pass exactly as many arguments as the callee takes, and
-/// [`Expr::FnAddr`] only names `address_taken` functions with the generic signature (4 params).
+/// [`Expr::FnAddr`] only names `address_taken` functions with the generic signature (4 params),
+/// every function ends with a `return`, and `Select` operands call nothing.
 pub fn verify(program: &Program) -> Result<(), String> {
     if program.globals < FIRST_FREE_GLOBAL {
         return Err(format!(
@@ -36,6 +50,9 @@ pub fn verify(program: &Program) -> Result<(), String> {
                 "`{}` is address-taken with {} params, not 4",
                 f.name, f.params
             ));
+        }
+        if !matches!(f.body.last(), Some(Stmt::Return(_))) {
+            return Err(format!("`{}` does not end with a return", f.name));
         }
         let checker = Checker { program, func: f };
         checker
@@ -179,10 +196,91 @@ impl Checker<'_> {
                 Ok(())
             }
             Expr::Select(c, a, b) => {
+                if [c, a, b].iter().any(|e| has_call(e)) {
+                    return Err("select with a call in an operand".to_string());
+                }
                 self.expr(c)?;
                 self.expr(a)?;
                 self.expr(b)
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::{Core, RtFn};
+
+    fn program(body: Vec<Stmt>, locals: u32) -> Program {
+        let mut body = body;
+        body.push(Stmt::Return(Expr::Const(0)));
+        Program {
+            functions: vec![
+                Function {
+                    name: "aura_main".into(),
+                    params: 0,
+                    locals,
+                    address_taken: false,
+                    body,
+                },
+                Function {
+                    name: "direct".into(),
+                    params: 4,
+                    locals: 0,
+                    address_taken: false,
+                    body: vec![Stmt::Return(Expr::Const(0))],
+                },
+            ],
+            globals: FIRST_FREE_GLOBAL,
+            data: Vec::new(),
+            entry: FnId(0),
+            exports: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn accepts_a_good_program_and_rejects_each_kind_of_bad_one() {
+        let good = vec![Stmt::Loop(vec![
+            Stmt::Set(0, Expr::CallRt(RtFn::Core(Core::MapNew), vec![])),
+            Stmt::Break(0),
+        ])];
+        assert_eq!(verify(&program(good, 1)), Ok(()));
+        let bad: Vec<(Vec<Stmt>, &str)> = vec![
+            (vec![Stmt::Set(1, Expr::Const(0))], "local 1"),
+            (vec![Stmt::SetGlobal(3, Expr::Const(0))], "global 3"),
+            (vec![Stmt::Break(0)], "break"),
+            (
+                vec![Stmt::Loop(vec![Stmt::Continue(1)])],
+                "break/continue 1",
+            ),
+            (
+                vec![Stmt::Expr(Expr::CallRt(
+                    RtFn::Core(Core::Add),
+                    vec![Expr::Const(1)],
+                ))],
+                "rt_add called with 1",
+            ),
+            (
+                vec![Stmt::Expr(Expr::Call(FnId(1), vec![Expr::Const(1)]))],
+                "call of `direct`",
+            ),
+            (
+                vec![Stmt::Expr(Expr::FnAddr(FnId(1)))],
+                "not a generic entry",
+            ),
+            (
+                vec![Stmt::Expr(Expr::Select(
+                    Box::new(Expr::CallRt(RtFn::Core(Core::MapNew), vec![])),
+                    Box::new(Expr::Const(0)),
+                    Box::new(Expr::Const(1)),
+                ))],
+                "select",
+            ),
+        ];
+        for (body, expected) in bad {
+            let err = verify(&program(body, 1)).expect_err(expected);
+            assert!(err.contains(expected), "{err} should mention {expected}");
         }
     }
 }

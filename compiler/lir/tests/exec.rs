@@ -24,6 +24,9 @@ fn unsupported<T>(what: impl Into<String>) -> R<T> {
 
 #[derive(Clone, Debug)]
 enum Obj {
+    /// An int outside the small range.
+    Int(i64),
+    Float(f64),
     Str(String),
     List(Vec<i64>),
     Map(Vec<(String, i64)>),
@@ -153,6 +156,8 @@ impl<'p> Vm<'p> {
                 }
             }
             _ => match self.obj(v) {
+                Some(Obj::Int(n)) => n.to_string(),
+                Some(Obj::Float(f)) => format!("{f:?}"),
                 Some(Obj::Str(s)) if nested => {
                     if s.chars()
                         .any(|c| (c as u32) < 0x20 && !"\n\t\r".contains(c))
@@ -234,18 +239,47 @@ impl<'p> Vm<'p> {
         }
     }
 
-    fn int2(&self, a: i64, b: i64) -> Option<(i64, i64)> {
-        (a & 1 == 1 && b & 1 == 1).then_some((a >> 1, b >> 1))
+    fn int_of(&self, v: i64) -> Option<i64> {
+        if v & 1 == 1 {
+            return Some(v >> 1);
+        }
+        match self.obj(v) {
+            Some(Obj::Int(n)) => Some(*n),
+            _ => None,
+        }
     }
 
-    fn int_result(n: Option<i64>) -> R<i64> {
+    fn float_of(&self, v: i64) -> Option<f64> {
+        match self.obj(v) {
+            Some(Obj::Float(f)) => Some(*f),
+            _ => self.int_of(v).map(|n| n as f64),
+        }
+    }
+
+    /// Both numbers and at least one a float: both as floats.
+    fn float2(&self, a: i64, b: i64) -> Option<(f64, f64)> {
+        let is_float = |v| matches!(self.obj(v), Some(Obj::Float(_)));
+        if !is_float(a) && !is_float(b) {
+            return None;
+        }
+        Some((self.float_of(a)?, self.float_of(b)?))
+    }
+
+    fn int2(&self, a: i64, b: i64) -> Option<(i64, i64)> {
+        Some((self.int_of(a)?, self.int_of(b)?))
+    }
+
+    fn int_value(&mut self, n: i64) -> i64 {
+        if (aura_lir::runtime::SMALL_MIN..=aura_lir::runtime::SMALL_MAX).contains(&n) {
+            small(n)
+        } else {
+            self.new_obj(Obj::Int(n))
+        }
+    }
+
+    fn int_result(&mut self, n: Option<i64>) -> R<i64> {
         match n {
-            Some(n)
-                if (aura_lir::runtime::SMALL_MIN..=aura_lir::runtime::SMALL_MAX).contains(&n) =>
-            {
-                Ok(small(n))
-            }
-            Some(_) => unsupported("big int"),
+            Some(n) => Ok(self.int_value(n)),
             None => Err(Stop::Error("integer overflow")),
         }
     }
@@ -258,8 +292,24 @@ impl<'p> Vm<'p> {
         if a == b || depth > 50 {
             return true;
         }
+        if let Some((x, y)) = self.int2(a, b) {
+            return x == y;
+        }
+        match (self.obj(a), self.obj(b), self.int_of(a), self.int_of(b)) {
+            (Some(Obj::Float(x)), Some(Obj::Float(y)), _, _) => return x == y,
+            (Some(Obj::Float(f)), _, _, Some(i)) | (_, Some(Obj::Float(f)), Some(i), _) => {
+                // Exact: the int is not rounded first.
+                return f.fract() == 0.0
+                    && *f >= -9.3e18
+                    && *f <= 9.3e18
+                    && (*f as i128) == i as i128;
+            }
+            _ => {}
+        }
         match (self.obj(a), self.obj(b)) {
             (Some(Obj::Str(x)), Some(Obj::Str(y))) => x == y,
+            // A builtin used as a value twice is equal to itself (`len == len`).
+            (Some(Obj::Builtin(x)), Some(Obj::Builtin(y))) => x == y,
             (Some(Obj::List(x)), Some(Obj::List(y))) => {
                 x.len() == y.len()
                     && x.iter()
@@ -294,8 +344,8 @@ impl<'p> Vm<'p> {
                 let s = String::from_utf8(bytes.to_vec()).map_err(|_| Stop::Error("utf8"))?;
                 self.new_str(s)
             }
-            Core::IntLit => return unsupported("big int literal"),
-            Core::FloatLit => return unsupported("float"),
+            Core::IntLit => self.int_value(a[0]),
+            Core::FloatLit => self.new_obj(Obj::Float(f64::from_bits(a[0] as u64))),
             Core::ListNew => {
                 let items = self.args(a[0], a[1])?;
                 self.new_obj(Obj::List(items))
@@ -344,30 +394,55 @@ impl<'p> Vm<'p> {
                     let l = [x.clone(), y.clone()].concat();
                     self.new_obj(Obj::List(l))
                 }
-                _ => match self.int2(a[0], a[1]) {
-                    Some((x, y)) => Self::int_result(x.checked_add(y))?,
-                    None => return unsupported("add"),
+                _ => match (self.int2(a[0], a[1]), self.float2(a[0], a[1])) {
+                    (Some((x, y)), _) => self.int_result(x.checked_add(y))?,
+                    (_, Some((x, y))) => self.new_obj(Obj::Float(x + y)),
+                    _ => return unsupported("add"),
                 },
             },
+            Core::Sub | Core::Mul | Core::Div | Core::Mod if self.float2(a[0], a[1]).is_some() => {
+                let Some((x, y)) = self.float2(a[0], a[1]) else {
+                    return unsupported("float arith");
+                };
+                let r = match core {
+                    Core::Sub => x - y,
+                    Core::Mul => x * y,
+                    Core::Div => x / y,
+                    _ => x % y,
+                };
+                self.new_obj(Obj::Float(r))
+            }
             Core::Sub | Core::Mul | Core::Div | Core::Mod => {
                 let Some((x, y)) = self.int2(a[0], a[1]) else {
                     return unsupported("arith");
                 };
                 match core {
-                    Core::Sub => Self::int_result(x.checked_sub(y))?,
-                    Core::Mul => Self::int_result(x.checked_mul(y))?,
+                    Core::Sub => self.int_result(x.checked_sub(y))?,
+                    Core::Mul => self.int_result(x.checked_mul(y))?,
                     _ if y == 0 => return Err(Stop::Error("division by zero")),
-                    Core::Div => Self::int_result(Some(x.wrapping_div(y)))?,
-                    _ => Self::int_result(Some(x.wrapping_rem(y)))?,
+                    Core::Div => self.int_result(x.checked_div(y))?,
+                    _ => self.int_result(Some(x.wrapping_rem(y)))?,
                 }
             }
-            Core::Neg => match a[0] & 1 {
-                1 => Self::int_result((a[0] >> 1).checked_neg())?,
-                _ => return unsupported("neg"),
+            Core::Neg => match self.int_of(a[0]) {
+                Some(n) => self.int_result(n.checked_neg())?,
+                None if matches!(self.obj(a[0]), Some(Obj::Float(_))) => {
+                    let f = self.float_of(a[0]).unwrap_or(0.0);
+                    self.new_obj(Obj::Float(-f))
+                }
+                None => return unsupported("neg"),
             },
             Core::Eq => Self::bool(self.equal(a[0], a[1])),
             Core::Ne => Self::bool(!self.equal(a[0], a[1])),
             Core::Lt | Core::Le | Core::Gt | Core::Ge => {
+                if let Some((x, y)) = self.float2(a[0], a[1]) {
+                    return Ok(Self::bool(match core {
+                        Core::Lt => x < y,
+                        Core::Le => x <= y,
+                        Core::Gt => x > y,
+                        _ => x >= y,
+                    }));
+                }
                 let ord = match (self.int2(a[0], a[1]), self.str_of(a[0]), self.str_of(a[1])) {
                     (Some((x, y)), _, _) => x.cmp(&y),
                     (_, Some(x), Some(y)) => x.cmp(y),
@@ -569,6 +644,8 @@ impl<'p> Vm<'p> {
                     "fn"
                 } else {
                     match self.obj(*v) {
+                        Some(Obj::Int(_)) => "int",
+                        Some(Obj::Float(_)) => "float",
                         Some(Obj::Str(_)) => "str",
                         Some(Obj::List(_)) => "list",
                         Some(Obj::Map(_)) => "map",
@@ -816,4 +893,164 @@ fn conformance_programs_run_on_the_toy_runtime() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     assert!(ran > 30, "only {ran} programs ran");
     eprintln!("{ran} conformance programs ran on the toy runtime");
+}
+
+/// The int fast paths against the interpreter, on operands around every boundary they test
+/// (tags, 31-bit factors, the small range, i64): each operator on two parameters, and with each
+/// edge value as a constant on either side (constant operands change the guards).
+#[test]
+fn int_fast_paths_match_the_interpreter() {
+    std::thread::Builder::new()
+        .stack_size(1 << 30)
+        .spawn(int_fast_paths)
+        .expect("thread")
+        .join()
+        .expect("no panic");
+}
+
+fn int_fast_paths() {
+    let edges: [i64; 24] = [
+        0,
+        1,
+        -1,
+        2,
+        -2,
+        7,
+        -7,
+        (1 << 30) - 1,
+        1 << 30,
+        -(1 << 30),
+        -(1 << 30) - 1,
+        1 << 31,
+        (1 << 62) - 1,
+        -(1 << 62),
+        1 << 62,
+        -(1 << 62) - 1,
+        (1 << 61) + 3,
+        -(1 << 61),
+        i64::MAX,
+        i64::MIN + 1,
+        i64::MIN,
+        3_037_000_499,
+        -3_037_000_499,
+        -4_611_686_018_427_387_903,
+    ];
+    let ops = [
+        ("add", "+"),
+        ("sub", "-"),
+        ("mul", "*"),
+        ("div", "/"),
+        ("rem", "%"),
+        ("lt", "<"),
+        ("le", "<="),
+        ("gt", ">"),
+        ("ge", ">="),
+        ("eq", "=="),
+        ("ne", "!="),
+    ];
+    let lit = |k: i64| {
+        if k == i64::MIN {
+            "-9223372036854775808".to_string()
+        } else {
+            k.to_string()
+        }
+    };
+    let mut src = String::new();
+    for (name, op) in ops {
+        src.push_str(&format!("fn {name}(a, b) {{ print(a {op} b) }}\n"));
+        src.push_str(&format!(
+            "fn {name}_not(a, b) {{ print(not (a {op} b)) }}\n"
+        ));
+        for (i, k) in edges.iter().enumerate() {
+            let k = lit(*k);
+            src.push_str(&format!("fn {name}_r{i}(a) {{ print(a {op} {k}) }}\n"));
+            src.push_str(&format!("fn {name}_l{i}(b) {{ print({k} {op} b) }}\n"));
+        }
+    }
+    let checked = check_source(&src);
+    assert!(checked.is_ok(), "{:?}", checked.diagnostics);
+    let program = lower(&checked.module, &checked.prelude).expect("lowers");
+    verify(&program).expect("verifies");
+    let mut vm = Vm::new(&program);
+    if let Err(stop) = vm.call(program.entry, &[]) {
+        panic!("initialisation stopped: {stop:?}");
+    }
+
+    struct Capture(String);
+    impl aura_interp::Host for Capture {
+        fn print(&mut self, line: &str) {
+            self.0.push_str(line);
+            self.0.push('\n');
+        }
+        fn capability(
+            &mut self,
+            _: &str,
+            _: &str,
+            _: &[aura_interp::Value],
+        ) -> Result<aura_interp::Value, aura_interp::RuntimeError> {
+            Err(aura_interp::RuntimeError::new(
+                aura_interp::ErrorKind::Type,
+                "no capabilities here",
+            ))
+        }
+    }
+    let mut host = Capture(String::new());
+    let mut interp = aura_interp::Instance::load(
+        &checked.module,
+        &checked.prelude,
+        &aura_interp::Options::default(),
+        &mut host,
+    )
+    .expect("interpreter loads");
+
+    let direct: std::collections::HashMap<&str, FnId> = program
+        .functions
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.as_str(), FnId(i as u32)))
+        .collect();
+    let mut mismatches = Vec::new();
+    let mut cases = 0;
+    let mut check = |vm: &mut Vm, name: String, args: Vec<i64>| {
+        cases += 1;
+        host.0.clear();
+        let values = args.iter().map(|n| aura_interp::Value::Int(*n)).collect();
+        let expected = match interp.call(&name, values, &mut host) {
+            Ok(_) => Ok(host.0.clone()),
+            Err(e) => Err(e.kind.as_str().to_string()),
+        };
+        let id = direct[format!("f_{name}").as_str()];
+        let mut words = vec![NIL, NIL];
+        words.extend(args.iter().map(|n| vm.int_value(*n)));
+        vm.out.clear();
+        let got = match vm.call(id, &words) {
+            Ok(_) => Ok(vm.out.clone()),
+            Err(Stop::Error(kind)) => Err(kind.to_string()),
+            Err(Stop::Unsupported(what)) => panic!("toy cannot run {name}{args:?}: {what}"),
+        };
+        // An error leaves the depth raised (compiled code does not unwind): reset it.
+        vm.globals[0] = 0;
+        vm.globals[ARG_STACK_GLOBAL as usize] = 8;
+        if got != expected {
+            mismatches.push(format!(
+                "{name}{args:?}: interpreter {expected:?}, lowered {got:?}"
+            ));
+        }
+    };
+    for (name, _) in ops {
+        for a in edges {
+            for b in edges {
+                check(&mut vm, name.to_string(), vec![a, b]);
+                check(&mut vm, format!("{name}_not"), vec![a, b]);
+            }
+        }
+        for i in 0..edges.len() {
+            for a in edges {
+                check(&mut vm, format!("{name}_r{i}"), vec![a]);
+                check(&mut vm, format!("{name}_l{i}"), vec![a]);
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    assert!(cases > 10_000, "{cases} cases");
 }

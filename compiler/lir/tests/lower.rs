@@ -266,3 +266,30 @@ fn user_definition_shadows_prelude_for_user_module_only() {
     assert!(text.contains("call f_abs(2, 2, "), "{text}");
     assert!(text.contains("fn p_abs("), "{text}");
 }
+
+/// Input the audit rejects never panics the lowering: it lowers or says why not.
+#[test]
+fn unaudited_input_never_panics() {
+    let sources = [
+        "fn main() { break }",
+        "fn main() { continue }",
+        "fn main() { print(nope) }",
+        "fn main() { nope = 1 }",
+        "fn f() {}\nfn f() {}",
+        "object a : b {}\nlet b = 1",
+        "object a : a {}",
+        "fn main() { print = 1 }",
+        "fn main() { __type_error(1) }",
+        "fn main() { store.get(1) }",
+        "fn f(a) {}\nfn main() { f() f(1, 2) }",
+        "let x = fn() { return y }\nlet y = x",
+    ];
+    for src in sources {
+        let checked = check_source(src);
+        assert!(!checked.module.items.is_empty(), "{src} parses");
+        let prelude = aura_compiler::pipeline::prelude().expect("prelude");
+        if let Ok(program) = lower(&checked.module, &prelude) {
+            verify(&program).unwrap_or_else(|e| panic!("{src}: {e}"));
+        }
+    }
+}

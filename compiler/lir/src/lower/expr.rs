@@ -246,16 +246,17 @@ impl Lowerer {
         body: &uast::Block,
         out: &mut Vec<Stmt>,
     ) -> R<Expr> {
-        let parent = match self.functions_name_of_current() {
-            Some(n) => n,
-            None => "aura_main".to_string(),
+        let parent = match self.current_symbol.last() {
+            Some(n) => n.clone(),
+            // Fn literals of initialisers (lowered into `aura_main`).
+            None => "init".to_string(),
         };
         let sym = match name {
             Some(n) => format!("{parent}_{n}"),
             None => format!("{parent}_lambda"),
         };
         let ids: FnIds = self.reserve_fn(&sym, params.len());
-        let captures = self.function(ids, name, params, body)?;
+        let captures = self.function(ids, params, body)?;
         let name_expr = match name {
             Some(n) => Expr::Global(self.str_const(n)),
             None => c(NIL),
@@ -531,9 +532,12 @@ impl Lowerer {
                 let v = self.expr(operand, out)?;
                 match op {
                     UnaryOp::Neg => rt(Core::Neg, vec![v]),
-                    UnaryOp::Not => {
-                        Expr::Select(Box::new(truthy(v)), Box::new(c(FALSE)), Box::new(c(TRUE)))
-                    }
+                    // `Select` operands must call nothing: the operand is computed first.
+                    UnaryOp::Not => Expr::Select(
+                        Box::new(truthy(self.stable(v, out)?)),
+                        Box::new(c(FALSE)),
+                        Box::new(c(TRUE)),
+                    ),
                 }
             }
             uast::Expr::Binary { op, lhs, rhs, .. } => self.binary(*op, lhs, rhs, out)?,
@@ -775,10 +779,5 @@ impl Lowerer {
         };
         out.push(stmt);
         Ok(Expr::Local(r))
-    }
-
-    /// The symbol name of the function being lowered (for naming nested functions).
-    fn functions_name_of_current(&self) -> Option<String> {
-        self.current_symbol.last().cloned()
     }
 }
