@@ -139,15 +139,15 @@ static u32 decode_back(const u8 *p, u64 n, u64 *len) {
 /* s trimmed of whitespace at both ends: [*start, *end). */
 static void trim_range(Str *s, u64 *start, u64 *end) {
     u64 a = 0, b = s->blen, l;
-    while (a < b && is_space(decode(s->bytes + a, b - a, &l))) a += l;
-    while (b > a && is_space(decode_back(s->bytes + a, b - a, &l))) b -= l;
+    while (a < b && is_space(decode(STRB(s) + a, b - a, &l))) a += l;
+    while (b > a && is_space(decode_back(STRB(s) + a, b - a, &l))) b -= l;
     *start = a;
     *end = b;
 }
 
 static val substr(Str *s, u64 a, u64 b) {
     if (a == 0 && b == s->blen) return VAL(s);
-    return str_new(s->bytes + a, b - a);
+    return str_new(STRB(s) + a, b - a);
 }
 
 /* ---- number parsing -------------------------------------------------------------------- */
@@ -268,7 +268,7 @@ static __attribute__((noreturn)) void cannot_parse(int id, val s, const char *as
     Sb *e = err_begin();
     sb_cstr(e, NAMES[id]);
     sb_cstr(e, "() cannot parse ");
-    sb_json_str(e, AS_STR(s)->bytes, AS_STR(s)->blen);
+    sb_json_str(e, STRB(AS_STR(s)), AS_STR(s)->blen);
     sb_cstr(e, as);
     err_raise(AURA_E_TYPE);
 }
@@ -282,7 +282,7 @@ val rt_b_int(val argc, val argv) {
         u64 a, b;
         i64 n;
         trim_range(AS_STR(v), &a, &b);
-        if (!parse_i64(AS_STR(v)->bytes + a, b - a, &n)) cannot_parse(B_int, v, " as an integer");
+        if (!parse_i64(STRB(AS_STR(v)) + a, b - a, &n)) cannot_parse(B_int, v, " as an integer");
         return mk_int(n);
     }
     type_error2("int() cannot convert a ", type_name(v), "");
@@ -297,7 +297,7 @@ val rt_b_float(val argc, val argv) {
         u64 a, b;
         double x;
         trim_range(AS_STR(v), &a, &b);
-        if (!parse_f64(AS_STR(v)->bytes + a, b - a, &x)) cannot_parse(B_float, v, " as a number");
+        if (!parse_f64(STRB(AS_STR(v)) + a, b - a, &x)) cannot_parse(B_float, v, " as a number");
         return mk_float(x);
     }
     type_error2("float() cannot convert a ", type_name(v), "");
@@ -328,8 +328,7 @@ val rt_b_pop(val argc, val argv) {
 
 val rt_b_keys(val argc, val argv) {
     if (!is_map(ARG(0))) wrong(B_keys, "a map", ARG(0));
-    val l = rt_iter(ARG(0));
-    return l;
+    return rt_iter(ARG(0)); /* a new list of the keys */
 }
 
 val rt_b_has(val argc, val argv) {
@@ -387,7 +386,7 @@ val rt_b_slice(val argc, val argv) {
         if (!(s->hdr & H_ASCII)) {
             /* b - a code points on from x */
             y = x;
-            for (u64 i = a; i < b && y < s->blen; i++) y += utf8_len(s->bytes[y]);
+            for (u64 i = a; i < b && y < s->blen; i++) y += utf8_len(STRB(s)[y]);
         }
         return substr(s, x, y);
     }
@@ -408,11 +407,11 @@ val rt_b_split(val argc, val argv) {
     if (sep == AURA_NIL) {
         u64 i = 0, l;
         while (i < s->blen) {
-            while (i < s->blen && is_space(decode(s->bytes + i, s->blen - i, &l))) i += l;
+            while (i < s->blen && is_space(decode(STRB(s) + i, s->blen - i, &l))) i += l;
             if (i >= s->blen) break;
             u64 start = i;
-            while (i < s->blen && !is_space(decode(s->bytes + i, s->blen - i, &l))) i += l;
-            list_push(out, str_new(s->bytes + start, i - start));
+            while (i < s->blen && !is_space(decode(STRB(s) + i, s->blen - i, &l))) i += l;
+            list_push(out, str_new(STRB(s) + start, i - start));
         }
         return out;
     }
@@ -420,24 +419,24 @@ val rt_b_split(val argc, val argv) {
     Str *p = AS_STR(sep);
     if (p->blen == 0) {
         for (u64 i = 0; i < s->blen;) {
-            u64 n = utf8_len(s->bytes[i]);
+            u64 n = utf8_len(STRB(s)[i]);
             if (i + n > s->blen) n = s->blen - i;
-            list_push(out, str_new(s->bytes + i, n));
+            list_push(out, str_new(STRB(s) + i, n));
             i += n;
         }
         return out;
     }
     u64 start = 0;
     for (u64 i = 0; i + p->blen <= s->blen;) {
-        if (memcmp(s->bytes + i, p->bytes, (uptr)p->blen) == 0) {
-            list_push(out, str_new(s->bytes + start, i - start));
+        if (memcmp(STRB(s) + i, STRB(p), (uptr)p->blen) == 0) {
+            list_push(out, str_new(STRB(s) + start, i - start));
             i += p->blen;
             start = i;
         } else {
             i++;
         }
     }
-    list_push(out, str_new(s->bytes + start, s->blen - start));
+    list_push(out, str_new(STRB(s) + start, s->blen - start));
     return out;
 }
 
@@ -457,10 +456,10 @@ val rt_b_join(val argc, val argv) {
 
 static val change_case(int id, val v, u8 lo, u8 hi, int delta) {
     Str *s = AS_STR(want_str(id, v));
-    val r = str_new(s->bytes, s->blen);
+    val r = str_new(STRB(s), s->blen);
     Str *t = AS_STR(r);
     for (u64 i = 0; i < t->blen; i++)
-        if (t->bytes[i] >= lo && t->bytes[i] <= hi) t->bytes[i] = (u8)(t->bytes[i] + delta);
+        if (STRB(t)[i] >= lo && STRB(t)[i] <= hi) STRB(t)[i] = (u8)(STRB(t)[i] + delta);
     return r;
 }
 
@@ -478,9 +477,9 @@ val rt_b_find(val argc, val argv) {
     Str *s = AS_STR(want_str(B_find, ARG(0)));
     Str *p = AS_STR(want_str(B_find, ARG(1)));
     for (u64 i = 0; i + p->blen <= s->blen; i++) {
-        if (memcmp(s->bytes + i, p->bytes, (uptr)p->blen) == 0) {
+        if (memcmp(STRB(s) + i, STRB(p), (uptr)p->blen) == 0) {
             i64 chars = 0;
-            for (u64 j = 0; j < i; j++) chars += (s->bytes[j] & 0xc0) != 0x80;
+            for (u64 j = 0; j < i; j++) chars += (STRB(s)[j] & 0xc0) != 0x80;
             return mk_int(chars);
         }
     }
@@ -605,14 +604,14 @@ val rt_b_json_encode(val argc, val argv) { return json_encode(ARG(0)); }
 
 val rt_b_json_decode(val argc, val argv) {
     Str *s = AS_STR(want_str(B_json_decode, ARG(0)));
-    return json_decode(s->bytes, s->blen);
+    return json_decode(STRB(s), s->blen);
 }
 
 val rt_b_sha256(val argc, val argv) {
     static const char hex[] = "0123456789abcdef";
     Str *s = AS_STR(want_str(B_sha256, ARG(0)));
     u8 digest[32], text[64];
-    rt_sha256(s->bytes, (unsigned long)s->blen, digest);
+    rt_sha256(STRB(s), (unsigned long)s->blen, digest);
     for (int i = 0; i < 32; i++) {
         text[2 * i] = (u8)hex[digest[i] >> 4];
         text[2 * i + 1] = (u8)hex[digest[i] & 15];

@@ -35,7 +35,7 @@ static void encode_into(Sb *b, val v, int depth) {
         sb_float(b, x);
         return;
     }
-    case AURA_T_STR: sb_json_str(b, AS_STR(v)->bytes, AS_STR(v)->blen); return;
+    case AURA_T_STR: sb_json_str(b, STRB(AS_STR(v)), AS_STR(v)->blen); return;
     case AURA_T_LIST: {
         if (*hdr & H_VISIT) json_fail("cannot encode a list that contains itself");
         if (depth > MAX_NEST) rt_error(AURA_E_STACK, "values nested too deeply to encode");
@@ -62,7 +62,7 @@ static void encode_into(Sb *b, val v, int depth) {
             if (!k) continue;
             if (!first) sb_byte(b, ',');
             first = 0;
-            sb_json_str(b, AS_STR(k)->bytes, AS_STR(k)->blen);
+            sb_json_str(b, STRB(AS_STR(k)), AS_STR(k)->blen);
             sb_byte(b, ':');
             encode_into(b, MAP_VAL(v, i), depth + 1);
         }
@@ -336,7 +336,7 @@ typedef long long (*cap_fn)(const unsigned char *, unsigned long, unsigned char 
 static int str_is(val s, const char *c) {
     u64 n = 0;
     while (c[n]) n++;
-    return is_str(s) && AS_STR(s)->blen == n && memcmp(AS_STR(s)->bytes, c, (uptr)n) == 0;
+    return is_str(s) && AS_STR(s)->blen == n && memcmp(STRB(AS_STR(s)), c, (uptr)n) == 0;
 }
 
 static val cap_values[3];
@@ -372,7 +372,7 @@ val rt_capability(val cap, val method, unsigned long long argc, unsigned long lo
      * be logged, as the interpreter's host prints it. */
     Sb req = {0, 0, 0};
     sb_cstr(&req, "{\"method\":");
-    sb_json_str(&req, AS_STR(method)->bytes, AS_STR(method)->blen);
+    sb_json_str(&req, STRB(AS_STR(method)), AS_STR(method)->blen);
     sb_cstr(&req, ",\"args\":[");
     val *args = PTR(argv);
     for (u64 i = 0; i < argc; i++) {

@@ -166,7 +166,7 @@ void sb_float(Sb *b, double x) {
     sb_bytes(b, tmp, (u64)n);
 }
 
-void sb_strv(Sb *b, val s) { sb_bytes(b, AS_STR(s)->bytes, AS_STR(s)->blen); }
+void sb_strv(Sb *b, val s) { sb_bytes(b, STRB(AS_STR(s)), AS_STR(s)->blen); }
 
 void sb_json_str(Sb *b, const u8 *p, u64 n) {
     static const char hex[] = "0123456789abcdef";

@@ -45,11 +45,11 @@ static void encode_state(Sb *b, val object) {
         if (is_fn(v) || is_obj(v)) continue;
         if (!first) sb_byte(b, ',');
         first = 0;
-        sb_json_str(b, AS_STR(k)->bytes, AS_STR(k)->blen);
+        sb_json_str(b, (const u8 *)PTR(AS_STR(k)->data), AS_STR(k)->blen);
         sb_byte(b, ':');
         /* json_encode builds in the shared scratch buffer, so copy its text out at once. */
         val text = json_encode(v);
-        sb_bytes(b, AS_STR(text)->bytes, AS_STR(text)->blen);
+        sb_bytes(b, (const u8 *)PTR(AS_STR(text)->data), AS_STR(text)->blen);
     }
     sb_byte(b, '}');
 }
@@ -93,7 +93,7 @@ unsigned long long rt_message(unsigned long long ptr, unsigned long long len) {
     Sb reply = {0};
     sb_cstr(&reply, "{\"result\":");
     val text = json_encode(result);
-    sb_bytes(&reply, AS_STR(text)->bytes, AS_STR(text)->blen);
+    sb_bytes(&reply, (const u8 *)PTR(AS_STR(text)->data), AS_STR(text)->blen);
     Sb after = {0};
     encode_state(&after, object);
     int changed = before.len != after.len || memcmp(before.p, after.p, after.len) != 0;

@@ -94,9 +94,38 @@ static val float_op(int op, double x, double y) {
 static int str_cmp(val a, val b) {
     Str *x = AS_STR(a), *y = AS_STR(b);
     u64 n = x->blen < y->blen ? x->blen : y->blen;
-    int c = memcmp(x->bytes, y->bytes, (uptr)n);
+    int c = memcmp(STRB(x), STRB(y), (uptr)n);
     if (c) return c;
     return x->blen < y->blen ? -1 : x->blen > y->blen ? 1 : 0;
+}
+
+/* a + b for strings: appends in place when a is the longest str over its buffer and the buffer
+ * has room; otherwise a new buffer, with room to grow once the text is not tiny. */
+static val str_concat(Str *x, Str *y) {
+    u64 n = x->blen + y->blen;
+    u64 ascii = x->hdr & y->hdr & H_ASCII;
+    if (y->blen == 0) return VAL(x);
+    if (x->blen == 0) return VAL(y);
+    if (x->hdr & H_BUF) {
+        StrBuf *b = STRBUF(x);
+        if (b->used == x->blen && b->cap - b->used >= y->blen) {
+            memcpy(STRB(x) + x->blen, STRB(y), (uptr)y->blen);
+            b->used = n;
+            Str *s = rt_alloc(sizeof(Str));
+            s->hdr = AURA_T_STR | H_BUF | ascii;
+            s->blen = n;
+            s->clen = x->clen + y->clen;
+            s->hash = 0;
+            s->data = x->data;
+            return VAL(s);
+        }
+    }
+    Str *s = str_alloc(n, n < 64 ? n : 2 * n);
+    s->hdr |= ascii;
+    s->clen = x->clen + y->clen;
+    memcpy(STRB(s), STRB(x), (uptr)x->blen);
+    memcpy(STRB(s) + x->blen, STRB(y), (uptr)y->blen);
+    return VAL(s);
 }
 
 static val binary(int op, val a, val b) {
@@ -106,17 +135,7 @@ static val binary(int op, val a, val b) {
         return float_op(op, ai ? (double)int_of(a) : float_of(a),
                         bi ? (double)int_of(b) : float_of(b));
     if (op == OP_ADD) {
-        if (is_str(a) && is_str(b)) {
-            Str *x = AS_STR(a), *y = AS_STR(b);
-            Str *s = rt_alloc(sizeof(Str) + x->blen + y->blen);
-            s->hdr = AURA_T_STR | (x->hdr & y->hdr & H_ASCII);
-            s->blen = x->blen + y->blen;
-            s->clen = x->clen + y->clen;
-            s->hash = 0;
-            memcpy(s->bytes, x->bytes, (uptr)x->blen);
-            memcpy(s->bytes + x->blen, y->bytes, (uptr)y->blen);
-            return VAL(s);
-        }
+        if (is_str(a) && is_str(b)) return str_concat(AS_STR(a), AS_STR(b));
         if (is_list(a) && is_list(b)) {
             List *x = AS_LIST(a), *y = AS_LIST(b);
             u64 nx = x->len, ny = y->len;
@@ -272,7 +291,7 @@ u64 str_offset(Str *s, u64 ci) {
     u64 b = 0;
     while (b < s->blen && ci) {
         b++;
-        while (b < s->blen && (s->bytes[b] & 0xc0) == 0x80) b++;
+        while (b < s->blen && (STRB(s)[b] & 0xc0) == 0x80) b++;
         ci--;
     }
     return b;
@@ -301,7 +320,7 @@ val rt_index(val o, val k) {
         Str *s = AS_STR(o);
         u64 p = position(k, s->clen);
         u64 b = str_offset(s, p);
-        return str_new(s->bytes + b, utf8_len(s->bytes[b]));
+        return str_new(STRB(s) + b, utf8_len(STRB(s)[b]));
     }
     if (t == AURA_T_MAP || t == AURA_T_OBJECT) {
         if (!is_str(k)) key_type(o, k);
@@ -446,9 +465,9 @@ val rt_iter(val v) {
         Str *s = AS_STR(v);
         val l = list_new(s->clen);
         for (u64 b = 0; b < s->blen;) {
-            u64 n = utf8_len(s->bytes[b]);
+            u64 n = utf8_len(STRB(s)[b]);
             if (b + n > s->blen) n = s->blen - b;
-            ITEMS(AS_LIST(l))[AS_LIST(l)->len++] = str_new(s->bytes + b, n);
+            ITEMS(AS_LIST(l))[AS_LIST(l)->len++] = str_new(STRB(s) + b, n);
             b += n;
         }
         return l;

@@ -19,7 +19,7 @@ static void write_nested(Sb *b, val v, int depth) {
     switch (htype(v)) {
     case AURA_T_INT: sb_int(b, int_of(v)); return;
     case AURA_T_FLOAT: sb_float(b, float_of(v)); return;
-    case AURA_T_STR: sb_json_str(b, AS_STR(v)->bytes, AS_STR(v)->blen); return;
+    case AURA_T_STR: sb_json_str(b, STRB(AS_STR(v)), AS_STR(v)->blen); return;
     case AURA_T_LIST: {
         /* A container already being printed (the visit bit is set) is a cycle. */
         if (*hdr & H_VISIT) {
@@ -53,7 +53,7 @@ static void write_nested(Sb *b, val v, int depth) {
             if (!k) continue;
             if (!first) sb_cstr(b, ", ");
             first = 0;
-            sb_json_str(b, AS_STR(k)->bytes, AS_STR(k)->blen);
+            sb_json_str(b, STRB(AS_STR(k)), AS_STR(k)->blen);
             sb_cstr(b, ": ");
             write_nested(b, MAP_VAL(v, i), depth + 1);
         }

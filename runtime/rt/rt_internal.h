@@ -26,6 +26,8 @@
 #define mk_int aura_rt__mk_int
 #define mk_float aura_rt__mk_float
 #define str_new aura_rt__str_new
+#define str_alloc aura_rt__str_alloc
+#define str_finish aura_rt__str_finish
 #define str_cstr aura_rt__str_cstr
 #define str_from_sb aura_rt__str_from_sb
 #define str_eq aura_rt__str_eq
@@ -62,9 +64,11 @@ typedef unsigned long uptr;
 #define PTR(v) ((void *)(uptr)(v))
 #define VAL(p) ((val)(uptr)(p))
 
-/* Header: low byte the type; bit 8 of a str: all ASCII; bit 9: being visited (cycle checks). */
+/* Header: low byte the type; bit 8 of a str: all ASCII; bit 9: being visited (cycle checks);
+ * bit 10 of a str: its bytes are in a StrBuf (else they are literal data, never written). */
 #define H_ASCII 0x100ULL
 #define H_VISIT 0x200ULL
+#define H_BUF 0x400ULL
 
 typedef struct {
     u64 hdr;
@@ -75,8 +79,17 @@ typedef struct {
     u64 blen; /* bytes */
     u64 clen; /* code points */
     u64 hash; /* 0 until computed */
-    u8 bytes[];
+    u64 data; /* address of the UTF-8 bytes */
 } Str;
+/* The growable buffer behind a str built at run time; the bytes follow it. Every str over one
+ * buffer is a prefix of its bytes; the one whose length is `used` may be extended in place by
+ * `+` (a new str of the longer length over the same buffer), so `s = s + x` is linear. */
+typedef struct {
+    u64 cap;
+    u64 used;
+} StrBuf;
+#define STRB(s) ((u8 *)PTR((s)->data))
+#define STRBUF(s) ((StrBuf *)PTR((s)->data) - 1)
 typedef struct {
     u64 hdr;
     u64 len;
@@ -188,6 +201,8 @@ __attribute__((noreturn)) void type_error2(const char *a, const char *b, const c
 val mk_int(i64 n);
 val mk_float(double d);
 val str_new(const u8 *p, u64 n);
+Str *str_alloc(u64 n, u64 cap); /* bytes to fill, then str_finish */
+val str_finish(Str *s);
 val str_cstr(const char *s);
 val str_from_sb(Sb *b);
 int str_eq(val a, val b);

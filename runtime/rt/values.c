@@ -26,20 +26,25 @@ val rt_float_lit(unsigned long long bits) {
 }
 
 /* ---- strings --------------------------------------------------------------------------- */
-/* A str with room for n bytes; the caller fills them and calls str_finish. */
-static Str *str_alloc(u64 n) {
-    Str *s = rt_alloc(sizeof(Str) + n);
-    s->hdr = AURA_T_STR;
+/* A str of n bytes in a new buffer of cap >= n bytes (one allocation); the caller fills the
+ * bytes and calls str_finish. */
+Str *str_alloc(u64 n, u64 cap) {
+    Str *s = rt_alloc(sizeof(Str) + sizeof(StrBuf) + cap);
+    StrBuf *b = (StrBuf *)(s + 1);
+    b->cap = cap;
+    b->used = n;
+    s->hdr = AURA_T_STR | H_BUF;
     s->blen = n;
     s->hash = 0;
+    s->data = VAL(b + 1);
     return s;
 }
 
-static val str_finish(Str *s) {
+val str_finish(Str *s) {
     u64 chars = 0;
     int ascii = 1;
     for (u64 i = 0; i < s->blen; i++) {
-        u8 c = s->bytes[i];
+        u8 c = STRB(s)[i];
         if (c >= 0x80) ascii = 0;
         if ((c & 0xc0) != 0x80) chars++;
     }
@@ -49,8 +54,8 @@ static val str_finish(Str *s) {
 }
 
 val str_new(const u8 *p, u64 n) {
-    Str *s = str_alloc(n);
-    memcpy(s->bytes, p, (uptr)n);
+    Str *s = str_alloc(n, n);
+    memcpy(STRB(s), p, (uptr)n);
     return str_finish(s);
 }
 
@@ -62,8 +67,14 @@ val str_cstr(const char *c) {
 
 val str_from_sb(Sb *b) { return str_new(b->p, b->len); }
 
+/* A literal's bytes stay where the program's data has them: no copy. */
 val rt_str_lit(unsigned long long addr, unsigned long long len) {
-    return str_new((const u8 *)PTR(addr), len);
+    Str *s = rt_alloc(sizeof(Str));
+    s->hdr = AURA_T_STR;
+    s->blen = len;
+    s->hash = 0;
+    s->data = addr;
+    return str_finish(s);
 }
 
 int str_eq(val a, val b) {
@@ -71,7 +82,7 @@ int str_eq(val a, val b) {
     Str *x = AS_STR(a), *y = AS_STR(b);
     if (x->blen != y->blen) return 0;
     if (x->hash && y->hash && x->hash != y->hash) return 0;
-    return memcmp(x->bytes, y->bytes, (uptr)x->blen) == 0;
+    return memcmp(STRB(x), STRB(y), (uptr)x->blen) == 0;
 }
 
 u64 str_hash(val v) {
@@ -79,7 +90,7 @@ u64 str_hash(val v) {
     if (s->hash) return s->hash;
     u64 h = 14695981039346656037ULL;
     for (u64 i = 0; i < s->blen; i++) {
-        h ^= s->bytes[i];
+        h ^= STRB(s)[i];
         h *= 1099511628211ULL;
     }
     if (h == 0) h = 1;
@@ -272,7 +283,7 @@ const u8 *obj_display_name(val o, u64 *len) {
         val n = AS_OBJ(o)->name;
         if (is_str(n)) {
             *len = AS_STR(n)->blen;
-            return AS_STR(n)->bytes;
+            return STRB(AS_STR(n));
         }
         o = AS_OBJ(o)->proto;
     }

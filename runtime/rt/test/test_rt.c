@@ -66,7 +66,8 @@ long long aura_cap_clock(const unsigned char *a, unsigned long b, unsigned char 
 /* ---- helpers --------------------------------------------------------------------------- */
 static int failures, checks;
 
-#define S(text) rt_str_lit((unsigned long long)(unsigned long)(text), strlen(text))
+/* rt_str_lit keeps the address (literal data lives as long as the program): give it a copy. */
+#define S(text) rt_str_lit((unsigned long long)(unsigned long)strdup(text), strlen(text))
 #define I(n) rt_int_lit(n)
 
 static double fl(double x) { return x; }
@@ -90,7 +91,7 @@ static const char *text(val v) {
     unsigned long long *o = (unsigned long long *)(unsigned long)s;
     size_t n = o[1];
     if (n >= sizeof buf) n = sizeof buf - 1;
-    memcpy(buf, (char *)(o + 4), n);
+    memcpy(buf, (char *)(unsigned long)o[4], n);
     buf[n] = 0;
     return buf;
 }
@@ -270,6 +271,26 @@ static void test_arith(void) {
     T(rt_neg(F(0.0)), "-0.0");
     T(rt_neg(I(5)), "-5");
     T(rt_add(S("ab"), S("cd")), "abcd");
+    /* `s = s + x` appends in place, without changing strings that share the buffer */
+    val s0 = rt_add(S("start-"), S("0123456789012345678901234567890123456789012345678901234567890"));
+    val s1 = rt_add(s0, S("x"));
+    val s2 = rt_add(s0, S("y")); /* s0 is no longer the longest: a copy */
+    val s3 = rt_add(s1, S("z"));
+    OK(((unsigned long long *)(unsigned long)s1)[4] == ((unsigned long long *)(unsigned long)s0)[4]);
+    OK(((unsigned long long *)(unsigned long)s2)[4] != ((unsigned long long *)(unsigned long)s0)[4]);
+    T(CALL(len, s0), "67");
+    T(CALL(slice, s1, I(-3)), "90x");
+    T(CALL(slice, s2, I(-3)), "90y");
+    T(CALL(slice, s3, I(-3)), "0xz");
+    OK(rt_eq(s3, rt_add(s1, S("z"))) == AURA_TRUE);
+    val doubled = rt_add(S(text(s3)), S(text(s3)));
+    T(rt_add(s3, s3), strdup(text(doubled)));
+    T(rt_add(S(""), S("é")), "é");
+    T(CALL(len, rt_add(S("é"), S(""))), "1");
+    val acc = S("");
+    for (int i = 0; i < 20000; i++) acc = rt_add(acc, CALL(str, I(i % 10)));
+    T(CALL(len, acc), "20000");
+    T(CALL(slice, acc, I(-12)), "890123456789");
     T(rt_add(LIST(I(1)), LIST(I(2))), "[1, 2]");
     ERR(AURA_E_TYPE, rt_add(S("a"), I(1)));
     ERR(AURA_E_TYPE, rt_sub(S("a"), S("b")));
