@@ -168,6 +168,10 @@ struct RtModule<'a> {
 
 impl<'a> RtModule<'a> {
     fn read(bytes: &'a [u8]) -> Result<RtModule<'a>, EmitError> {
+        // Everything below may then index by the module's own numbers without checking them.
+        wasmparser::Validator::new()
+            .validate_all(bytes)
+            .map_err(|e| EmitError(format!("the wasm runtime is not a valid module: {e}")))?;
         let mut rt = RtModule {
             types: Vec::new(),
             types_section: None,
