@@ -103,7 +103,7 @@ export async function load(source, options = {}) {
     /** Runs the program (initialisers, then `main`): `{stdout, stderr, error}`, error null or AuraError. */
     async run() {
       const { exports, io } = await instantiate();
-      const error = invoke(() => exports.aura_main());
+      const error = invoke(exports, () => exports.aura_main());
       return { stdout: io.stdout, stderr: io.stderr, error };
     },
 
@@ -119,7 +119,7 @@ export async function load(source, options = {}) {
       }
       const request = `{"target":${JSON.stringify(target)},"method":${JSON.stringify(method)},"args":${encodeJson(args)},"state":${encodeJson(state)}}`;
       let reply = null;
-      const error = invoke(() => {
+      const error = invoke(exports, () => {
         exports.aura_init();
         const bytes = new TextEncoder().encode(request);
         const ptr = Number(exports.rt_input(BigInt(bytes.length)));
@@ -156,15 +156,24 @@ async function compile(source) {
 }
 
 /** Calls an entry point; an AuraError becomes the result, anything else (a trap) propagates. */
-function invoke(entry) {
+function invoke(exports, entry) {
   try {
     entry();
     return null;
   } catch (e) {
+    // The runtime flushed its output before raising an AuraError; after a trap, what the program
+    // printed is still in the runtime's buffer.
+    if (!(e instanceof AuraError) && exports.rt_finish) {
+      try {
+        exports.rt_finish();
+      } catch {
+        // Best effort: the trap is what gets reported.
+      }
+    }
     if (e instanceof AuraError) return e;
-    // A real JavaScript stack overflow inside the module is the program's, not the host's.
+    // The engine's own stack ran out inside the module: the program's error, not the host's.
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
-      return new AuraError("stack overflow", "maximum call depth exceeded");
+      return new AuraError("stack overflow", "the JavaScript engine's stack is used up");
     }
     throw e;
   }

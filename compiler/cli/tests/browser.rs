@@ -5,6 +5,9 @@
 //!
 //! Without /usr/bin/chromium (or $AURA_CHROMIUM) the test prints a note and passes, except on CI
 //! (CI=true), where a missing browser is a failure.
+//!
+//! A second test runs aura.js under Node (runtime/browser/test/run.mjs) on programs that use the
+//! capabilities and fail, and compares standard output and error with `aura run`.
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -159,18 +162,7 @@ fn compiled_module_runs_in_chromium() {
     let dir = temp_dir("hello");
     let wasm = dir.join("hello.wasm");
 
-    let build = Command::new(AURA)
-        .arg("build")
-        .arg(&source)
-        .args(["--target", "wasm", "-o"])
-        .arg(&wasm)
-        .output()
-        .expect("run aura build");
-    assert!(
-        build.status.success(),
-        "aura build --target wasm failed: {}",
-        text(&build.stderr)
-    );
+    aura_build(&source, &wasm);
     let interp = Command::new(AURA)
         .arg("run")
         .arg(&source)
@@ -230,4 +222,65 @@ fn compiled_module_runs_in_chromium() {
         messages[2]["error"],
         json!({"kind": "does not understand", "message": "counter does not understand `nope`"}),
     );
+}
+
+fn aura_build(source: &Path, wasm: &Path) {
+    let build = Command::new(AURA)
+        .arg("build")
+        .arg(source)
+        .args(["--target", "wasm", "-o"])
+        .arg(wasm)
+        .output()
+        .expect("run aura build");
+    assert!(
+        build.status.success(),
+        "aura build --target wasm failed: {}",
+        text(&build.stderr)
+    );
+}
+
+/// Capabilities (store round trips keep ints, floats and key order; log lines print values as
+/// `str` does) and a runtime error after some output.
+const CAPABILITIES: &str = r#"uses store, log, clock
+fn main() {
+    store.set("a", [1, 2.0, "x", nil])
+    store.set("b", {"k": 1e300, "big": 9007199254740993})
+    store.set("a", 7)
+    print(store.get("a"), store.get("b"), store.get("missing"), store.keys())
+    print(store.delete("b"), store.keys())
+    log.info("plain text")
+    log.warn([1, "a", {"k": nil}])
+    print(type_of(clock.now()), type_of(clock.millis()), clock.millis() > 0)
+    print("héllo ✓")
+    store.get(1)
+}
+"#;
+
+#[test]
+fn aura_js_under_node_matches_the_interpreter() {
+    let node = Path::new("/usr/bin/node");
+    if !node.is_file() {
+        eprintln!("note: skipping the aura.js test under Node: no /usr/bin/node");
+        return;
+    }
+    let dir = temp_dir("node");
+    let source = dir.join("caps.aura");
+    std::fs::write(&source, CAPABILITIES).expect("write the program");
+    let wasm = dir.join("caps.wasm");
+    aura_build(&source, &wasm);
+    let interp = Command::new(AURA)
+        .arg("run")
+        .arg(&source)
+        .output()
+        .expect("run aura run");
+    let js = Command::new(node)
+        .arg(repo().join("runtime/browser/test/run.mjs"))
+        .arg(&wasm)
+        .output()
+        .expect("run node");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(text(&js.stdout), text(&interp.stdout));
+    assert_eq!(text(&js.stderr), text(&interp.stderr));
+    assert_eq!(js.status.code(), Some(1));
+    assert_eq!(interp.status.code(), Some(1));
 }
