@@ -133,6 +133,13 @@ AURA_API unsigned long long rt_iter_len(val list);
 AURA_API val rt_iter_get(val list, unsigned long long index);
 AURA_API val rt_range_arg(val v);
 
+/* ---- message ABI (spec/abi.md): called by the host after aura_init, not by compiled code --- */
+/* Room for a request of len bytes in the arena; returns its address. */
+AURA_API unsigned long long rt_input(unsigned long long len);
+/* Sends the JSON request at ptr[0..len) ({"target","method","args","state"}) and returns
+ * (reply address << 32) | reply length; the reply is {"result","changed","state"}. */
+AURA_API unsigned long long rt_message(unsigned long long ptr, unsigned long long len);
+
 /* ---- builtins (aura_uast::BUILTINS, same order): rt_b_NAME(argc, argv) ------------------ */
 #define AURA_BUILTINS(X)                                                                       \
     X(print, 0, -1)                                                                            \

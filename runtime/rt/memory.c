@@ -261,6 +261,7 @@ val rt_start(unsigned long long heap_start) {
     err_sb.p = 0;
     err_sb.len = err_sb.cap = 0;
     builtins_reset();
+    objects_reset();
     arg_stack = (u64)(uptr)rt_alloc(ARG_STACK_BYTES);
     return AURA_NIL;
 }

@@ -51,6 +51,8 @@
 #define ops_reset aura_rt__ops_reset
 #define builtins_reset aura_rt__builtins_reset
 #define parse_f64 aura_rt__parse_f64
+#define obj_register aura_rt__obj_register
+#define objects_reset aura_rt__objects_reset
 
 typedef unsigned long long u64;
 typedef long long i64;
@@ -226,6 +228,10 @@ void write_value(Sb *b, val v); /* str(v) */
 val json_encode(val v);
 val json_decode(const u8 *p, u64 n);
 void caps_reset(void);
+
+/* message.c: the registry of named objects (rt_object_new registers, rt_start resets) */
+void obj_register(val name, val object);
+void objects_reset(void);
 
 /* numbers */
 double rt_floor(double x);

@@ -256,6 +256,7 @@ val rt_object_new(val name, val proto) {
     o->name = name;
     o->proto = proto;
     o->slots = map_new(0);
+    obj_register(name, VAL(o));
     return VAL(o);
 }
 

@@ -12,8 +12,9 @@
 //!   runtime's `__heap_base` (8-aligned), so `DataAddr(off)` is `base + off`;
 //! - every `address_taken` function is appended to the runtime's table (which grows by as much),
 //!   so `FnAddr(f)` is a table index the runtime's C function pointers can call;
-//! - exports: `aura_main`, the program's other entry points, `rt_set_max_depth`, `rt_finish`
-//!   (the host flushes output with it after a trap) and `memory`.
+//! - exports: `aura_main`, the program's other entry points (`aura_init`, routes),
+//!   `rt_set_max_depth`, `rt_finish` (the host flushes output with it after a trap), the message
+//!   ABI's `rt_input` and `rt_message` (when the runtime has them) and `memory`.
 //!
 //! All LIR values are i64; addresses are wrapped to i32 for loads and stores.
 
@@ -533,6 +534,13 @@ fn merge(program: &Program, uses: &[String], rt: &RtModule) -> Result<Vec<u8>, E
         return error("the runtime does not export rt_finish");
     };
     exports.export("rt_finish", ExportKind::Func, finish.index);
+    // The message ABI (spec/abi.md): the host writes a request with rt_input, sends it with
+    // rt_message. A stand-in runtime without them just gives a module without messages.
+    for name in ["rt_input", "rt_message"] {
+        if let Some(f) = layout.runtime.get(name) {
+            exports.export(name, ExportKind::Func, f.index);
+        }
+    }
     exports.export("memory", ExportKind::Memory, 0);
     module.section(&exports);
 

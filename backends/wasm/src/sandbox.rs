@@ -14,7 +14,7 @@
 use aura_interp::{ErrorKind, Host, RuntimeError, Value};
 use std::io::Write;
 use wasmtime::{
-    Caller, Config, Engine, Extern, ExternType, Linker, Module, Store, StoreLimits,
+    Caller, Config, Engine, Extern, ExternType, Instance, Linker, Module, Store, StoreLimits,
     StoreLimitsBuilder, Trap, Val, ValType,
 };
 
@@ -99,7 +99,7 @@ struct Pending {
     response: Vec<u8>,
 }
 
-struct State {
+pub(crate) struct State {
     io: Io,
     out: Vec<u8>,
     write_error: Option<std::io::Error>,
@@ -125,13 +125,31 @@ impl State {
     }
 }
 
-fn internal(message: impl std::fmt::Display) -> RunError {
+pub(crate) fn internal(message: impl std::fmt::Display) -> RunError {
     RunError::Internal(message.to_string())
 }
 
 /// Compiles and runs `wasm` (a module from [`crate::emit::emit`]): sets the depth limit, calls
 /// `aura_main`, flushes output. Output written before an error is kept.
 pub fn run(wasm: &[u8], limits: &Limits, io: Io) -> Result<(), RunError> {
+    invoke(wasm, limits, io, |store, instance| {
+        let Some(main) = instance.get_func(&mut *store, "aura_main") else {
+            return Err(internal("the module does not export aura_main"));
+        };
+        let mut results = vec![Val::I64(0); main.ty(&*store).results().len()];
+        main.call(&mut *store, &[], &mut results)
+            .map_err(|e| trap_error(e, limits))
+    })
+}
+
+/// Instantiates `wasm` with the host functions, sets the depth limit and calls `entry` (which
+/// calls the module's exports); then flushes output. [`run`] and `message::send_message` share it.
+pub(crate) fn invoke<T>(
+    wasm: &[u8],
+    limits: &Limits,
+    io: Io,
+    entry: impl FnOnce(&mut Store<State>, &Instance) -> Result<T, RunError>,
+) -> Result<T, RunError> {
     let mut config = Config::new();
     config.consume_fuel(limits.fuel.is_some());
     config.max_wasm_stack(limits.max_wasm_stack);
@@ -164,7 +182,16 @@ pub fn run(wasm: &[u8], limits: &Limits, io: Io) -> Result<(), RunError> {
     if let Some(fuel) = limits.fuel {
         store.set_fuel(fuel).map_err(internal)?;
     }
-    let result = instantiate_and_run(&engine, &module, &mut store, limits);
+    let result = instantiate(&engine, &module, &mut store, limits).and_then(|instance| {
+        let result = entry(&mut store, &instance);
+        if result.is_err() && store.data().failure.is_none() {
+            // A trap (fuel, wasm stack) stopped the program where it was: what it printed
+            // before is still in the runtime's buffer. The runtime flushed already if it raised
+            // the error.
+            flush_after_trap(&instance, &mut store);
+        }
+        result
+    });
     let state = store.data_mut();
     state.flush_out();
     state.io.host.flush();
@@ -174,19 +201,19 @@ pub fn run(wasm: &[u8], limits: &Limits, io: Io) -> Result<(), RunError> {
         (Err(_), Some(failure)) => Err(RunError::Runtime(failure)),
         (result, _) => result,
     };
-    result?;
+    let value = result?;
     match state.write_error.take() {
         Some(e) => Err(RunError::Output(e)),
-        None => Ok(()),
+        None => Ok(value),
     }
 }
 
-fn instantiate_and_run(
+fn instantiate(
     engine: &Engine,
     module: &Module,
     store: &mut Store<State>,
     limits: &Limits,
-) -> Result<(), RunError> {
+) -> Result<Instance, RunError> {
     let mut linker: Linker<State> = Linker::new(engine);
     for import in module.imports() {
         let ExternType::Func(ty) = import.ty() else {
@@ -231,17 +258,7 @@ fn instantiate_and_run(
             .call(&mut *store, &params, &mut results)
             .map_err(|e| trap_error(e, limits))?;
     }
-    let Some(main) = instance.get_func(&mut *store, "aura_main") else {
-        return Err(internal("the module does not export aura_main"));
-    };
-    let mut results = vec![Val::I64(0); main.ty(&*store).results().len()];
-    let result = main.call(&mut *store, &[], &mut results);
-    if result.is_err() && store.data().failure.is_none() {
-        // A trap (fuel, wasm stack) stopped the program where it was: what it printed before is
-        // still in the runtime's buffer. The runtime flushed already if it raised the error.
-        flush_after_trap(&instance, store);
-    }
-    result.map_err(|e| trap_error(e, limits))
+    Ok(instance)
 }
 
 /// Fuel granted to flush output after a trap: writing out one buffer is a short loop.
@@ -269,7 +286,7 @@ fn word(ty: &ValType, n: u64) -> Val {
 
 /// Turns a wasmtime error from a call into the run's error. `aura_fail` is handled by the caller
 /// (its error is recorded in the state).
-fn trap_error(error: wasmtime::Error, limits: &Limits) -> RunError {
+pub(crate) fn trap_error(error: wasmtime::Error, limits: &Limits) -> RunError {
     match error.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => RunError::Runtime(RuntimeError::new(
             ErrorKind::OutOfFuel,

@@ -19,7 +19,9 @@ pub struct Program {
     /// The exported entry `aura_main`: no parameters, returns 0. It starts the runtime, runs the
     /// module initialisers, calls `main` if there is one and flushes output.
     pub entry: FnId,
-    /// Exported entry points besides `aura_main` (message ABI, routes), by export name.
+    /// Exported entry points besides `aura_main`, by export name: `aura_init` (no parameters,
+    /// returns 0: `aura_main` without the call of `main`, for the message ABI) and the routes'
+    /// generic entries (`route:METHOD PATH`).
     pub exports: Vec<(String, FnId)>,
 }
 

@@ -284,11 +284,29 @@ impl Lowerer {
         body.append(&mut parts.objects_proto);
         body.append(&mut parts.objects_members);
         body.append(&mut parts.inits);
-        body.append(&mut call_main);
         body.push(Stmt::Expr(Expr::CallRt(RtFn::Core(Core::Finish), vec![])));
         body.push(Stmt::Return(Expr::Const(0)));
 
+        // `aura_init` starts the runtime and runs the initialisers; `aura_main` is `aura_init`,
+        // then `main`. A message host (spec/abi.md, "Message ABI") calls `aura_init` only.
+        // Both use the initialisers' context: constants live in globals, locals are scratch.
         let main_ctx = std::mem::take(&mut self.main_ctx);
+        let init = self.reserve();
+        self.define(
+            init,
+            Function {
+                name: "aura_init".to_string(),
+                params: 0,
+                locals: main_ctx.next_local,
+                address_taken: false,
+                body,
+            },
+        );
+        self.exports.push(("aura_init".to_string(), init));
+        let mut body = vec![Stmt::Expr(Expr::Call(init, vec![]))];
+        body.append(&mut call_main);
+        body.push(Stmt::Expr(Expr::CallRt(RtFn::Core(Core::Finish), vec![])));
+        body.push(Stmt::Return(Expr::Const(0)));
         let entry = self.reserve();
         self.define(
             entry,
@@ -586,7 +604,11 @@ impl Lowerer {
             .collect();
         let mut name = clean.clone();
         let mut n = 2;
-        while self.symbols.contains(&name) || name == "aura_main" || name.starts_with("rt_") {
+        while self.symbols.contains(&name)
+            || name == "aura_main"
+            || name == "aura_init"
+            || name.starts_with("rt_")
+        {
             name = format!("{clean}_{n}");
             n += 1;
         }

@@ -43,6 +43,7 @@ if [ "${1:-}" != "--no-wasm" ]; then
     python3 "$here/check_wasm.py" "$out/aura_rt.wasm"
     if command -v node >/dev/null 2>&1; then
         node --stack-size=6000 "$here/wasm_test.mjs" "$out/aura_rt.wasm"
+        node "$here/message_test.mjs" "$out/aura_rt.wasm"
     else
         echo "note: node not found: the wasm module is not run"
     fi
