@@ -125,6 +125,55 @@ impl State {
     }
 }
 
+/// Compiling a module (the ~65 KB runtime plus the program) takes longer than most short runs, so
+/// compiled modules are kept in the user's cache directory (`$AURA_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/aura`, else `~/.cache/aura`), keyed by the sha256 of the module and the
+/// engine's compatibility hash, as the wasmtime CLI does. `AURA_CACHE_DIR=off` turns it off; no
+/// cache directory or an unreadable entry just means compiling.
+fn load_module(engine: &Engine, wasm: &[u8]) -> Result<Module, RunError> {
+    use sha2::{Digest, Sha256};
+    use std::hash::{Hash, Hasher};
+    let Some(dir) = cache_dir() else {
+        return Module::new(engine, wasm).map_err(internal);
+    };
+    let mut config = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut config);
+    let digest = Sha256::digest(wasm);
+    let key: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let path = dir.join(format!("wasm-{key}-{:016x}.cwasm", config.finish()));
+    if path.is_file() {
+        // SAFETY: only `Module::serialize` output of an engine with the same compatibility hash
+        // is stored under this name (the name covers the module bytes and that hash), in the
+        // user's own cache directory; wasmtime checks the header and version again.
+        if let Ok(module) = unsafe { Module::deserialize_file(engine, &path) } {
+            return Ok(module);
+        }
+    }
+    let module = Module::new(engine, wasm).map_err(internal)?;
+    if let Ok(bytes) = module.serialize() {
+        // Written under a unique name and renamed, so a concurrent reader never sees half a file.
+        let staged = dir.join(format!("wasm-{key}.{}.tmp", std::process::id()));
+        if std::fs::write(&staged, bytes).is_err() || std::fs::rename(&staged, &path).is_err() {
+            let _ = std::fs::remove_file(&staged);
+        }
+    }
+    Ok(module)
+}
+
+fn cache_dir() -> Option<std::path::PathBuf> {
+    use std::path::PathBuf;
+    let dir = match std::env::var_os("AURA_CACHE_DIR") {
+        Some(dir) if dir == "off" => return None,
+        Some(dir) => PathBuf::from(dir),
+        None => std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?
+            .join("aura"),
+    };
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir)
+}
+
 pub(crate) fn internal(message: impl std::fmt::Display) -> RunError {
     RunError::Internal(message.to_string())
 }
@@ -154,7 +203,7 @@ pub(crate) fn invoke<T>(
     config.consume_fuel(limits.fuel.is_some());
     config.max_wasm_stack(limits.max_wasm_stack);
     let engine = Engine::new(&config).map_err(internal)?;
-    let module = Module::new(&engine, wasm).map_err(internal)?;
+    let module = load_module(&engine, wasm)?;
     let max_memory = usize::try_from(limits.max_memory).unwrap_or(usize::MAX);
     // The module's initial memory already counts against the cap.
     if let Some(ExternType::Memory(memory)) = module.get_export("memory") {
