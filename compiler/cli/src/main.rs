@@ -41,7 +41,8 @@ enum Command {
         /// Backend that runs the program
         #[arg(long, value_enum, default_value_t = Target::Interp)]
         target: Target,
-        /// Step budget: every statement, loop iteration and call costs one (→ `out of fuel`)
+        /// Step budget (→ `out of fuel`). interp: every statement, loop iteration and call costs
+        /// one; wasm: wasmtime fuel, about one per wasm instruction; not available on native
         #[arg(long, value_name = "N")]
         fuel: Option<u64>,
         /// Heap cap in bytes; suffixes K, M, G (→ `out of memory`). The default keeps a runaway
