@@ -342,10 +342,7 @@ impl Lowerer {
                 Stmt::If {
                     cond: both_small(),
                     then: vec![Stmt::Set(i, bin(BinOp::Add, Expr::Local(i), c(2)))],
-                    otherwise: vec![Stmt::Set(
-                        i,
-                        rt(Core::Add, vec![Expr::Local(i), c(3)]),
-                    )],
+                    otherwise: vec![Stmt::Set(i, rt(Core::Add, vec![Expr::Local(i), c(3)]))],
                 },
             ];
             self.loop_body(body, &mut body_out)?;
