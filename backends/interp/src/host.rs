@@ -2,6 +2,7 @@
 //! `clock` from the system clock.
 
 use crate::capability::CapabilityCall;
+use crate::json::{from_json, to_json};
 use crate::value::Value;
 use crate::Host;
 use aura_runtime::RuntimeError;
@@ -14,7 +15,9 @@ const BUFFER: usize = 64 * 1024;
 #[derive(Default)]
 pub struct StdHost {
     out: String,
-    store: IndexMap<String, Value>,
+    /// Values are kept as JSON, as every host stores them: `set` of a value JSON cannot hold is
+    /// a `json error`, and `get` returns a fresh copy.
+    store: IndexMap<String, serde_json::Value>,
     /// The first failed write to standard output (e.g. a full disk); output stops there.
     write_error: Option<std::io::Error>,
 }
@@ -70,12 +73,16 @@ impl Host for StdHost {
         args: &[Value],
     ) -> Result<Value, RuntimeError> {
         Ok(match CapabilityCall::parse(capability, method, args)? {
-            CapabilityCall::StoreGet(k) => self.store.get(k).cloned().unwrap_or_default(),
+            CapabilityCall::StoreGet(k) => self.store.get(k).map(from_json).unwrap_or_default(),
             CapabilityCall::StoreSet(k, v) => {
-                let _ = self.store.insert(k.to_string(), v.clone());
+                let _ = self.store.insert(k.to_string(), to_json(v)?);
                 Value::Nil
             }
-            CapabilityCall::StoreDelete(k) => self.store.shift_remove(k).unwrap_or_default(),
+            CapabilityCall::StoreDelete(k) => self
+                .store
+                .shift_remove(k)
+                .map(|v| from_json(&v))
+                .unwrap_or_default(),
             CapabilityCall::StoreKeys => Value::list(
                 self.store
                     .keys()

@@ -561,7 +561,7 @@ impl<'p> Vm<'p> {
                 _ => return unsupported("iter get"),
             },
             Core::RangeArg => {
-                if a[0] & 1 == 1 {
+                if self.int_of(a[0]).is_some() {
                     a[0]
                 } else {
                     return Err(Stop::Error("type error"));

@@ -314,15 +314,36 @@ impl Lowerer {
             out.push(Stmt::Set(e, rt(Core::RangeArg, vec![end])));
             let mark = self.ctx()?.bindings.len();
             let v = self.declare(var)?;
+            // Both bounds small (the usual case): tagged compare and add. Otherwise (a bound
+            // beyond the small range, near the ends of i64) through the runtime's generic ops.
+            let both_small = || {
+                bin(
+                    BinOp::And,
+                    bin(BinOp::And, Expr::Local(i), Expr::Local(e)),
+                    c(1),
+                )
+            };
+            let brk = |cond| Stmt::If {
+                cond,
+                then: vec![Stmt::Break(0)],
+                otherwise: Vec::new(),
+            };
             let mut body_out = vec![
                 Stmt::If {
-                    cond: bin(BinOp::GeS, Expr::Local(i), Expr::Local(e)),
-                    then: vec![Stmt::Break(0)],
-                    otherwise: Vec::new(),
+                    cond: both_small(),
+                    then: vec![brk(bin(BinOp::GeS, Expr::Local(i), Expr::Local(e)))],
+                    otherwise: vec![brk(truthy(rt(
+                        Core::Ge,
+                        vec![Expr::Local(i), Expr::Local(e)],
+                    )))],
                 },
                 self.bind(v, Expr::Local(i)),
-                // Cannot overflow: i < end <= the largest small int.
-                Stmt::Set(i, bin(BinOp::Add, Expr::Local(i), c(2))),
+                // Cannot overflow: i < end (<= the largest small int on the fast path).
+                Stmt::If {
+                    cond: both_small(),
+                    then: vec![Stmt::Set(i, bin(BinOp::Add, Expr::Local(i), c(2)))],
+                    otherwise: vec![Stmt::Set(i, rt(Core::Add, vec![Expr::Local(i), c(3)]))],
+                },
             ];
             self.loop_body(body, &mut body_out)?;
             self.ctx()?.bindings.truncate(mark);
