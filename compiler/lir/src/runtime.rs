@@ -81,7 +81,7 @@ core_table! {
     Iter = "rt_iter" / 1,              // (val) -> list to walk (a list itself, map keys, chars)
     IterLen = "rt_iter_len" / 1,       // (list) -> raw current length
     IterGet = "rt_iter_get" / 2,       // (list, raw index) -> element
-    RangeArg = "rt_range_arg" / 1,     // (val) -> the same small int, or type error
+    RangeArg = "rt_range_arg" / 1,     // (val) -> the same int (small or boxed), or type error
 }
 
 impl RtFn {

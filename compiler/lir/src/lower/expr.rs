@@ -314,15 +314,31 @@ impl Lowerer {
             out.push(Stmt::Set(e, rt(Core::RangeArg, vec![end])));
             let mark = self.ctx()?.bindings.len();
             let v = self.declare(var)?;
+            // The bounds (and so `i`) may be boxed ints beyond the small range: those compare
+            // and count through the runtime.
+            let small = both_small(&Expr::Local(i), &Expr::Local(e));
+            let ge = |cond: Expr| Stmt::If {
+                cond,
+                then: vec![Stmt::Break(0)],
+                otherwise: Vec::new(),
+            };
             let mut body_out = vec![
                 Stmt::If {
-                    cond: bin(BinOp::GeS, Expr::Local(i), Expr::Local(e)),
-                    then: vec![Stmt::Break(0)],
-                    otherwise: Vec::new(),
+                    cond: small.clone(),
+                    then: vec![ge(bin(BinOp::GeS, Expr::Local(i), Expr::Local(e)))],
+                    otherwise: vec![ge(truthy(rt(
+                        Core::Ge,
+                        vec![Expr::Local(i), Expr::Local(e)],
+                    )))],
                 },
                 self.bind(v, Expr::Local(i)),
-                // Cannot overflow: i < end <= the largest small int.
-                Stmt::Set(i, bin(BinOp::Add, Expr::Local(i), c(2))),
+                Stmt::If {
+                    cond: small,
+                    // Cannot overflow: i < end <= the largest small int.
+                    then: vec![Stmt::Set(i, bin(BinOp::Add, Expr::Local(i), c(2)))],
+                    // Cannot overflow either (i < end <= i64::MAX); may box.
+                    otherwise: vec![Stmt::Set(i, rt(Core::Add, vec![Expr::Local(i), c(3)]))],
+                },
             ];
             self.loop_body(body, &mut body_out)?;
             self.ctx()?.bindings.truncate(mark);
