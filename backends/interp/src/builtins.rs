@@ -3,7 +3,7 @@
 use crate::json;
 use crate::limits;
 use crate::ops;
-use crate::print::{to_string, write_value};
+use crate::print::{to_string_checked, write_value};
 use crate::value::{err, type_err, Entries, Key, List, Map, Object, Str, Value, ELEM, ENTRY, R};
 use crate::Host;
 use aura_runtime::ErrorKind;
@@ -134,7 +134,7 @@ pub(crate) fn call(id: u16, args: &[Value], host: &mut dyn Host) -> R<Value> {
                 if i > 0 {
                     line.push(' ');
                 }
-                write_value(&mut line, a);
+                write_value(&mut line, a)?;
             }
             host.print(&line);
             Ok(Value::Nil)
@@ -142,7 +142,7 @@ pub(crate) fn call(id: u16, args: &[Value], host: &mut dyn Host) -> R<Value> {
         STR => match arg(0) {
             s @ Value::Str(_) => Ok(s.clone()),
             Value::Int(n) => Ok(Value::Str(Str::int(*n)?)),
-            other => new_str(to_string(other)),
+            other => new_str(to_string_checked(other)?),
         },
         INT => to_int(arg(0)),
         FLOAT => to_float(arg(0)),
@@ -287,13 +287,13 @@ pub(crate) fn call(id: u16, args: &[Value], host: &mut dyn Host) -> R<Value> {
                 return Ok(Value::Nil);
             }
             let message = match args.get(1) {
-                Some(m) => to_string(m),
+                Some(m) => to_string_checked(m)?,
                 None => "assertion failed".to_string(),
             };
             Err(err(ErrorKind::AssertionFailed, message))
         }
-        ERROR => Err(err(ErrorKind::Error, to_string(arg(0)))),
-        TYPE_ERROR => Err(type_err(to_string(arg(0)))),
+        ERROR => Err(err(ErrorKind::Error, to_string_checked(arg(0))?)),
+        TYPE_ERROR => Err(type_err(to_string_checked(arg(0))?)),
         JSON_ENCODE => new_str(json::encode(arg(0))?),
         JSON_DECODE => json::decode(string(0)?.as_str()),
         SHA256 => new_str(aura_runtime::sha256_hex(string(0)?.as_str())),
@@ -471,7 +471,7 @@ fn join(args: &[Value]) -> R<Value> {
         if i > 0 {
             out.push_str(sep);
         }
-        write_value(&mut out, item);
+        write_value(&mut out, item)?;
     }
     drop(items);
     new_str(out)

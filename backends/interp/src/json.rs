@@ -39,6 +39,9 @@ fn encode_into(out: &mut String, v: &Value, path: &mut Path) -> R<()> {
             if !path.enter(Rc::as_ptr(l) as usize) {
                 return Err(json_err("cannot encode a list that contains itself"));
             }
+            if path.entered_too_deep() {
+                return Err(crate::print::too_deep("encode"));
+            }
             out.push('[');
             for (i, item) in l.items.borrow().iter().enumerate() {
                 if i > 0 {
@@ -54,6 +57,9 @@ fn encode_into(out: &mut String, v: &Value, path: &mut Path) -> R<()> {
         Value::Map(m) => {
             if !path.enter(Rc::as_ptr(m) as usize) {
                 return Err(json_err("cannot encode a map that contains itself"));
+            }
+            if path.entered_too_deep() {
+                return Err(crate::print::too_deep("encode"));
             }
             out.push('{');
             for (i, (k, item)) in m.entries.borrow().iter().enumerate() {
@@ -94,6 +100,7 @@ pub(crate) fn decode(text: &str) -> R<Value> {
     let mut reader = Reader {
         bytes: text.as_bytes(),
         pos: 0,
+        depth: 0,
     };
     reader.skip_space();
     let value = reader.value()?;
@@ -107,6 +114,8 @@ pub(crate) fn decode(text: &str) -> R<Value> {
 struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
+    /// Containers open around the value being read.
+    depth: usize,
 }
 
 impl Reader<'_> {
@@ -143,6 +152,9 @@ impl Reader<'_> {
     }
 
     fn value(&mut self) -> R<Value> {
+        if self.depth > limits::MAX_NEST {
+            return Err(err(ErrorKind::StackOverflow, "JSON nested too deeply"));
+        }
         match self.peek() {
             None => Err(self.fail("unexpected end of input")),
             Some(b'n') => self.literal("null", Value::Nil),
@@ -151,10 +163,17 @@ impl Reader<'_> {
             Some(b'"') => Ok(Value::Str(Str::new(self.string()?)?)),
             Some(b'-' | b'0'..=b'9') => self.number(),
             Some(b'[') => {
-                stacker::maybe_grow(limits::RED_ZONE, limits::STACK_SEGMENT, || self.list())
+                self.depth += 1;
+                let v =
+                    stacker::maybe_grow(limits::RED_ZONE, limits::STACK_SEGMENT, || self.list());
+                self.depth -= 1;
+                v
             }
             Some(b'{') => {
-                stacker::maybe_grow(limits::RED_ZONE, limits::STACK_SEGMENT, || self.map())
+                self.depth += 1;
+                let v = stacker::maybe_grow(limits::RED_ZONE, limits::STACK_SEGMENT, || self.map());
+                self.depth -= 1;
+                v
             }
             Some(_) => Err(self.fail("expected a JSON value")),
         }

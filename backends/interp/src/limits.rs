@@ -20,6 +20,10 @@ thread_local! {
     static LIMIT: Cell<u64> = const { Cell::new(u64::MAX) };
 }
 
+/// Containers nested deeper than this (the outermost at depth 0) cannot be printed, encoded,
+/// decoded or compared: `stack overflow`, as in the compiled backends' runtime (`MAX_NEST`).
+pub(crate) const MAX_NEST: usize = 10_000;
+
 /// Stack the evaluator keeps free below it before growing onto a new segment.
 pub(crate) const RED_ZONE: usize = 256 * 1024;
 /// Size of each new stack segment.

@@ -94,8 +94,8 @@ pub(crate) fn binary(op: Op, a: &Value, b: &Value) -> R<Value> {
         (Value::Int(x), Value::Float(y)) => Ok(float_op(op, *x as f64, *y)),
         (Value::Float(x), Value::Int(y)) => Ok(float_op(op, *x, *y as f64)),
         _ => match op {
-            Op::Eq => Ok(Value::Bool(equal(a, b))),
-            Op::Ne => Ok(Value::Bool(!equal(a, b))),
+            Op::Eq => Ok(Value::Bool(equal_checked(a, b)?)),
+            Op::Ne => Ok(Value::Bool(!equal_checked(a, b)?)),
             Op::Add => add_other(a, b),
             Op::Lt | Op::Le | Op::Gt | Op::Ge => match (a, b) {
                 (Value::Str(x), Value::Str(y)) => {
@@ -175,14 +175,6 @@ pub(crate) fn neg(v: &Value) -> R<Value> {
 // ---------------------------------------------------------------------------------------------
 // Equality
 
-/// Deep equality for nil/bool/numbers/str/list/map, identity for objects and functions. Never
-/// fails; cyclic structures compare by bisimulation (a pair already being compared counts as
-/// equal), so they terminate.
-pub(crate) fn equal(a: &Value, b: &Value) -> bool {
-    let mut seen = Pairs::default();
-    equal_in(a, b, &mut seen, 0)
-}
-
 /// `1 == 1.0` holds, but exactly: `9007199254740993 == 9007199254740992.0` does not, although
 /// the int rounds to that float.
 fn int_equals_float(int: i64, float: f64) -> bool {
@@ -191,9 +183,27 @@ fn int_equals_float(int: i64, float: f64) -> bool {
     float.fract() == 0.0 && (-LIMIT..LIMIT).contains(&float) && float as i64 == int
 }
 
+/// Deep equality for nil/bool/numbers/str/list/map, identity for objects and functions. Cyclic
+/// structures compare by bisimulation (a pair already being compared counts as equal), so they
+/// terminate. Containers nested deeper than `limits::MAX_NEST` are `stack overflow`, as in the
+/// compiled backends.
+fn equal_checked(a: &Value, b: &Value) -> R<bool> {
+    let mut seen = Pairs::default();
+    let eq = equal_in(a, b, &mut seen, 0);
+    if seen.too_deep {
+        return Err(err(
+            ErrorKind::StackOverflow,
+            "values nested too deeply to compare",
+        ));
+    }
+    Ok(eq)
+}
+
 #[derive(Default)]
 struct Pairs {
     set: HashSet<(usize, usize)>,
+    /// Set (and the comparison abandoned) past `limits::MAX_NEST`.
+    too_deep: bool,
 }
 
 fn equal_in(a: &Value, b: &Value, seen: &mut Pairs, depth: usize) -> bool {
@@ -214,6 +224,10 @@ fn equal_in(a: &Value, b: &Value, seen: &mut Pairs, depth: usize) -> bool {
             if depth > 8 && !seen.set.insert(pair) {
                 return true;
             }
+            if depth > limits::MAX_NEST || seen.too_deep {
+                seen.too_deep = true;
+                return false;
+            }
             let (xs, ys) = (x.items.borrow(), y.items.borrow());
             xs.len() == ys.len()
                 && xs.iter().zip(ys.iter()).all(|(p, q)| {
@@ -229,6 +243,10 @@ fn equal_in(a: &Value, b: &Value, seen: &mut Pairs, depth: usize) -> bool {
             let pair = (Rc::as_ptr(x) as usize, Rc::as_ptr(y) as usize);
             if depth > 8 && !seen.set.insert(pair) {
                 return true;
+            }
+            if depth > limits::MAX_NEST || seen.too_deep {
+                seen.too_deep = true;
+                return false;
             }
             let (xs, ys) = (x.entries.borrow(), y.entries.borrow());
             xs.len() == ys.len()

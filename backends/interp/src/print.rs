@@ -1,7 +1,8 @@
 //! `str(x)`: the printing rules of the contract.
 
 use crate::limits;
-use crate::value::Value;
+use crate::value::{err, Error, Value, R};
+use aura_runtime::ErrorKind;
 use aura_runtime::{format_float, write_json_string};
 use std::fmt::Write;
 
@@ -11,6 +12,8 @@ use std::fmt::Write;
 pub(crate) struct Path {
     stack: Vec<usize>,
     set: std::collections::HashSet<usize>,
+    /// Set when a container lies deeper than [`limits::MAX_NEST`]; printing stops there.
+    pub(crate) too_deep: bool,
 }
 
 impl Path {
@@ -30,6 +33,14 @@ impl Path {
         }
         self.stack.push(ptr);
         true
+    }
+    /// After a successful `enter`: whether the container just entered is nested too deeply
+    /// (its depth, counted from 0 at the outermost value, is over [`limits::MAX_NEST`]).
+    pub(crate) fn entered_too_deep(&mut self) -> bool {
+        if self.stack.len() > limits::MAX_NEST + 1 {
+            self.too_deep = true;
+        }
+        self.too_deep
     }
     pub(crate) fn leave(&mut self) {
         if let Some(p) = self.stack.pop() {
@@ -68,19 +79,43 @@ pub(crate) fn write_int(out: &mut String, n: i64) {
 
 pub(crate) fn to_string(v: &Value) -> String {
     let mut out = String::new();
-    write_value(&mut out, v);
+    let _ = write_value(&mut out, v);
     out
 }
 
-/// Appends `str(v)`.
-pub(crate) fn write_value(out: &mut String, v: &Value) {
+/// `str(v)`, or `stack overflow` for values nested deeper than [`limits::MAX_NEST`].
+pub(crate) fn to_string_checked(v: &Value) -> R<String> {
+    let mut out = String::new();
+    write_value(&mut out, v)?;
+    Ok(out)
+}
+
+/// Appends `str(v)`; `stack overflow` for values nested deeper than [`limits::MAX_NEST`].
+pub(crate) fn write_value(out: &mut String, v: &Value) -> R<()> {
     match v {
         Value::Str(s) => out.push_str(s.as_str()),
-        _ => write_nested(out, v, &mut Path::default()),
+        _ => {
+            let mut path = Path::default();
+            write_nested(out, v, &mut path);
+            if path.too_deep {
+                return Err(too_deep("print"));
+            }
+        }
     }
+    Ok(())
+}
+
+pub(crate) fn too_deep(what: &str) -> Error {
+    err(
+        ErrorKind::StackOverflow,
+        format!("values nested too deeply to {what}"),
+    )
 }
 
 fn write_nested(out: &mut String, v: &Value, path: &mut Path) {
+    if path.too_deep {
+        return;
+    }
     match v {
         Value::Nil => out.push_str("nil"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -90,6 +125,9 @@ fn write_nested(out: &mut String, v: &Value, path: &mut Path) {
         Value::List(l) => {
             if !path.enter(std::rc::Rc::as_ptr(l) as usize) {
                 out.push_str("[...]");
+                return;
+            }
+            if path.entered_too_deep() {
                 return;
             }
             out.push('[');
@@ -107,6 +145,9 @@ fn write_nested(out: &mut String, v: &Value, path: &mut Path) {
         Value::Map(m) => {
             if !path.enter(std::rc::Rc::as_ptr(m) as usize) {
                 out.push_str("{...}");
+                return;
+            }
+            if path.entered_too_deep() {
                 return;
             }
             out.push('{');

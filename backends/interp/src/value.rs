@@ -889,7 +889,7 @@ impl std::fmt::Display for Value {
     /// `str(x)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut out = String::new();
-        crate::print::write_value(&mut out, self);
+        let _ = crate::print::write_value(&mut out, self);
         f.write_str(&out)
     }
 }

@@ -284,12 +284,22 @@ impl<'p> Vm<'p> {
         }
     }
 
-    fn equal(&self, a: i64, b: i64) -> bool {
-        self.equal_at(a, b, 0)
+    /// `==`; values nested more than 50 deep (or cyclic) are not supported here.
+    fn equal(&self, a: i64, b: i64) -> R<bool> {
+        let deep = std::cell::Cell::new(false);
+        let eq = self.equal_at(a, b, 0, &deep);
+        if deep.get() {
+            return unsupported("deep or cyclic value");
+        }
+        Ok(eq)
     }
 
-    fn equal_at(&self, a: i64, b: i64, depth: u32) -> bool {
-        if a == b || depth > 50 {
+    fn equal_at(&self, a: i64, b: i64, depth: u32, deep: &std::cell::Cell<bool>) -> bool {
+        if a == b {
+            return true;
+        }
+        if depth > 50 {
+            deep.set(true);
             return true;
         }
         if let Some((x, y)) = self.int2(a, b) {
@@ -314,13 +324,13 @@ impl<'p> Vm<'p> {
                 x.len() == y.len()
                     && x.iter()
                         .zip(y)
-                        .all(|(p, q)| self.equal_at(*p, *q, depth + 1))
+                        .all(|(p, q)| self.equal_at(*p, *q, depth + 1, deep))
             }
             (Some(Obj::Map(x)), Some(Obj::Map(y))) => {
                 x.len() == y.len()
                     && x.iter().all(|(k, v)| {
                         y.iter()
-                            .any(|(k2, v2)| k == k2 && self.equal_at(*v, *v2, depth + 1))
+                            .any(|(k2, v2)| k == k2 && self.equal_at(*v, *v2, depth + 1, deep))
                     })
             }
             _ => false,
@@ -432,8 +442,8 @@ impl<'p> Vm<'p> {
                 }
                 None => return unsupported("neg"),
             },
-            Core::Eq => Self::bool(self.equal(a[0], a[1])),
-            Core::Ne => Self::bool(!self.equal(a[0], a[1])),
+            Core::Eq => Self::bool(self.equal(a[0], a[1])?),
+            Core::Ne => Self::bool(!self.equal(a[0], a[1])?),
             Core::Lt | Core::Le | Core::Gt | Core::Ge => {
                 if let Some((x, y)) = self.float2(a[0], a[1]) {
                     return Ok(Self::bool(match core {
