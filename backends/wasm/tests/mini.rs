@@ -234,6 +234,9 @@ fn log_call() -> Program {
 fn go(program: &Program, uses: &[&str], limits: &Limits) -> (Result<(), RunError>, String, String) {
     let uses: Vec<String> = uses.iter().map(|s| s.to_string()).collect();
     let wasm = emit_with_runtime(program, &uses, MINI).expect("the program emits");
+    // The release build's partial validation (compiled functions only) accepts it too.
+    aura_wasm::emit::validate_compiled(&wasm, program.functions.len())
+        .expect("the compiled functions validate");
     let out = Captured::default();
     let err = Captured::default();
     let io = Io {

@@ -14,6 +14,7 @@ use aura_uast::{
     Block, Expr, FnDef, Ident, Item, Module, ObjectDef, ObjectMember, PluginDef, PluginMember,
     RouteDef, Span, Stmt, Target,
 };
+use chumsky::error::{EmptyErr, LabelError};
 use chumsky::input::{Input as _, MapExtra, ValueInput};
 use chumsky::inspector::TruncateState;
 use chumsky::prelude::*;
@@ -21,21 +22,50 @@ pub(super) use expr::Ex;
 
 type Error<'t> = Rich<'t, Token, SimpleSpan>;
 pub(super) type State = TruncateState<ParseError>;
-pub(super) type Extra<'t> = extra::Full<Error<'t>, State, ()>;
-pub(super) type Extras<'t, 'p, I> = MapExtra<'t, 'p, I, Extra<'t>>;
+/// The parser's extra state, generic over the error type: [`Rich`] for the diagnostics, or
+/// [`EmptyErr`] for a first pass that only needs to know whether the source parses (most of
+/// chumsky's time with `Rich` goes to tracking what each failed alternative expected).
+pub(super) type Extra<'t, R> = extra::Full<R, State, ()>;
+pub(super) type Extras<'t, 'p, I, R> = MapExtra<'t, 'p, I, Extra<'t, R>>;
+
+/// The error types the grammar is built with ([`Rich`] and [`EmptyErr`]).
+pub(super) trait SyntaxError<'t, I: chumsky::input::Input<'t>>:
+    chumsky::error::Error<'t, I> + LabelError<'t, I, &'static str> + 't
+{
+}
+
+impl<'t, I: chumsky::input::Input<'t>, R> SyntaxError<'t, I> for R where
+    R: chumsky::error::Error<'t, I> + LabelError<'t, I, &'static str> + 't
+{
+}
 
 /// Parses a token list (already laid out and checked for nesting) into a module and its errors.
+///
+/// A first pass with [`EmptyErr`] is about twice as fast; only when it finds an error does the
+/// full pass with [`Rich`] errors run to describe them. Both passes take the same path through
+/// the grammar (the error type never steers the parse), so a clean first pass is the result.
 pub fn parse_tokens(tokens: &[(Token, Span)], source_len: usize) -> (Module, Vec<ParseError>) {
     let spanned: Vec<(Token, SimpleSpan)> = tokens
         .iter()
         .map(|(token, span)| (token.clone(), SimpleSpan::from(span.range())))
         .collect();
-    let input = spanned
-        .as_slice()
-        .split_token_span(SimpleSpan::from(source_len..source_len));
+    let input = || {
+        spanned
+            .as_slice()
+            .split_token_span(SimpleSpan::from(source_len..source_len))
+    };
     let mut state = TruncateState(Vec::new());
-    let (module, errors) = module_parser()
-        .parse_with_state(input, &mut state)
+    let (module, errors) = module_parser::<_, EmptyErr>()
+        .parse_with_state(input(), &mut state)
+        .into_output_errors();
+    if errors.is_empty() && state.0.is_empty() {
+        if let Some(module) = module {
+            return (module, Vec::new());
+        }
+    }
+    let mut state = TruncateState(Vec::new());
+    let (module, errors) = module_parser::<_, Error>()
+        .parse_with_state(input(), &mut state)
         .into_output_errors();
     let mut all: Vec<ParseError> = errors.iter().map(ParseError::from_rich).collect();
     all.append(&mut state.0);
@@ -46,16 +76,18 @@ pub(super) fn span(s: SimpleSpan) -> Span {
     Span::new(s.start, s.end)
 }
 
-pub(super) fn record<'t, 'p, I>(e: &mut Extras<'t, 'p, I>, error: ParseError)
+pub(super) fn record<'t, 'p, I, R>(e: &mut Extras<'t, 'p, I, R>, error: ParseError)
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    R: SyntaxError<'t, I>,
 {
     e.state().push(error);
 }
 
-fn ident<'t, I>() -> impl Parser<'t, I, Ident, Extra<'t>> + Clone
+fn ident<'t, I, R>() -> impl Parser<'t, I, Ident, Extra<'t, R>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    R: SyntaxError<'t, I>,
 {
     select! { Token::Ident(name) = e => Ident { span: span(e.span()), name } }
         .labelled("identifier")
@@ -63,9 +95,10 @@ where
 
 /// A field, method or map-key name: an identifier, or a keyword (unambiguous after `.` and
 /// before `:`, so `req.query.for` and `{if: 1}` work as in JavaScript).
-pub(super) fn member_name<'t, I>() -> impl Parser<'t, I, Ident, Extra<'t>> + Clone
+pub(super) fn member_name<'t, I, R>() -> impl Parser<'t, I, Ident, Extra<'t, R>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    R: SyntaxError<'t, I>,
 {
     select! {
         Token::Ident(name) = e => Ident { span: span(e.span()), name },
@@ -77,17 +110,19 @@ where
 }
 
 /// A statement separator: a newline or `;`.
-fn sep<'t, I>() -> impl Parser<'t, I, (), Extra<'t>> + Clone
+fn sep<'t, I, R>() -> impl Parser<'t, I, (), Extra<'t, R>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    R: SyntaxError<'t, I>,
 {
     one_of([Token::Newline, Token::Semi]).ignored()
 }
 
 /// `(a, b,)`
-fn params<'t, I>() -> impl Parser<'t, I, Vec<Ident>, Extra<'t>> + Clone
+fn params<'t, I, R>() -> impl Parser<'t, I, Vec<Ident>, Extra<'t, R>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    R: SyntaxError<'t, I>,
 {
     ident()
         .separated_by(just(Token::Comma))
@@ -97,9 +132,10 @@ where
 }
 
 /// A bracketed group with everything inside it, for skipping over in recovery.
-fn group<'t, I>() -> impl Parser<'t, I, (), Extra<'t>> + Clone
+fn group<'t, I, R>() -> impl Parser<'t, I, (), Extra<'t, R>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    R: SyntaxError<'t, I>,
 {
     recursive(|group| {
         let inner = choice((
@@ -128,9 +164,10 @@ where
 }
 
 /// Recovery inside `{ }`: skips the rest of a broken line, up to a separator or the closing `}`.
-fn skip_line<'t, I>() -> impl Parser<'t, I, (), Extra<'t>> + Clone
+fn skip_line<'t, I, R>() -> impl Parser<'t, I, (), Extra<'t, R>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    R: SyntaxError<'t, I>,
 {
     choice((
         group(),
@@ -141,9 +178,10 @@ where
 }
 
 /// Recovery at the top level: skips the rest of a broken line, up to a separator.
-fn skip_top_line<'t, I>() -> impl Parser<'t, I, (), Extra<'t>> + Clone
+fn skip_top_line<'t, I, R>() -> impl Parser<'t, I, (), Extra<'t, R>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    R: SyntaxError<'t, I>,
 {
     choice((group(), none_of([Token::Newline, Token::Semi]).ignored()))
         .repeated()
@@ -152,11 +190,12 @@ where
 
 /// The members of a `{ }` body, one per line, each recovered on its own. `line` yields `None`
 /// for a member that parsed but was rejected (its error is already recorded).
-fn lines<'t, I, T: Clone>(
-    line: impl Parser<'t, I, Option<T>, Extra<'t>> + Clone,
-) -> impl Parser<'t, I, Vec<T>, Extra<'t>> + Clone
+fn lines<'t, I, R, T: Clone>(
+    line: impl Parser<'t, I, Option<T>, Extra<'t, R>> + Clone,
+) -> impl Parser<'t, I, Vec<T>, Extra<'t, R>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    R: SyntaxError<'t, I>,
 {
     let end_of_line = choice((sep(), just(Token::RBrace).rewind().ignored()));
     let line = line
@@ -169,9 +208,10 @@ where
         .map(|members| members.into_iter().flatten().collect())
 }
 
-fn module_parser<'t, I>() -> impl Parser<'t, I, Module, Extra<'t>>
+fn module_parser<'t, I, R>() -> impl Parser<'t, I, Module, Extra<'t, R>>
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    R: SyntaxError<'t, I>,
 {
     let mut block = Recursive::declare();
     let expr = expr::expr(block.clone()).boxed();
@@ -291,12 +331,13 @@ where
 }
 
 /// One statement; `None` when it parsed but was rejected (an invalid assignment target).
-fn statement<'t, 'b, I>(
-    expr: Boxed<'t, 'b, I, Ex, Extra<'t>>,
-    block: Recursive<chumsky::recursive::Indirect<'t, 'b, I, Block, Extra<'t>>>,
-) -> impl Parser<'t, I, Option<Stmt>, Extra<'t>> + Clone + 'b
+fn statement<'t, 'b, I, R>(
+    expr: Boxed<'t, 'b, I, Ex, Extra<'t, R>>,
+    block: Recursive<chumsky::recursive::Indirect<'t, 'b, I, Block, Extra<'t, R>>>,
+) -> impl Parser<'t, I, Option<Stmt>, Extra<'t, R>> + Clone + 'b
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 'b,
+    R: SyntaxError<'t, I>,
     't: 'b,
 {
     let let_stmt = just(Token::Let)

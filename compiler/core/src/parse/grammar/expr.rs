@@ -7,7 +7,7 @@
 //! ever built, and dropping or walking one never recurses too far.
 
 use super::super::limits::{block_expr_depth, MAX_EXPR_DEPTH};
-use super::{member_name, params, record, span, Extra, Extras};
+use super::{member_name, params, record, span, Extra, Extras, SyntaxError};
 use crate::parse::error::ParseError;
 use crate::parse::token::Token;
 use aura_uast::{BinaryOp, Block, Expr, Ident, MapEntry, Span, UnaryOp};
@@ -62,8 +62,8 @@ impl Ex {
 /// Builds the node `make` returns, `depth` operators deep, unless that is too deep or a part of
 /// it was: then a poisoned `nil`. `focus` is what the error points at when the node is too deep
 /// (an operator, not the whole, possibly huge, expression).
-fn poisoned_or<'t, 'p, I>(
-    e: &mut Extras<'t, 'p, I>,
+fn poisoned_or<'t, 'p, I, R>(
+    e: &mut Extras<'t, 'p, I, R>,
     depth: usize,
     poisoned: bool,
     whole: Span,
@@ -72,6 +72,7 @@ fn poisoned_or<'t, 'p, I>(
 ) -> Ex
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    R: SyntaxError<'t, I>,
 {
     if !poisoned && depth > MAX_EXPR_DEPTH {
         record(e, ParseError::ExpressionTooDeep { span: focus });
@@ -93,14 +94,15 @@ enum Postfix {
     Send(Ident, Vec<Ex>),
 }
 
-fn binary<'t, 'p, I>(
-    e: &mut Extras<'t, 'p, I>,
+fn binary<'t, 'p, I, R>(
+    e: &mut Extras<'t, 'p, I, R>,
     lhs: Ex,
     (op, focus): (BinaryOp, Span),
     rhs: Ex,
 ) -> Ex
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    R: SyntaxError<'t, I>,
 {
     let whole = lhs.span.join(rhs.span);
     let children = [&lhs, &rhs];
@@ -113,9 +115,14 @@ where
     })
 }
 
-fn unary<'t, 'p, I>(e: &mut Extras<'t, 'p, I>, (op, focus): (UnaryOp, Span), operand: Ex) -> Ex
+fn unary<'t, 'p, I, R>(
+    e: &mut Extras<'t, 'p, I, R>,
+    (op, focus): (UnaryOp, Span),
+    operand: Ex,
+) -> Ex
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    R: SyntaxError<'t, I>,
 {
     let whole = focus.join(operand.span);
     let (depth, poisoned) = depth_of(&[&operand]);
@@ -132,20 +139,25 @@ fn depth_of(children: &[&Ex]) -> (usize, bool) {
 }
 
 /// One operator token, giving the operator and where it is.
-fn op<'t, I, O: Clone + 't>(token: Token, op: O) -> impl Parser<'t, I, (O, Span), Extra<'t>> + Clone
+fn op<'t, I, R, O: Clone + 't>(
+    token: Token,
+    op: O,
+) -> impl Parser<'t, I, (O, Span), Extra<'t, R>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    R: SyntaxError<'t, I>,
 {
     just(token).map_with(move |_, e| (op.clone(), span(e.span())))
 }
 
-type BlockParser<'t, 'b, I> = Recursive<Indirect<'t, 'b, I, Block, Extra<'t>>>;
+type BlockParser<'t, 'b, I, R> = Recursive<Indirect<'t, 'b, I, Block, Extra<'t, R>>>;
 
-pub fn expr<'t, 'b, I>(
-    block: BlockParser<'t, 'b, I>,
-) -> impl Parser<'t, I, Ex, Extra<'t>> + Clone + 'b
+pub fn expr<'t, 'b, I, R>(
+    block: BlockParser<'t, 'b, I, R>,
+) -> impl Parser<'t, I, Ex, Extra<'t, R>> + Clone + 'b
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 'b,
+    R: SyntaxError<'t, I>,
     't: 'b,
 {
     recursive(move |expr| {
