@@ -2,8 +2,6 @@
 //! closure captures), an upvalue, a global index, a builtin or a capability. A first pass over each
 //! top-level function finds which bindings are captured, so the second pass can place them.
 
-mod analysis;
-
 use crate::limits;
 use crate::tree::{Block, Capture, Expr, FnProto, Op, SendNode, Stmt, Var};
 use crate::value::{type_err, Key, Str, Value, R};
@@ -361,7 +359,7 @@ fn compile_root(
     plugin: &HashMap<String, Global>,
     interner: &mut Interner,
 ) -> R<Rc<FnProto>> {
-    let captured = analysis::captured_in_fn(&def.params, &def.body);
+    let captured = aura_uast::captures::captured_in_fn(&def.params, &def.body);
     let mut c = Compiler::new(env, plugin, interner, captured);
     c.function(Some(&def.name.name), &def.params, &def.body)
 }
@@ -380,7 +378,7 @@ fn compile_thunk(
             value: Some(value.clone()),
         }],
     };
-    let captured = analysis::captured_in_fn(&[], &body);
+    let captured = aura_uast::captures::captured_in_fn(&[], &body);
     let mut c = Compiler::new(env, plugin, interner, captured);
     c.function(None, &[], &body)
 }
@@ -438,7 +436,7 @@ impl<'a> Compiler<'a> {
         &mut self.ctxs[last]
     }
 
-    /// Declares a binding in the current scope (same order as `analysis`).
+    /// Declares a binding in the current scope (same order as `aura_uast::captures`).
     fn declare(&mut self, name: &str) -> Var {
         let id = self.next_binding;
         self.next_binding += 1;

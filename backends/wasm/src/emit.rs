@@ -555,31 +555,11 @@ fn merge(program: &Program, uses: &[String], rt: &RtModule) -> Result<Vec<u8>, E
     for global in &rt.globals {
         map.parse_global(&mut globals, global.clone())?;
     }
-    for _ in 0..program.globals {
-        globals.global(
-            GlobalType {
-                val_type: ValType::I64,
-                mutable: true,
-                shared: false,
-            },
-            &ConstExpr::i64_const(0),
-        );
-    }
+    add_lir_globals(&mut globals, program);
     module.section(&globals);
 
     let mut exports = ExportSection::new();
-    exports.export(
-        "aura_main",
-        ExportKind::Func,
-        compiled_index(&layout, program, program.entry)?,
-    );
-    for (name, f) in &program.exports {
-        exports.export(
-            name,
-            ExportKind::Func,
-            compiled_index(&layout, program, *f)?,
-        );
-    }
+    export_entries(&mut exports, &layout, program)?;
     let Some(set_max_depth) = layout.runtime.get("rt_set_max_depth") else {
         return error("the runtime does not export rt_set_max_depth");
     };
@@ -783,30 +763,10 @@ fn standalone(program: &Program) -> Result<Vec<u8>, EmitError> {
     });
     module.section(&memories);
     let mut globals = GlobalSection::new();
-    for _ in 0..program.globals {
-        globals.global(
-            GlobalType {
-                val_type: ValType::I64,
-                mutable: true,
-                shared: false,
-            },
-            &ConstExpr::i64_const(0),
-        );
-    }
+    add_lir_globals(&mut globals, program);
     module.section(&globals);
     let mut exports = ExportSection::new();
-    exports.export(
-        "aura_main",
-        ExportKind::Func,
-        compiled_index(&layout, program, program.entry)?,
-    );
-    for (name, f) in &program.exports {
-        exports.export(
-            name,
-            ExportKind::Func,
-            compiled_index(&layout, program, *f)?,
-        );
-    }
+    export_entries(&mut exports, &layout, program)?;
     module.section(&exports);
     let mut elements = ElementSection::new();
     if !taken.is_empty() {
@@ -1218,4 +1178,35 @@ fn arithmetic(sink: &mut InstructionSink, op: BinOp) {
             sink
         }
     };
+}
+
+/// The LIR globals: mutable i64 wasm globals, zero at start (after any the module already has).
+fn add_lir_globals(globals: &mut GlobalSection, program: &Program) {
+    for _ in 0..program.globals {
+        globals.global(
+            GlobalType {
+                val_type: ValType::I64,
+                mutable: true,
+                shared: false,
+            },
+            &ConstExpr::i64_const(0),
+        );
+    }
+}
+
+/// Exports `aura_main` and the program's other exports under their names.
+fn export_entries(
+    exports: &mut ExportSection,
+    layout: &Layout,
+    program: &Program,
+) -> Result<(), EmitError> {
+    exports.export(
+        "aura_main",
+        ExportKind::Func,
+        compiled_index(layout, program, program.entry)?,
+    );
+    for (name, f) in &program.exports {
+        exports.export(name, ExportKind::Func, compiled_index(layout, program, *f)?);
+    }
+    Ok(())
 }

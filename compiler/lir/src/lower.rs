@@ -134,7 +134,7 @@ pub(crate) struct Lowerer {
     pub(crate) ctxs: Vec<FnCtx>,
     /// The context of `aura_main`, swapped in while initialisers are lowered.
     main_ctx: FnCtx,
-    /// Captured bindings of the current root function (see `analysis`).
+    /// Captured bindings of the current root function (see `aura_uast::captures`).
     captured: HashSet<u32>,
     next_binding: u32,
     prelude_names: HashMap<String, Global>,
@@ -530,7 +530,7 @@ impl Lowerer {
         store: impl FnOnce(Expr) -> Stmt,
     ) -> R<()> {
         self.plugin = None;
-        self.captured = analysis::captured_in_expr(value);
+        self.captured = aura_uast::captures::captured_in_expr(value);
         self.next_binding = 0;
         self.with_main_ctx(|l| {
             let v = l.expr(value, out)?;
@@ -556,7 +556,7 @@ impl Lowerer {
         params: &[uast::Ident],
         body: &uast::Block,
     ) -> R<()> {
-        self.captured = analysis::captured_in_fn(params, body);
+        self.captured = aura_uast::captures::captured_in_fn(params, body);
         self.next_binding = 0;
         self.ctxs.clear();
         let captures = self.function(ids, params, body)?;
@@ -774,7 +774,7 @@ impl Lowerer {
         Ok(ctx.next_local - 1)
     }
 
-    /// Declares a binding in the current scope (same order as `analysis`).
+    /// Declares a binding in the current scope (same order as `aura_uast::captures`).
     pub(crate) fn declare(&mut self, name: &str) -> R<Var> {
         let id = self.next_binding;
         self.next_binding += 1;

@@ -2,6 +2,7 @@
 //! host consumes. Plain serde data with byte-offset spans; no parser types leak in here.
 
 mod builtins;
+pub mod captures;
 mod document;
 
 pub use builtins::{Builtin, BUILTINS, CAPABILITIES};

@@ -1,14 +1,31 @@
 //! Which bindings of a function (and the functions nested in it) are captured by an inner
-//! closure. Bindings are numbered in the order the compiler declares them: parameters, then
-//! `let`s after their value, `for` variables after the iterated expression, nested `fn` names
-//! before their body. The compiler walks in exactly this order.
+//! closure: the interpreter and the LIR lowering put exactly these in cells. Bindings are numbered
+//! in the order a backend declares them: parameters, then `let`s after their value (a `let` whose
+//! value is a fn literal before it), `for` variables after the iterated expression, nested `fn`
+//! names before their body. Both backends walk in exactly this order.
 
-use aura_uast as uast;
+use crate as uast;
 use std::collections::HashSet;
 
-pub(crate) fn captured_in_fn(params: &[uast::Ident], body: &uast::Block) -> HashSet<u32> {
+/// Deep expressions (a UAST document may nest further than source can) grow the stack in
+/// segments instead of overflowing it.
+const RED_ZONE: usize = 256 * 1024;
+const STACK_SEGMENT: usize = 8 * 1024 * 1024;
+
+/// The captured bindings of a function with these parameters and body.
+pub fn captured_in_fn(params: &[uast::Ident], body: &uast::Block) -> HashSet<u32> {
     let mut a = Analysis::default();
     a.function(params, body);
+    a.captured
+}
+
+/// The captured bindings of an initialiser expression (its fn literals number from 0).
+pub fn captured_in_expr(e: &uast::Expr) -> HashSet<u32> {
+    let mut a = Analysis {
+        level: 1,
+        ..Analysis::default()
+    };
+    a.expr(e);
     a.captured
 }
 
@@ -120,11 +137,7 @@ impl<'a> Analysis<'a> {
     }
 
     fn expr(&mut self, e: &'a uast::Expr) {
-        stacker::maybe_grow(
-            crate::limits::RED_ZONE,
-            crate::limits::STACK_SEGMENT,
-            || self.expr_inner(e),
-        )
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.expr_inner(e))
     }
 
     fn expr_inner(&mut self, e: &'a uast::Expr) {
