@@ -269,7 +269,7 @@ impl Machine<'_> {
                     .get(*c as usize)
                     .copied()
                     .unwrap_or("");
-                let result = self.host.capability(capability, name.as_str(), &args);
+                let result = crate::capability::call(self.host, capability, name.as_str(), &args);
                 // The host may have changed objects' slots.
                 crate::value::shapes_changed();
                 result.map_err(Box::new)

@@ -249,7 +249,7 @@ fn execute(cli: Cli) -> u8 {
             max_memory,
             max_depth,
         } => {
-            let options = aura_interp::Options {
+            let options = aura_host_api::Options {
                 max_depth,
                 fuel,
                 max_memory: Some(max_memory),
@@ -294,7 +294,7 @@ fn execute(cli: Cli) -> u8 {
             port,
             data,
             watch: (watch > 0).then(|| std::time::Duration::from_millis(watch)),
-            options: aura_interp::Options {
+            options: aura_host_api::Options {
                 max_depth,
                 fuel: Some(fuel),
                 max_memory: Some(max_memory),
@@ -319,14 +319,14 @@ fn execute(cli: Cli) -> u8 {
 /// rest for the host. Deep recursion normally stops at `--max-depth` long before this.
 const WASM_STACK_BYTES: usize = STACK_BYTES / 2;
 
-fn run(file: &Path, target: Target, options: &aura_interp::Options) -> Result<(), Failure> {
+fn run(file: &Path, target: Target, options: &aura_host_api::Options) -> Result<(), Failure> {
     match target {
         Target::Interp => {}
         Target::Wasm => return run_wasm(file, options),
         Target::Native => return run_native(file, options),
     }
     let loaded = Loaded::checked(file)?;
-    let mut host = aura_interp::StdHost::new();
+    let mut host = aura_host_api::StdHost::new();
     let result = aura_interp::run(
         &loaded.checked.module,
         &loaded.checked.prelude,
@@ -340,7 +340,7 @@ fn run(file: &Path, target: Target, options: &aura_interp::Options) -> Result<()
 }
 
 /// check → lower → emit → run in wasmtime, with the interpreter's limits and host.
-fn run_wasm(file: &Path, options: &aura_interp::Options) -> Result<(), Failure> {
+fn run_wasm(file: &Path, options: &aura_host_api::Options) -> Result<(), Failure> {
     let wasm = compile_wasm(file)?;
     let limits = aura_wasm::Limits {
         fuel: options.fuel,
@@ -438,7 +438,7 @@ fn native_object(file: &Path) -> Result<Vec<u8>, Failure> {
 
 /// `aura run --target native`: builds an executable in a scratch directory and runs it with
 /// this process's standard streams; the limits travel in its environment (see support.c).
-fn run_native(file: &Path, options: &aura_interp::Options) -> Result<(), Failure> {
+fn run_native(file: &Path, options: &aura_host_api::Options) -> Result<(), Failure> {
     if options.fuel.is_some() {
         return Err(Failure::Usage(
             "--fuel is not supported by the native target (use interp or wasm)".into(),

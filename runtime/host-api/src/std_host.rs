@@ -1,10 +1,6 @@
-//! `aura run`'s host: buffered standard output, an in-memory `store`, `log` to standard error,
-//! `clock` from the system clock.
+//! `aura run`'s host: buffered standard output, an in-memory `store`, `log` to standard error.
 
-use crate::capability::CapabilityCall;
-use crate::json::{from_json, to_json};
-use crate::value::Value;
-use crate::Host;
+use crate::{CapabilityCall, Host, Json};
 use aura_runtime::RuntimeError;
 use indexmap::IndexMap;
 use std::io::Write;
@@ -17,7 +13,7 @@ pub struct StdHost {
     out: String,
     /// Values are kept as JSON, as every host stores them: `set` of a value JSON cannot hold is
     /// a `json error`, and `get` returns a fresh copy.
-    store: IndexMap<String, serde_json::Value>,
+    store: IndexMap<String, Json>,
     /// The first failed write to standard output (e.g. a full disk); output stops there.
     write_error: Option<std::io::Error>,
 }
@@ -66,39 +62,66 @@ impl Host for StdHost {
         }
     }
 
-    fn capability(
-        &mut self,
-        capability: &str,
-        method: &str,
-        args: &[Value],
-    ) -> Result<Value, RuntimeError> {
-        Ok(match CapabilityCall::parse(capability, method, args)? {
-            CapabilityCall::StoreGet(k) => self.store.get(k).map(from_json).unwrap_or_default(),
+    fn capability(&mut self, call: CapabilityCall<'_>) -> Result<Json, RuntimeError> {
+        Ok(match call {
+            CapabilityCall::StoreGet(k) => self.store.get(k).cloned().unwrap_or_default(),
             CapabilityCall::StoreSet(k, v) => {
-                let _ = self.store.insert(k.to_string(), to_json(v)?);
-                Value::Nil
+                let _ = self.store.insert(k.to_string(), v);
+                Json::Null
             }
-            CapabilityCall::StoreDelete(k) => self
-                .store
-                .shift_remove(k)
-                .map(|v| from_json(&v))
-                .unwrap_or_default(),
-            CapabilityCall::StoreKeys => Value::list(
-                self.store
-                    .keys()
-                    .map(|k| Value::string(k.as_str()))
-                    .collect(),
-            ),
+            CapabilityCall::StoreDelete(k) => self.store.shift_remove(k).unwrap_or_default(),
+            CapabilityCall::StoreKeys => {
+                Json::Array(self.store.keys().map(|k| Json::from(k.as_str())).collect())
+            }
             CapabilityCall::Log { level, message } => {
                 self.write_out();
                 let _ = writeln!(std::io::stderr(), "{level}: {message}");
-                Value::Nil
+                Json::Null
             }
-            CapabilityCall::Answered(value) => value,
         })
     }
 
     fn flush(&mut self) {
         self.write_out();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::call_capability;
+    use serde_json::json;
+
+    #[test]
+    fn the_store_keeps_json_copies_in_insertion_order() -> Result<(), RuntimeError> {
+        let mut host = StdHost::new();
+        let h: &mut dyn Host = &mut host;
+        assert_eq!(
+            call_capability(h, "store", "get", &[json!("a")])?,
+            Json::Null
+        );
+        call_capability(h, "store", "set", &[json!("b"), json!([1, {"x": 2}])])?;
+        call_capability(h, "store", "set", &[json!("a"), json!(true)])?;
+        assert_eq!(
+            call_capability(h, "store", "keys", &[] as &[Json])?,
+            json!(["b", "a"])
+        );
+        assert_eq!(
+            call_capability(h, "store", "get", &[json!("b")])?,
+            json!([1, {"x": 2}])
+        );
+        assert_eq!(
+            call_capability(h, "store", "delete", &[json!("b")])?,
+            json!([1, {"x": 2}])
+        );
+        assert_eq!(
+            call_capability(h, "store", "delete", &[json!("b")])?,
+            Json::Null
+        );
+        assert_eq!(
+            call_capability(h, "store", "keys", &[] as &[Json])?,
+            json!(["a"])
+        );
+        Ok(())
     }
 }
