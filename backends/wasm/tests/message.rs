@@ -3,7 +3,8 @@
 
 use aura_compiler::pipeline::check_source;
 use aura_host_api::ErrorKind;
-use aura_wasm::{declared_capabilities, emit, send_message, Io, Limits, RunError};
+use aura_wasm::{declared_capabilities, emit};
+use aura_wasm_sandbox::{send_message, Io, Limits, RunError};
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::io::Write;

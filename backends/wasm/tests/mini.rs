@@ -7,7 +7,7 @@ use aura_host_api::ErrorKind;
 use aura_lir::runtime::{Core, RtFn, NIL};
 use aura_lir::{BinOp, Expr, FnId, Function, Program, Stmt};
 use aura_wasm::emit::emit_with_runtime;
-use aura_wasm::sandbox::{run, Io, Limits, RunError};
+use aura_wasm_sandbox::{run, Io, Limits, RunError};
 use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;

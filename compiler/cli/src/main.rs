@@ -342,14 +342,14 @@ fn run(file: &Path, target: Target, options: &aura_host_api::Options) -> Result<
 /// check → lower → emit → run in wasmtime, with the interpreter's limits and host.
 fn run_wasm(file: &Path, options: &aura_host_api::Options) -> Result<(), Failure> {
     let wasm = compile_wasm(file)?;
-    let limits = aura_wasm::Limits {
+    let limits = aura_wasm_sandbox::Limits {
         fuel: options.fuel,
         max_memory: options.max_memory.unwrap_or(u64::MAX),
         max_depth: options.max_depth as u64,
         max_wasm_stack: WASM_STACK_BYTES,
     };
-    aura_wasm::run(&wasm, &limits, aura_wasm::Io::std()).map_err(|e| match e {
-        aura_wasm::RunError::Runtime(error) => Failure::Runtime(error),
+    aura_wasm_sandbox::run(&wasm, &limits, aura_wasm_sandbox::Io::std()).map_err(|e| match e {
+        aura_wasm_sandbox::RunError::Runtime(error) => Failure::Runtime(error),
         other => Failure::Io(other.to_string()),
     })
 }
