@@ -8,7 +8,7 @@ use crate::ops;
 use crate::tree::{Block, Capture, Expr, FnProto, Op, SendCache, SendNode, Stmt, Var};
 use crate::value::{err, type_err, Closure, Entries, Key, List, Map, Value, R};
 use crate::Host;
-use aura_runtime::ErrorKind;
+use aura_facts::ErrorKind;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 

@@ -26,8 +26,8 @@ mod print;
 mod tree;
 mod value;
 
+pub use aura_facts::{ErrorKind, RuntimeError};
 pub use aura_host_api::Options;
-pub use aura_runtime::{ErrorKind, RuntimeError};
 pub use json::{from_json, to_json};
 pub use limits::live_bytes;
 pub use value::{Closure, Key, List, Map, Object, Str, Value};

@@ -122,7 +122,7 @@ pub const CLOSURE_CAPTURES: u32 = 40;
 /// Cell layout: the boxed value.
 pub const CELL_VALUE: u32 = 8;
 
-/// Runtime error kinds, as passed to `aura_fail` (same order as `aura_runtime::ErrorKind::ALL`).
+/// Runtime error kinds, as passed to `aura_fail` (same order as `aura_facts::ErrorKind::ALL`).
 pub const ERROR_KINDS: &[&str] = &[
     "type error",
     "division by zero",

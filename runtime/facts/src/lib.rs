@@ -1,4 +1,4 @@
-//! What every backend must agree on, written once: the runtime error kinds and their spelling,
+//! What every engine must agree on, written once: the runtime error kinds and their spelling,
 //! the float printing rule, JSON string quoting and sha256.
 
 use sha2::{Digest, Sha256};

@@ -3,7 +3,7 @@
 //! the storage and the place log lines go, so `aura run` and `aura serve` behave alike.
 
 use crate::{Host, Json};
-use aura_runtime::{ErrorKind, RuntimeError};
+use aura_facts::{ErrorKind, RuntimeError};
 
 /// One checked call of a capability method, as a host receives it.
 #[derive(Clone, Debug, PartialEq)]

@@ -14,7 +14,7 @@ mod capability;
 mod std_host;
 mod text;
 
-pub use aura_runtime::{ErrorKind, RuntimeError};
+pub use aura_facts::{ErrorKind, RuntimeError};
 pub use capability::{call_capability, CapabilityArg, CapabilityCall};
 pub use std_host::StdHost;
 pub use text::json_to_text;

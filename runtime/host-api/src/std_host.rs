@@ -1,7 +1,7 @@
 //! `aura run`'s host: buffered standard output, an in-memory `store`, `log` to standard error.
 
 use crate::{CapabilityCall, Host, Json};
-use aura_runtime::RuntimeError;
+use aura_facts::RuntimeError;
 use indexmap::IndexMap;
 use std::io::Write;
 

@@ -2,7 +2,7 @@
 //! `log` line shows when its message arrives as JSON.
 
 use crate::Json;
-use aura_runtime::{format_float, write_json_string};
+use aura_facts::{format_float, write_json_string};
 
 /// Stack kept free before growing onto a new segment, and the size of each new segment: JSON
 /// nests as deeply as its text does.
