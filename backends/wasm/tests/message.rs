@@ -46,7 +46,7 @@ fn main() { print("main is not called by messages") }
 fn compile(source: &str) -> Vec<u8> {
     let checked = check_source(source);
     assert!(checked.is_ok(), "audit: {:?}", checked.diagnostics);
-    let program = aura_lir::lower(&checked.module, &checked.prelude).expect("lowers");
+    let program = aura_lir::compile(&checked.module, &checked.prelude).expect("compiles");
     emit(&program, &declared_capabilities(&checked.module)).expect("emits")
 }
 

@@ -354,21 +354,40 @@ fn run_wasm(file: &Path, options: &aura_host_api::Options) -> Result<(), Failure
     })
 }
 
-/// FILE as one self-contained wasm module (the runtime included).
-fn compile_wasm(file: &Path) -> Result<Vec<u8>, Failure> {
+/// The compiled targets' pipeline, in one place: FILE checked, then lowered to LIR and verified
+/// (`aura_lir::compile`), then emitted by the target's backend: one self-contained wasm module
+/// or one x86-64 object (the runtime included in both).
+fn compile(file: &Path, target: CompiledTarget) -> Result<Vec<u8>, Failure> {
     let loaded = Loaded::checked(file)?;
     let module = &loaded.checked.module;
-    let program = aura_lir::lower::lower(module, &loaded.checked.prelude)
-        .map_err(|e| Failure::Io(format!("{}: {e}", loaded.path)))?;
-    // A malformed program is a compiler bug: report it before the emitter trips over it.
-    aura_lir::verify::verify(&program).map_err(|e| {
-        Failure::Io(format!(
-            "{}: invalid LIR (a compiler bug): {e}",
-            loaded.path
-        ))
+    let program = aura_lir::compile(module, &loaded.checked.prelude).map_err(|e| {
+        let suffix = match (&e, target) {
+            (aura_lir::CompileError::Lower(_), CompiledTarget::Native) => " (native target)",
+            _ => "",
+        };
+        Failure::Io(format!("{}: {e}{suffix}", loaded.path))
     })?;
-    let uses = aura_wasm::declared_capabilities(module);
-    aura_wasm::emit(&program, &uses).map_err(|e| Failure::Io(format!("{}: {e}", loaded.path)))
+    match target {
+        CompiledTarget::Wasm => {
+            let uses = aura_wasm::declared_capabilities(module);
+            aura_wasm::emit(&program, &uses)
+                .map_err(|e| Failure::Io(format!("{}: {e}", loaded.path)))
+        }
+        CompiledTarget::Native => {
+            aura_native::build_object(&program).map_err(|e| Failure::Io(e.to_string()))
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum CompiledTarget {
+    Wasm,
+    Native,
+}
+
+/// FILE as one self-contained wasm module (the runtime included).
+fn compile_wasm(file: &Path) -> Result<Vec<u8>, Failure> {
+    compile(file, CompiledTarget::Wasm)
 }
 
 fn check(file: &Path, format: Format) -> Result<(), Failure> {
@@ -428,12 +447,9 @@ fn fmt(file: &Path, check: bool) -> Result<(), Failure> {
     print_stdout(&formatted)
 }
 
-/// The checked program lowered and compiled to one x86-64 object (program + runtime).
+/// The checked program compiled to one x86-64 object (program + runtime).
 fn native_object(file: &Path) -> Result<Vec<u8>, Failure> {
-    let loaded = Loaded::checked(file)?;
-    let program = aura_lir::lower::lower(&loaded.checked.module, &loaded.checked.prelude)
-        .map_err(|e| Failure::Io(format!("{}: {e} (native target)", loaded.path)))?;
-    aura_native::build_object(&program).map_err(|e| Failure::Io(e.to_string()))
+    compile(file, CompiledTarget::Native)
 }
 
 /// `aura run --target native`: builds an executable in a scratch directory and runs it with
