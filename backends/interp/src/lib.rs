@@ -19,6 +19,7 @@ mod builtins;
 mod capability;
 mod compile;
 mod eval;
+mod gc;
 mod host;
 mod json;
 mod limits;
@@ -29,6 +30,7 @@ mod value;
 
 pub use aura_runtime::{ErrorKind, RuntimeError};
 pub use capability::CapabilityCall;
+pub use gc::{collect, stats as gc_stats, Collection};
 pub use host::StdHost;
 pub use json::{from_json, to_json};
 pub use limits::live_bytes;
@@ -386,8 +388,5 @@ impl Instance {
 
 /// A closure of a function with no captures (top-level functions, methods, initialisers).
 fn closure(proto: &Rc<tree::FnProto>) -> Value {
-    Value::Fn(Rc::new(Closure {
-        proto: proto.clone(),
-        upvals: Box::new([]),
-    }))
+    Value::Fn(Closure::new(proto.clone(), Box::new([])))
 }
