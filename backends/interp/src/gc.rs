@@ -31,8 +31,12 @@ use crate::value::{Closure, List, Map, Object, Value};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-/// Collections never run more often than every this many new containers.
+/// Collections never run more often than every this many new containers. Debug builds collect
+/// far more often, so that the tests (conformance programs included) exercise the collector.
+#[cfg(not(debug_assertions))]
 const MIN_THRESHOLD: usize = 10_000;
+#[cfg(debug_assertions)]
+const MIN_THRESHOLD: usize = 256;
 
 /// A captured variable: a cell shared by a frame and the closures that capture it.
 pub(crate) struct CellBox {

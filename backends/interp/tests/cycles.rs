@@ -112,7 +112,8 @@ fn main() {
 #[test]
 fn live_cycles_still_run_out_of_memory() {
     // Cycles that stay reachable are live data: the cap still holds.
-    let src = "fn main() {\n let all = []\n while true { let l = [1]\n push(l, l)\n push(all, l) }\n}";
+    let src =
+        "fn main() {\n let all = []\n while true { let l = [1]\n push(l, l)\n push(all, l) }\n}";
     let (_, error) = run_with(src, &capped(2_000_000));
     assert_eq!(
         error.map(|e| e.kind),
