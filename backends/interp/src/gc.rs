@@ -20,9 +20,13 @@
 //! with its contents unknown, so its children look referenced from outside: a collection can
 //! keep garbage for one more round, never free something reachable.
 //!
-//! A collection runs when a container is created and either `threshold` containers were created
-//! since the last one (the threshold grows with the number of containers that survived, so the
-//! cost per allocation stays constant), or the live bytes (`limits.rs`) passed half the headroom
+//! Two generations, as in CPython: containers start *young*; those that survive a collection
+//! become *old*. A young collection scans only the young ones (references from old containers
+//! count as from outside); a full collection scans everything. A young collection runs when
+//! `MIN_THRESHOLD` young containers are alive at once (containers that reference counting
+//! frees, the common case, never start one), a full one instead when the containers promoted
+//! since the last full collection exceed a quarter of what was old then (so its cost per
+//! allocation stays constant), or when the live bytes (`limits.rs`) passed half the headroom
 //! that was left under the memory limit. Freeing is what reference counting does anyway, so a
 //! program cannot tell a collection happened, except by not running out of memory.
 
@@ -75,11 +79,13 @@ impl Drop for CellBox {
     }
 }
 
-/// A container's index in the registry (`UNTRACKED` when it is not in it).
+/// A container's place in the registry: its index in the young or (with the `OLD` bit) the old
+/// generation; `UNTRACKED` when it is in neither.
 #[derive(Debug)]
 pub(crate) struct GcIndex(Cell<usize>);
 
 const UNTRACKED: usize = usize::MAX;
+const OLD: usize = 1 << (usize::BITS - 1);
 
 impl GcIndex {
     pub(crate) const fn new() -> GcIndex {
@@ -109,11 +115,17 @@ enum Strong {
 }
 
 struct Heap {
-    registry: RefCell<Vec<Tracked>>,
-    /// Containers created since the last collection.
+    /// Containers created since the last collection (and still alive).
+    young: RefCell<Vec<Tracked>>,
+    /// Containers that survived a collection.
+    old: RefCell<Vec<Tracked>>,
+    /// Containers moved from young to old since the last full collection.
+    pending: Cell<usize>,
+    /// Old containers after the last full collection.
+    long_lived: Cell<usize>,
+    /// Containers created since the last collection (dead ones included).
     created: Cell<usize>,
-    threshold: Cell<usize>,
-    /// Live bytes past which the next new container triggers a collection (see `pressure`).
+    /// Live bytes past which a new container triggers a full collection (see `pressure`).
     pressure: Cell<u64>,
     collecting: Cell<bool>,
     collections: Cell<u64>,
@@ -123,9 +135,11 @@ struct Heap {
 thread_local! {
     static HEAP: Heap = const {
         Heap {
-            registry: RefCell::new(Vec::new()),
+            young: RefCell::new(Vec::new()),
+            old: RefCell::new(Vec::new()),
+            pending: Cell::new(0),
+            long_lived: Cell::new(0),
             created: Cell::new(0),
-            threshold: Cell::new(MIN_THRESHOLD),
             pressure: Cell::new(u64::MAX),
             collecting: Cell::new(false),
             collections: Cell::new(0),
@@ -134,46 +148,77 @@ thread_local! {
     };
 }
 
+/// New containers needed before live bytes past the pressure mark trigger a collection (so a
+/// program close to its limit does not collect on every allocation).
+const PRESSURE_MIN: usize = 1024;
+
 /// Registers a container just put in its `Rc` (`index` is its header); may run a collection.
 #[inline]
 pub(crate) fn track(container: Tracked, index: &GcIndex) {
     let due = HEAP.with(|heap| {
-        let mut registry = heap.registry.borrow_mut();
-        index.0.set(registry.len());
-        registry.push(container);
-        drop(registry);
+        let mut young = heap.young.borrow_mut();
+        index.0.set(young.len());
+        young.push(container);
+        let n = young.len();
+        drop(young);
         let created = heap.created.get() + 1;
         heap.created.set(created);
-        created >= heap.threshold.get() || limits::live_bytes() >= heap.pressure.get()
+        n >= MIN_THRESHOLD
+            || (created >= PRESSURE_MIN && limits::live_bytes() >= heap.pressure.get())
     });
     if due {
-        collect_cold();
+        collect_due();
     }
 }
 
+/// A young collection, or a full one when many containers were promoted since the last full
+/// collection (a quarter of what was old then) or memory is short.
 #[cold]
 #[inline(never)]
-fn collect_cold() {
-    let _ = collect();
+fn collect_due() {
+    let full = HEAP.with(|heap| {
+        heap.pending.get() > MIN_THRESHOLD.max(heap.long_lived.get() / 4)
+            || limits::live_bytes() >= heap.pressure.get()
+    });
+    let _ = run(full);
 }
 
 /// Removes a container from the registry (first thing in its `Drop`).
 #[inline]
 pub(crate) fn untrack(index: &GcIndex) {
-    let i = index.0.get();
-    if i == UNTRACKED {
+    let h = index.0.get();
+    if h == UNTRACKED {
         return;
     }
     index.0.set(UNTRACKED);
     // Fails only while the thread's locals are being destroyed: then nothing collects any more.
     let _ = HEAP.try_with(|heap| {
-        let mut registry = heap.registry.borrow_mut();
+        let generation = h & OLD;
+        let i = h & !OLD;
+        let mut registry = if generation == OLD {
+            heap.old.borrow_mut()
+        } else {
+            heap.young.borrow_mut()
+        };
         let _ = registry.swap_remove(i);
         if let Some(moved) = registry.get(i) {
             // SAFETY: every entry of the registry is a live container (see the module doc).
-            unsafe { header(*moved) }.0.set(i);
+            unsafe { header(*moved) }.0.set(i | generation);
         }
     });
+}
+
+/// Moves every young container to the old generation; how many.
+fn promote(heap: &Heap) -> usize {
+    let mut young = heap.young.borrow_mut();
+    let mut old = heap.old.borrow_mut();
+    let n = young.len();
+    for t in young.drain(..) {
+        // SAFETY: `t` was in the registry (so alive); it is again right after.
+        unsafe { header(t) }.0.set(old.len() | OLD);
+        old.push(t);
+    }
+    n
 }
 
 /// The header of a tracked container.
@@ -228,7 +273,7 @@ unsafe fn strong(t: Tracked) -> Strong {
     }
 }
 
-/// The registry index of the container a value refers to, if it is tracked.
+/// The registry place of the container a value refers to, if it is tracked.
 #[inline]
 fn index_of(v: &Value) -> Option<usize> {
     match v {
@@ -240,8 +285,8 @@ fn index_of(v: &Value) -> Option<usize> {
     }
 }
 
-/// Calls `visit` with the registry index of every tracked container `t` holds a strong
-/// reference to (once per reference). `false` if `t`'s contents are borrowed mutably right now.
+/// Calls `visit` with the registry place (`GcIndex`) of every tracked container `t` holds a
+/// strong reference to (once per reference). `false` if `t`'s contents are borrowed mutably right now.
 ///
 /// # Safety
 /// `t` must be in the registry (so alive).
@@ -301,21 +346,42 @@ pub struct Collection {
     pub garbage: usize,
 }
 
-/// Runs a collection now (a no-op inside one).
+/// Runs a full collection now (a no-op inside one).
 pub fn collect() -> Collection {
+    run(true)
+}
+
+/// A collection of the young generation (references from old containers count as from
+/// outside), or of everything.
+fn run(full: bool) -> Collection {
     HEAP.with(|heap| {
         if heap.collecting.replace(true) {
             return Collection::default();
         }
-        let garbage = find_garbage(heap);
+        if full {
+            let _ = promote(heap);
+        }
+        let (garbage, tracked) = {
+            let set = if full {
+                heap.old.borrow()
+            } else {
+                heap.young.borrow()
+            };
+            (find_garbage(&set, if full { OLD } else { 0 }), set.len())
+        };
         let result = Collection {
-            tracked: heap.registry.borrow().len(),
+            tracked,
             garbage: garbage.len(),
         };
         free(garbage);
-        let survivors = heap.registry.borrow().len();
+        let promoted = promote(heap);
+        if full {
+            heap.pending.set(0);
+            heap.long_lived.set(heap.old.borrow().len());
+        } else {
+            heap.pending.set(heap.pending.get() + promoted);
+        }
         heap.created.set(0);
-        heap.threshold.set(survivors.max(MIN_THRESHOLD));
         heap.pressure.set(limits::gc_pressure_mark());
         heap.collections.set(heap.collections.get() + 1);
         heap.freed.set(heap.freed.get() + result.garbage as u64);
@@ -324,23 +390,24 @@ pub fn collect() -> Collection {
     })
 }
 
-/// Strong references to every unreachable container (the registry is not borrowed afterwards).
-fn find_garbage(heap: &Heap) -> Vec<Strong> {
-    let registry = heap.registry.borrow();
-    let n = registry.len();
-    // References from outside the tracked containers; `isize::MAX` for a container whose
-    // contents are borrowed (alive, children unknown).
+/// Strong references to every unreachable container of `set`, the containers of one generation
+/// (`OLD` or 0).
+fn find_garbage(set: &[Tracked], generation: usize) -> Vec<Strong> {
+    let n = set.len();
+    let member = |h: usize| (h & OLD == generation).then_some(h & !OLD);
+    // References from outside the set; `isize::MAX` for a container whose contents are borrowed
+    // (alive, children unknown).
     let mut outside: Vec<isize> = Vec::with_capacity(n);
-    for &t in registry.iter() {
+    for &t in set.iter() {
         // SAFETY: `t` is in the registry.
         outside.push(unsafe { strong_count(t) } as isize);
     }
-    for (i, &t) in registry.iter().enumerate() {
+    for (i, &t) in set.iter().enumerate() {
         // SAFETY: `t` is in the registry; no container is created or dropped during the
         // collection's scan (nothing here runs program code).
         let complete = unsafe {
-            children(t, &mut |c| {
-                if let Some(r) = outside.get_mut(c) {
+            children(t, &mut |h| {
+                if let Some(r) = member(h).and_then(|c| outside.get_mut(c)) {
                     *r -= 1;
                 }
             })
@@ -360,18 +427,19 @@ fn find_garbage(heap: &Heap) -> Vec<Strong> {
     while let Some(i) = work.pop() {
         // SAFETY: as above.
         let _ = unsafe {
-            children(registry[i], &mut |c| {
-                if let Some(a) = alive.get_mut(c) {
-                    if !*a {
-                        *a = true;
-                        work.push(c);
+            children(set[i], &mut |h| {
+                if let Some(c) = member(h) {
+                    if let Some(a) = alive.get_mut(c) {
+                        if !*a {
+                            *a = true;
+                            work.push(c);
+                        }
                     }
                 }
             })
         };
     }
-    registry
-        .iter()
+    set.iter()
         .zip(alive)
         .filter(|(_, alive)| !alive)
         // SAFETY: `t` is in the registry.
@@ -408,7 +476,7 @@ pub fn stats() -> (u64, u64, usize) {
         (
             heap.collections.get(),
             heap.freed.get(),
-            heap.registry.borrow().len(),
+            heap.young.borrow().len() + heap.old.borrow().len(),
         )
     })
 }
@@ -538,6 +606,28 @@ mod tests {
         }
         assert_eq!(collect().garbage, 0);
         outer.items.borrow_mut().clear();
+        assert_eq!(collect().garbage, 1);
+    }
+
+    #[test]
+    fn young_collections_leave_old_cycles_to_full_ones() {
+        settle();
+        // Survives a collection while referenced: old from then on.
+        let old = list(vec![]);
+        old.items.borrow_mut().push(Value::List(old.clone()));
+        assert_eq!(collect().garbage, 0);
+        drop(old);
+        // A young cycle referenced only from an old container is kept by a young collection.
+        let holder = list(vec![]);
+        assert_eq!(run(false).garbage, 0);
+        let young = list(vec![]);
+        young.items.borrow_mut().push(Value::List(young.clone()));
+        holder.items.borrow_mut().push(Value::List(young));
+        assert_eq!(run(false).garbage, 0);
+        // The dropped old cycle is found by a full collection only.
+        assert_eq!(run(false).garbage, 0);
+        assert_eq!(collect().garbage, 1);
+        holder.items.borrow_mut().clear();
         assert_eq!(collect().garbage, 1);
     }
 
