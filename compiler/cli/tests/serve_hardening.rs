@@ -37,7 +37,21 @@ struct Host {
 
 impl Host {
     fn start(dir: &Path, extra: &[&str]) -> Host {
-        let mut child = Command::new(AURA)
+        Host::start_with(Command::new(AURA), dir, extra)
+    }
+
+    /// With at most `files` open descriptors (`ulimit -n`), as a host on a small machine.
+    fn start_with_descriptors(files: u32, dir: &Path, extra: &[&str]) -> Host {
+        let mut command = Command::new("sh");
+        let _ = command
+            .arg("-c")
+            .arg(format!("ulimit -n {files} && exec \"$0\" \"$@\""))
+            .arg(AURA);
+        Host::start_with(command, dir, extra)
+    }
+
+    fn start_with(mut command: Command, dir: &Path, extra: &[&str]) -> Host {
+        let mut child = command
             .arg("serve")
             .arg(dir)
             .args(["--port", "0"])
@@ -342,14 +356,19 @@ fn the_deadline_stops_busy_waits_and_health_sees_a_stuck_worker() {
     assert_eq!(host.get("/health").0, 200);
 }
 
-/// Slowloris: hundreds of connections that never finish their request head. The connection cap
-/// answers the ones over it at once, the header timeout closes the others, and `/health` keeps
-/// answering.
+/// Slowloris: hundreds of connections that never finish their request head, against a host
+/// with 160 descriptors (the 20 000 connections against the usual limits, scaled down).
+/// The connection cap answers the ones over it at once (so descriptors never run out), the
+/// header timeout closes the others, and `/health` keeps answering.
 #[test]
 fn slowloris_neither_exhausts_the_host_nor_silences_health() {
     let dir = temp_dir("slowloris");
     write(&dir, "app.aura", APP);
-    let host = Host::start(&dir, &["--max-connections", "64", "--header-timeout", "2"]);
+    let host = Host::start_with_descriptors(
+        160,
+        &dir,
+        &["--max-connections", "64", "--header-timeout", "2"],
+    );
     let mut slow = Vec::new();
     for _ in 0..300 {
         let Ok(mut stream) = TcpStream::connect(&host.addr) else {
