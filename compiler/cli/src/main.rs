@@ -1,8 +1,9 @@
 //! `aura`: the command line of the Aura toolchain.
 
+mod fmt_cmd;
 mod input;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use input::{Failure, Loaded};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -28,8 +29,39 @@ FILE may be Aura source (.aura) or a UAST document (.json, as printed by `aura a
 Exit status: 0 success, 1 a diagnostic or runtime error, 2 a usage error."
 )]
 struct Cli {
+    /// Colour diagnostics: `auto` on a terminal unless NO_COLOR is set
+    #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    /// When standard error is a terminal and NO_COLOR is unset or empty
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether diagnostics are drawn in colour; decided once from `--color` (see [`ColorChoice`]).
+static COLOR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn color() -> bool {
+    COLOR.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+fn decide_color(choice: ColorChoice) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+            !no_color && !dumb && std::io::stderr().is_terminal()
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -67,12 +99,30 @@ enum Command {
         #[arg(long)]
         no_spans: bool,
     },
-    /// Print FILE as canonical Aura source (comments are not kept: they are not in the UAST)
+    /// Format Aura source in the canonical style, comments kept
+    #[command(
+        long_about = "Format each PATH in the canonical style (spec/fmt.md), keeping \
+its comments. PATH is a file, a directory (its `.aura` files, recursively; hidden folders and \
+`target` skipped) or `-` for standard input. A `.json` PATH is a UAST document (no comments).\n\n\
+Without --check or --write the formatted text goes to standard output.\n\n\
+Exit status: 0 ok, 1 a syntax error or (with --check) a file not in canonical form, 2 usage."
+    )]
     Fmt {
-        file: PathBuf,
-        /// Print nothing; exit 1 if FILE is not already in canonical form
-        #[arg(long)]
+        /// Files, directories, or `-` (standard input)
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Print a unified diff for each file not in canonical form, and exit 1 if any is not
+        #[arg(long, conflicts_with = "write")]
         check: bool,
+        /// Rewrite files in place (standard input is printed)
+        #[arg(long, short = 'w')]
+        write: bool,
+    },
+    /// Print a shell completion script (e.g. `aura completions bash > ~/.local/share/bash-completion/completions/aura`)
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: Shell,
     },
     /// Compile FILE for a target and write the result to OUT
     Build {
@@ -178,6 +228,13 @@ enum Target {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Emit {
     /// An x86-64 ELF relocatable object (program and runtime; see spec/abi.md)
     Obj,
@@ -241,6 +298,10 @@ fn main() -> ExitCode {
 }
 
 fn execute(cli: Cli) -> u8 {
+    COLOR.store(
+        decide_color(cli.color),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let result = match cli.command {
         Command::Run {
             file,
@@ -258,7 +319,19 @@ fn execute(cli: Cli) -> u8 {
         }
         Command::Check { file, format } => check(&file, format),
         Command::Ast { file, no_spans } => ast(&file, no_spans),
-        Command::Fmt { file, check } => fmt(&file, check),
+        Command::Fmt {
+            paths,
+            check,
+            write,
+        } => {
+            let mode = match (check, write) {
+                (true, _) => fmt_cmd::Mode::Check,
+                (false, true) => fmt_cmd::Mode::Write,
+                (false, false) => fmt_cmd::Mode::Print,
+            };
+            fmt_cmd::fmt(&paths, mode, color())
+        }
+        Command::Completions { shell } => completions(shell),
         Command::Build {
             file,
             target,
@@ -412,20 +485,21 @@ fn ast(file: &Path, no_spans: bool) -> Result<(), Failure> {
     print_stdout(&format!("{}\n", document.to_json(!no_spans)))
 }
 
-fn fmt(file: &Path, check: bool) -> Result<(), Failure> {
-    let loaded = Loaded::parsed(file)?;
-    let formatted = aura_compiler::fmt::format(&loaded.checked.module);
-    if check {
-        if formatted == loaded.source {
-            return Ok(());
+fn completions(shell: Shell) -> Result<(), Failure> {
+    let mut command = Cli::command();
+    let mut out = Vec::new();
+    match shell {
+        Shell::Bash => {
+            clap_complete::generate(clap_complete::Shell::Bash, &mut command, "aura", &mut out)
         }
-        eprintln!(
-            "{}: not in canonical form (run `aura fmt {}` to see it)",
-            loaded.path, loaded.path
-        );
-        return Err(Failure::Silent);
+        Shell::Zsh => {
+            clap_complete::generate(clap_complete::Shell::Zsh, &mut command, "aura", &mut out)
+        }
+        Shell::Fish => {
+            clap_complete::generate(clap_complete::Shell::Fish, &mut command, "aura", &mut out)
+        }
     }
-    print_stdout(&formatted)
+    print_stdout(&String::from_utf8_lossy(&out))
 }
 
 /// The checked program lowered and compiled to one x86-64 object (program + runtime).
@@ -503,7 +577,7 @@ fn build(
         .map_err(|e| Failure::Io(format!("cannot write {}: {e}", output.display())))
 }
 
-fn print_stdout(text: &str) -> Result<(), Failure> {
+pub(crate) fn print_stdout(text: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())
