@@ -123,6 +123,22 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<Input>, Failure> {
     Ok(out)
 }
 
+/// The files named by `paths`, directories expanded to their `.aura` files (for `aura test`).
+pub fn aura_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
+    let mut files = Vec::new();
+    for input in collect(paths)? {
+        match input {
+            Input::File(path) => files.push(path),
+            Input::Stdin => {
+                return Err(Failure::Usage(
+                    "`-` (standard input) is not a file here".into(),
+                ))
+            }
+        }
+    }
+    Ok(files)
+}
+
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", dir.display())))?;

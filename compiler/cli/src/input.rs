@@ -19,6 +19,16 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// The one-line message `report` would print (for `aura test`'s report).
+    pub fn message(&self) -> String {
+        match self {
+            Failure::Usage(message) | Failure::Io(message) => message.clone(),
+            Failure::Diagnostics(text) => text.lines().next().unwrap_or_default().to_string(),
+            Failure::Runtime(error) => error.to_string(),
+            Failure::Silent => "failed".to_string(),
+        }
+    }
+
     pub fn report(self) -> u8 {
         match self {
             Failure::Usage(message) => {

@@ -2,6 +2,7 @@
 
 mod fmt_cmd;
 mod input;
+mod test_cmd;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use input::{Failure, Loaded};
@@ -118,6 +119,29 @@ Exit status: 0 ok, 1 a syntax error or (with --check) a file not in canonical fo
         #[arg(long, short = 'w')]
         write: bool,
     },
+    /// Run the test functions (top-level `fn test_*()`) of Aura files
+    #[command(
+        long_about = "Run every top-level `fn test_NAME()` of each PATH (a file, or a \
+directory: its `.aura` files, recursively; default: the current directory). Each test runs in a \
+fresh program: globals and objects initialised, then the test called in place of main(). A test \
+fails when it ends in a runtime error, e.g. `assert(cond, \"message\")`. Prints \
+`test FILE::NAME ... ok` or `... FAILED` with the error, then `N passed, N failed`.\n\n\
+Exit status: 0 all passed, 1 a test failed or a file does not check, 2 usage."
+    )]
+    Test {
+        /// Files or directories [default: .]
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Backend that runs the tests
+        #[arg(long, value_enum, default_value_t = Target::Interp)]
+        target: Target,
+        /// Step budget of each test (interp and wasm; see `aura run --help`)
+        #[arg(long, value_name = "N")]
+        fuel: Option<u64>,
+        /// Maximum call depth (→ `stack overflow`)
+        #[arg(long, value_name = "N", default_value_t = 10_000)]
+        max_depth: usize,
+    },
     /// Print a shell completion script (e.g. `aura completions bash > ~/.local/share/bash-completion/completions/aura`)
     Completions {
         /// The shell
@@ -218,7 +242,7 @@ Exit status: 0 the host answered 2xx, 1 it answered an error or could not be rea
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Target {
+pub(crate) enum Target {
     /// The tree interpreter
     Interp,
     /// WebAssembly (with the compiled runtime) in an embedded wasmtime sandbox
@@ -332,6 +356,30 @@ fn execute(cli: Cli) -> u8 {
             fmt_cmd::fmt(&paths, mode, color())
         }
         Command::Completions { shell } => completions(shell),
+        Command::Test {
+            paths,
+            target,
+            fuel,
+            max_depth,
+        } => {
+            let paths = if paths.is_empty() {
+                vec![PathBuf::from(".")]
+            } else {
+                paths
+            };
+            if fuel.is_some() && target == Target::Native {
+                Err(Failure::Usage(
+                    "--fuel is not supported by the native target (use interp or wasm)".into(),
+                ))
+            } else {
+                let options = aura_interp::Options {
+                    max_depth,
+                    fuel,
+                    max_memory: Some(4 << 30),
+                };
+                test_cmd::test(&paths, target, &options)
+            }
+        }
         Command::Build {
             file,
             target,
@@ -415,13 +463,18 @@ fn run(file: &Path, target: Target, options: &aura_interp::Options) -> Result<()
 /// check → lower → emit → run in wasmtime, with the interpreter's limits and host.
 fn run_wasm(file: &Path, options: &aura_interp::Options) -> Result<(), Failure> {
     let wasm = compile_wasm(file)?;
+    run_wasm_bytes(&wasm, options)
+}
+
+/// Runs a compiled module in wasmtime with the interpreter's limits and host.
+pub(crate) fn run_wasm_bytes(wasm: &[u8], options: &aura_interp::Options) -> Result<(), Failure> {
     let limits = aura_wasm::Limits {
         fuel: options.fuel,
         max_memory: options.max_memory.unwrap_or(u64::MAX),
         max_depth: options.max_depth as u64,
         max_wasm_stack: WASM_STACK_BYTES,
     };
-    aura_wasm::run(&wasm, &limits, aura_wasm::Io::std()).map_err(|e| match e {
+    aura_wasm::run(wasm, &limits, aura_wasm::Io::std()).map_err(|e| match e {
         aura_wasm::RunError::Runtime(error) => Failure::Runtime(error),
         other => Failure::Io(other.to_string()),
     })
@@ -430,18 +483,19 @@ fn run_wasm(file: &Path, options: &aura_interp::Options) -> Result<(), Failure> 
 /// FILE as one self-contained wasm module (the runtime included).
 fn compile_wasm(file: &Path) -> Result<Vec<u8>, Failure> {
     let loaded = Loaded::checked(file)?;
-    let module = &loaded.checked.module;
-    let program = aura_lir::lower::lower(module, &loaded.checked.prelude)
-        .map_err(|e| Failure::Io(format!("{}: {e}", loaded.path)))?;
+    wasm_of(&loaded.checked, &loaded.path)
+}
+
+/// A checked program (from the file at `path`) as one self-contained wasm module.
+pub(crate) fn wasm_of(checked: &aura_compiler::Checked, path: &str) -> Result<Vec<u8>, Failure> {
+    let module = &checked.module;
+    let program = aura_lir::lower::lower(module, &checked.prelude)
+        .map_err(|e| Failure::Io(format!("{path}: {e}")))?;
     // A malformed program is a compiler bug: report it before the emitter trips over it.
-    aura_lir::verify::verify(&program).map_err(|e| {
-        Failure::Io(format!(
-            "{}: invalid LIR (a compiler bug): {e}",
-            loaded.path
-        ))
-    })?;
+    aura_lir::verify::verify(&program)
+        .map_err(|e| Failure::Io(format!("{path}: invalid LIR (a compiler bug): {e}")))?;
     let uses = aura_wasm::declared_capabilities(module);
-    aura_wasm::emit(&program, &uses).map_err(|e| Failure::Io(format!("{}: {e}", loaded.path)))
+    aura_wasm::emit(&program, &uses).map_err(|e| Failure::Io(format!("{path}: {e}")))
 }
 
 fn check(file: &Path, format: Format) -> Result<(), Failure> {

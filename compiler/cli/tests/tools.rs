@@ -173,3 +173,82 @@ fn completions_for_each_shell_name_the_subcommands() {
     }
     assert_eq!(aura(&["completions", "tcsh"]).status.code(), Some(2));
 }
+
+const PASSING: &str = r#"let base = 10
+
+fn add(a, b) {
+    return a + b
+}
+
+fn test_add() {
+    assert(add(1, 2) == 3, "1 + 2 is 3")
+}
+
+fn test_global() {
+    print("checking base")
+    assert(base == 10)
+}
+
+fn main() {
+    print("main is not run by aura test")
+}
+"#;
+
+const FAILING: &str = r#"fn test_ok() {
+    assert(true)
+}
+
+fn test_wrong() {
+    assert(1 + 1 == 3, "one plus one is not three")
+}
+"#;
+
+#[test]
+fn test_runs_test_functions_on_every_target() {
+    let dir = Dir::new("test");
+    let pass = dir.file("pass.aura", PASSING);
+    let fail = dir.file("fail.aura", FAILING);
+    for target in ["interp", "wasm", "native"] {
+        let out = aura(&["test", &pass, "--target", target]);
+        let stdout = text(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{target}: {stdout}{}",
+            text(&out.stderr)
+        );
+        assert_eq!(
+            stdout,
+            format!(
+                "test {pass}::test_add ... ok\nchecking base\ntest {pass}::test_global ... ok\n\
+                 2 passed, 0 failed\n"
+            ),
+            "{target}"
+        );
+
+        let out = aura(&["test", &fail, "--target", target]);
+        let stdout = text(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{target}: {stdout}{}",
+            text(&out.stderr)
+        );
+        assert_eq!(
+            stdout,
+            format!(
+                "test {fail}::test_ok ... ok\ntest {fail}::test_wrong ... FAILED\n    \
+                 runtime error: assertion failed: one plus one is not three\n    \
+                 in test_wrong at {fail}:5:1\n1 passed, 1 failed\n"
+            ),
+            "{target}"
+        );
+    }
+    // A directory: both files; a file that does not check fails the run.
+    let _broken = dir.file("sub/broken.aura", "fn test_x() {\n    print(nope)\n}\n");
+    let out = aura(&["test", dir.path()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout.ends_with("3 passed, 2 failed\n"), "{stdout}");
+    assert!(text(&out.stderr).contains("unknown name `nope`"));
+}
