@@ -2,6 +2,7 @@
 
 mod fmt_cmd;
 mod input;
+mod repl;
 mod test_cmd;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
@@ -142,6 +143,15 @@ Exit status: 0 all passed, 1 a test failed or a file does not check, 2 usage."
         #[arg(long, value_name = "N", default_value_t = 10_000)]
         max_depth: usize,
     },
+    /// Read-eval-print loop: define functions and objects, evaluate expressions
+    #[command(
+        long_about = "An interactive session on the interpreter. Definitions (fn, object, \
+let, uses, plugin) accumulate, a new one replacing an old one of the same name; any other input \
+runs as the body of main() over them and the value of a last expression is printed. An input \
+continues on the next line while a bracket is open. History is kept in $AURA_HISTORY or \
+~/.aura_history. :help, :defs, :reset, :quit (or Ctrl-D)."
+    )]
+    Repl,
     /// Print a shell completion script (e.g. `aura completions bash > ~/.local/share/bash-completion/completions/aura`)
     Completions {
         /// The shell
@@ -356,6 +366,7 @@ fn execute(cli: Cli) -> u8 {
             fmt_cmd::fmt(&paths, mode, color())
         }
         Command::Completions { shell } => completions(shell),
+        Command::Repl => repl::repl(),
         Command::Test {
             paths,
             target,

@@ -252,3 +252,58 @@ fn test_runs_test_functions_on_every_target() {
     assert!(stdout.ends_with("3 passed, 2 failed\n"), "{stdout}");
     assert!(text(&out.stderr).contains("unknown name `nope`"));
 }
+
+/// `aura repl` in a pseudo-terminal (driven by `tests/repl/pty_session.py` with python's `pty`):
+/// definitions, multi-line input, values, diagnostics with carets, redefinition, history.
+#[test]
+fn repl_in_a_pseudo_terminal() {
+    let python = Command::new("python3").arg("--version").output();
+    if !python.is_ok_and(|o| o.status.success()) {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "python3 is needed to drive the repl through a pty"
+        );
+        eprintln!("skipped: python3 is not installed");
+        return;
+    }
+    let dir = Dir::new("repl");
+    let history = dir.0.join("history");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/repl/pty_session.py");
+    let lines = "fn sq(x) {\n    return x * x\n}\nsq(7)\nobject box {\n    n = 2\n\n    \
+                 fn twice() {\n        return self.n * 2\n    }\n}\nbox.twice() + sq(2)\n\
+                 \"text\"\nprint(nope)\nfn sq(x) { return x + 1 }\nsq(7)\nassert(1 == 2, \"no\")\n";
+    let mut child = Command::new("python3")
+        .arg(&script)
+        .arg(env!("CARGO_BIN_EXE_aura"))
+        .arg(&history)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start python3");
+    let mut pipe = child.stdin.take().expect("stdin");
+    pipe.write_all(lines.as_bytes()).expect("write lines");
+    drop(pipe);
+    let out = child.wait_with_output().expect("python3");
+    let screen = text(&out.stdout).replace('\r', "");
+    assert_eq!(out.status.code(), Some(0), "{screen}{}", text(&out.stderr));
+    for expected in [
+        "defined sq\n",
+        "...   ",
+        "49\n",
+        "defined box\n",
+        "8\n",
+        "\"text\"\n",
+        "[E0201] Error: unknown name `nope`",
+        " 1 | print(nope)\n",
+        "^",
+        "runtime error: assertion failed: no\n",
+    ] {
+        assert!(screen.contains(expected), "no {expected:?} in:\n{screen}");
+    }
+    // The redefined sq is used: 7 + 1.
+    let after = screen.split("defined sq\n").nth(2).unwrap_or_default();
+    assert!(after.contains("8\n"), "{screen}");
+    let saved = std::fs::read_to_string(&history).unwrap_or_default();
+    assert!(saved.contains("sq(7)"), "history: {saved}");
+}
