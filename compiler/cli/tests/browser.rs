@@ -284,3 +284,43 @@ fn aura_js_under_node_matches_the_interpreter() {
     assert_eq!(js.status.code(), Some(1));
     assert_eq!(interp.status.code(), Some(1));
 }
+
+/// Under Node, `load` reads a path or a file: URL from disk (it fetches only http(s) URLs) and
+/// takes bytes, an ArrayBuffer or a compiled module (runtime/browser/test/paths.mjs).
+#[test]
+fn aura_js_loads_paths_and_bytes_under_node() {
+    let node = Path::new("/usr/bin/node");
+    if !node.is_file() {
+        eprintln!("note: skipping the aura.js test under Node: no /usr/bin/node");
+        return;
+    }
+    let dir = temp_dir("paths");
+    let wasm = dir.join("hello.wasm");
+    aura_build(&repo().join("examples/browser/hello.aura"), &wasm);
+    let interp = Command::new(AURA)
+        .arg("run")
+        .arg(repo().join("examples/browser/hello.aura"))
+        .output()
+        .expect("run aura run");
+    let js = Command::new(node)
+        .arg(repo().join("runtime/browser/test/paths.mjs"))
+        .arg(&wasm)
+        .output()
+        .expect("run node");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(js.status.code(), Some(0), "{}", text(&js.stderr));
+    let stdout = serde_json::to_string(&text(&interp.stdout)).expect("json");
+    let expected: String = [
+        "path",
+        "file URL",
+        "file URL text",
+        "bytes",
+        "ArrayBuffer",
+        "module",
+    ]
+    .iter()
+    .map(|name| format!("{name}: {stdout}\n"))
+    .chain(std::iter::once("missing: error\n".to_string()))
+    .collect();
+    assert_eq!(text(&js.stdout), expected);
+}
