@@ -46,7 +46,8 @@ pub fn test(
                 }
                 Outcome::Failed(why) => {
                     failed += 1;
-                    let (line, column) = line_column(&loaded.source, def.span);
+                    let at = failed_assert(&loaded.checked.module, &def, &why).unwrap_or(def.span);
+                    let (line, column) = line_column(&loaded.source, at);
                     println!("test {name} ... FAILED");
                     println!("    {why}");
                     println!(
@@ -80,6 +81,115 @@ fn test_functions(module: &Module) -> Vec<FnDef> {
             _ => None,
         })
         .collect()
+}
+
+/// Where the assert that failed is, when the source tells: the one `assert(..., "MESSAGE")` of
+/// the module with the failure's message, or else the test's only `assert(cond)` when the
+/// failure has none. (Runtime errors carry no location of their own.)
+fn failed_assert(module: &Module, test: &FnDef, why: &str) -> Option<Span> {
+    let message = why.strip_prefix("runtime error: assertion failed: ")?;
+    let mut everywhere = Vec::new();
+    for item in &module.items {
+        match item {
+            Item::Fn(def) => asserts_in_block(&def.body, &mut everywhere),
+            Item::Let { value, .. } => asserts_in_expr(value, &mut everywhere),
+            _ => {}
+        }
+    }
+    let with_message: Vec<Span> = everywhere
+        .iter()
+        .filter(|(_, m)| m.as_deref() == Some(message))
+        .map(|(span, _)| *span)
+        .collect();
+    if let [only] = with_message.as_slice() {
+        return Some(*only);
+    }
+    if message == "assertion failed" {
+        let mut own = Vec::new();
+        asserts_in_block(&test.body, &mut own);
+        let bare: Vec<Span> = own
+            .iter()
+            .filter(|(_, m)| m.is_none())
+            .map(|(span, _)| *span)
+            .collect();
+        if let [only] = bare.as_slice() {
+            return Some(*only);
+        }
+    }
+    None
+}
+
+/// Every `assert(...)` call: its span and its message when that is a string literal.
+type Asserts = Vec<(Span, Option<String>)>;
+
+fn asserts_in_block(block: &Block, out: &mut Asserts) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::Let { value, .. } | Stmt::Expr { expr: value, .. } => asserts_in_expr(value, out),
+            Stmt::Assign { value, .. } => asserts_in_expr(value, out),
+            Stmt::Return { value, .. } => {
+                if let Some(value) = value {
+                    asserts_in_expr(value, out)
+                }
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+                ..
+            } => {
+                asserts_in_expr(cond, out);
+                asserts_in_block(then, out);
+                if let Some(otherwise) = otherwise {
+                    asserts_in_block(otherwise, out);
+                }
+            }
+            Stmt::While { cond, body, .. } => {
+                asserts_in_expr(cond, out);
+                asserts_in_block(body, out);
+            }
+            Stmt::For { iter, body, .. } => {
+                asserts_in_expr(iter, out);
+                asserts_in_block(body, out);
+            }
+            Stmt::Fn(def) => asserts_in_block(&def.body, out),
+            Stmt::Break { .. } | Stmt::Continue { .. } => {}
+        }
+    }
+}
+
+fn asserts_in_expr(e: &Expr, out: &mut Asserts) {
+    match e {
+        Expr::Call { span, callee, args } => {
+            if matches!(callee.as_ref(), Expr::Var { name, .. } if name == "assert") {
+                let message = match args.get(1) {
+                    Some(Expr::Str { value, .. }) => Some(value.clone()),
+                    _ => None,
+                };
+                out.push((*span, message));
+            }
+            asserts_in_expr(callee, out);
+            args.iter().for_each(|a| asserts_in_expr(a, out));
+        }
+        Expr::Send { receiver, args, .. } => {
+            asserts_in_expr(receiver, out);
+            args.iter().for_each(|a| asserts_in_expr(a, out));
+        }
+        Expr::List { items, .. } => items.iter().for_each(|i| asserts_in_expr(i, out)),
+        Expr::Map { entries, .. } => entries.iter().for_each(|m| asserts_in_expr(&m.value, out)),
+        Expr::Unary { operand, .. } => asserts_in_expr(operand, out),
+        Expr::Binary { lhs, rhs, .. } => {
+            asserts_in_expr(lhs, out);
+            asserts_in_expr(rhs, out);
+        }
+        Expr::Field { object, .. } => asserts_in_expr(object, out),
+        Expr::Index { object, index, .. } => {
+            asserts_in_expr(object, out);
+            asserts_in_expr(index, out);
+        }
+        Expr::Lambda { body, .. } => asserts_in_block(body, out),
+        _ => {}
+    }
 }
 
 /// 1-based line and column of `span`'s start.

@@ -239,7 +239,7 @@ fn test_runs_test_functions_on_every_target() {
             format!(
                 "test {fail}::test_ok ... ok\ntest {fail}::test_wrong ... FAILED\n    \
                  runtime error: assertion failed: one plus one is not three\n    \
-                 in test_wrong at {fail}:5:1\n1 passed, 1 failed\n"
+                 in test_wrong at {fail}:6:5\n1 passed, 1 failed\n"
             ),
             "{target}"
         );
