@@ -94,7 +94,10 @@ export async function load(source, options = {}) {
     imports.aura_cap_log = capability((req) => logCall(io, req));
     imports.aura_cap_clock = capability((req) => clockCall(now, req));
 
-    const instance = await WebAssembly.instantiate(module, { aura: imports });
+    const instance = await syncOr(
+      () => new WebAssembly.Instance(module, { aura: imports }),
+      () => WebAssembly.instantiate(module, { aura: imports }),
+    );
     memory = instance.exports.memory;
     if (instance.exports.rt_set_max_depth) {
       instance.exports.rt_set_max_depth(maxDepth);
@@ -180,7 +183,26 @@ async function compile(source) {
     }
     source = await source.arrayBuffer();
   }
-  return WebAssembly.compile(source);
+  const bytes = source;
+  return syncOr(
+    () => new WebAssembly.Module(bytes),
+    () => WebAssembly.compile(bytes),
+  );
+}
+
+/**
+ * `sync()` (compiling or instantiating on this thread), or `async()` where the engine refuses
+ * that with a RangeError (some limit the size of synchronous compiles on a page's main thread).
+ * Given bytes, `load` and `run` then finish in microtasks: a page that runs a module during its
+ * own loading is done by its load event (what `chromium --headless --dump-dom` shows).
+ */
+function syncOr(sync, async) {
+  try {
+    return sync();
+  } catch (e) {
+    if (e instanceof RangeError) return async();
+    throw e;
+  }
 }
 
 /** Calls an entry point; an AuraError becomes the result, anything else (a trap) propagates. */
