@@ -2,6 +2,7 @@
 
 mod fmt_cmd;
 mod input;
+mod lsp;
 mod repl;
 mod test_cmd;
 
@@ -152,6 +153,13 @@ continues on the next line while a bracket is open. History is kept in $AURA_HIS
 ~/.aura_history. :help, :defs, :reset, :quit (or Ctrl-D)."
     )]
     Repl,
+    /// Language server over stdio (diagnostics, hover, definition, symbols, formatting)
+    #[command(
+        long_about = "A language server (LSP) on standard input and output, for \
+editors: diagnostics as you type (the codes and hints of `aura check`), hover, go to definition, \
+document symbols and formatting (as `aura fmt`). See spec/cli.md."
+    )]
+    Lsp,
     /// Print a shell completion script (e.g. `aura completions bash > ~/.local/share/bash-completion/completions/aura`)
     Completions {
         /// The shell
@@ -367,6 +375,7 @@ fn execute(cli: Cli) -> u8 {
         }
         Command::Completions { shell } => completions(shell),
         Command::Repl => repl::repl(),
+        Command::Lsp => lsp::lsp(),
         Command::Test {
             paths,
             target,
