@@ -110,6 +110,13 @@ pub fn valid_module_name(name: &str) -> bool {
 }
 
 /// Why a module could not be loaded.
+/// A rejected module's diagnostics as the log shows them: rendered like `aura check` does (the
+/// JSON form goes to `/api/status` and to the evolve reply).
+fn rendered_diagnostics(name: &str, source: &str) -> String {
+    let checked = aura_compiler::check_source(source);
+    aura_compiler::render::text(&checked.diagnostics, &format!("{name}.aura"), source)
+}
+
 enum LoadError {
     /// Syntax or audit diagnostics, as JSON.
     Diagnostics(Json),
@@ -182,7 +189,13 @@ impl Actor {
                         LoadError::Runtime(e) => e.to_string(),
                         LoadError::Store(e) => e.clone(),
                     };
-                    eprintln!("aura serve: not loading {name}: {detail}");
+                    match &error {
+                        LoadError::Diagnostics(_) => eprint!(
+                            "aura serve: not loading {name}:\n{}",
+                            rendered_diagnostics(&name, &source)
+                        ),
+                        _ => eprintln!("aura serve: not loading {name}: {detail}"),
+                    }
                     if let Ok(mut rejected) = self.shared.rejected.lock() {
                         let _ = rejected.insert(name, detail);
                     }
@@ -619,13 +632,22 @@ impl Actor {
         let reply = self.stage_and_swap(name, &source, false);
         if reply.status != 200 {
             let why = match reply.body.get("diagnostics") {
-                Some(Json::Array(d)) if !d.is_empty() => Json::Array(d.clone()).to_string(),
-                _ => reply.body["message"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
+                Some(Json::Array(d)) if !d.is_empty() => {
+                    eprint!(
+                        "aura serve: not reloading {name}:\n{}",
+                        rendered_diagnostics(name, &source)
+                    );
+                    Json::Array(d.clone()).to_string()
+                }
+                _ => {
+                    let why = reply.body["message"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string();
+                    eprintln!("aura serve: not reloading {name}: {why}");
+                    why
+                }
             };
-            eprintln!("aura serve: not reloading {name}: {why}");
             if let Ok(mut rejected) = self.shared.rejected.lock() {
                 let _ = rejected.insert(name.to_string(), why);
             }

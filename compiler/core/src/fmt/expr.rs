@@ -2,7 +2,7 @@
 //! makes (a list, map or argument list stays on one line when its first line fits in
 //! [`MAX_WIDTH`] columns, else it puts one element per line with a trailing comma).
 
-use super::{block, indent_str, lit, MAX_WIDTH};
+use super::{block, block_is_empty, indent_str, lit, MAX_WIDTH};
 use aura_uast::{BinaryOp, Expr, Ident, MapEntry, UnaryOp};
 
 /// `not` binds looser than the comparisons and tighter than `and`.
@@ -290,7 +290,7 @@ fn render_inner(e: &Expr, out: &mut Out) {
             out.push("fn(");
             out.push(&names(params));
             out.push(") ");
-            if out.measuring && !body.stmts.is_empty() {
+            if out.measuring && !block_is_empty(body) {
                 out.push("{");
                 out.end_line();
             } else {

@@ -148,6 +148,11 @@ impl ParseError {
                     format!("unknown character{plural} `{text}`"),
                 )
                 .with_label(*span, "not part of any token");
+                if text.starts_with("/*") {
+                    return diagnostic.with_hint(
+                        "Aura has no block comments: start each commented line with `//`",
+                    );
+                }
                 match text.chars().next() {
                     Some('!') => {
                         diagnostic.with_hint("use `not` for negation and `!=` for not-equal")

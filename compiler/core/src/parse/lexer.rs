@@ -8,17 +8,25 @@ use super::token::Token;
 use aura_uast::Span;
 use logos::Logos;
 
-/// The lexer's result: tokens with byte spans, and every error found.
+/// The lexer's result: tokens with byte spans, every error found, and the comments (trivia the
+/// parser never sees; the formatter puts them back).
 pub struct Lexed {
     pub tokens: Vec<(Token, Span)>,
     pub errors: Vec<ParseError>,
+    /// Each `// ...` comment, from `//` to the end of its line (the newline excluded).
+    pub comments: Vec<Span>,
 }
 
 pub fn lex(source: &str) -> Lexed {
     let mut errors = Vec::new();
-    let raw = raw_lexemes(source, &mut errors);
+    let mut comments = Vec::new();
+    let raw = raw_lexemes(source, &mut errors, &mut comments);
     let tokens = layout(raw, source, &mut errors);
-    Lexed { tokens, errors }
+    Lexed {
+        tokens,
+        errors,
+        comments,
+    }
 }
 
 /// A number literal as logos cut it; the layout pass turns it into a token.
@@ -33,9 +41,14 @@ enum Num {
 
 #[derive(Logos, Clone, Debug, PartialEq)]
 #[logos(skip r"[ \t\r\f]+")]
-#[logos(skip(r"//[^\n]*", allow_greedy = true))]
 #[logos(extras = Vec<ParseError>)]
 enum Raw {
+    /// `// ...`: trivia, collected for the formatter and left out of the tokens.
+    #[regex(r"//[^\n]*", allow_greedy = true)]
+    Comment,
+    /// `/*`: Aura has no block comments; reported as an unknown character with a hint.
+    #[token("/*")]
+    BlockComment,
     #[regex("[A-Za-z_][A-Za-z0-9_]*")]
     Word,
     #[regex("[0-9]", number)]
@@ -100,7 +113,11 @@ enum Lexeme {
     Int(u64),
 }
 
-fn raw_lexemes(source: &str, errors: &mut Vec<ParseError>) -> Vec<(Lexeme, Span)> {
+fn raw_lexemes(
+    source: &str,
+    errors: &mut Vec<ParseError>,
+    comments: &mut Vec<Span>,
+) -> Vec<(Lexeme, Span)> {
     let mut lexer = Raw::lexer_with_extras(source, Vec::new());
     let mut out: Vec<(Lexeme, Span)> = Vec::new();
     while let Some(result) = lexer.next() {
@@ -108,6 +125,11 @@ fn raw_lexemes(source: &str, errors: &mut Vec<ParseError>) -> Vec<(Lexeme, Span)
         let span = Span::new(range.start, range.end);
         let lexeme = match result {
             Ok(raw) => match raw {
+                Raw::Comment => {
+                    comments.push(span);
+                    continue;
+                }
+                Raw::BlockComment => Lexeme::Tok(Token::Error),
                 Raw::Word => {
                     let word = lexer.slice();
                     Lexeme::Tok(
