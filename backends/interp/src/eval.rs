@@ -579,6 +579,10 @@ impl Machine<'_> {
                 let v = self.eval(x, f)?;
                 ops::neg(&v)
             }
+            Expr::BitNot(x) => {
+                let v = self.eval(x, f)?;
+                ops::bit_not(&v)
+            }
             Expr::Not(x) => Ok(Value::Bool(!self.eval(x, f)?.is_truthy())),
             Expr::Bin(op, a, b) => {
                 let x = self.eval_quick(a, f)?;

@@ -121,3 +121,28 @@ fn minus_after_an_operand_is_binary() {
 fn keywords_as_field_and_method_names() {
     assert_parse!("let x = req.query.for + o.if(1) + m.nil");
 }
+
+#[test]
+fn bit_operators_between_comparison_and_arithmetic() {
+    assert_parse!("let x = a | b ^ c & d << 1 + e == f");
+}
+
+#[test]
+fn bit_and_binds_tighter_than_equality() {
+    assert_parse!("let x = n & 1 == 0");
+}
+
+#[test]
+fn shifts_are_left_associative() {
+    assert_parse!("let x = a << b >> c");
+}
+
+#[test]
+fn bit_not_is_a_prefix_operator() {
+    assert_parse!("let x = ~a.f + ~-1 - -~b");
+}
+
+#[test]
+fn doubled_and_or_are_not_bit_operators() {
+    assert_parse!("let x = a && b || c");
+}

@@ -322,6 +322,7 @@ fn starts_expression(token: &Token) -> bool {
         token,
         Token::Minus
             | Token::Not
+            | Token::Tilde
             | Token::LParen
             | Token::LBracket
             | Token::LBrace

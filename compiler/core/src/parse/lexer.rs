@@ -91,6 +91,22 @@ enum Raw {
     Slash,
     #[token("%")]
     Percent,
+    #[token("&")]
+    Amp,
+    #[token("|")]
+    Pipe,
+    #[token("^")]
+    Caret,
+    #[token("~")]
+    Tilde,
+    #[token("<<")]
+    Shl,
+    #[token(">>")]
+    Shr,
+    /// `&&` and `||` are not Aura (`and`, `or`): reported as unknown characters, with a hint.
+    #[token("&&")]
+    #[token("||")]
+    Doubled,
 }
 
 /// What the first pass produces: a token, or an int whose range is checked by the layout pass.
@@ -150,6 +166,13 @@ fn raw_lexemes(source: &str, errors: &mut Vec<ParseError>) -> Vec<(Lexeme, Span)
                 Raw::Star => Lexeme::Tok(Token::Star),
                 Raw::Slash => Lexeme::Tok(Token::Slash),
                 Raw::Percent => Lexeme::Tok(Token::Percent),
+                Raw::Amp => Lexeme::Tok(Token::Amp),
+                Raw::Pipe => Lexeme::Tok(Token::Pipe),
+                Raw::Caret => Lexeme::Tok(Token::Caret),
+                Raw::Tilde => Lexeme::Tok(Token::Tilde),
+                Raw::Shl => Lexeme::Tok(Token::Shl),
+                Raw::Shr => Lexeme::Tok(Token::Shr),
+                Raw::Doubled => Lexeme::Tok(Token::Error),
             },
             // A byte-order mark at the very start is not part of the program.
             Err(()) if span.start == 0 && lexer.slice() == "\u{feff}" => continue,
