@@ -164,11 +164,17 @@ fn rhs_needs_parens(op: BinaryOp, rhs: &Expr) -> bool {
 }
 
 /// Whether the printed expression would start with `{` (read as a block at the start of a
-/// statement) or `fn` (read as a nested fn declaration). Such a statement is wrapped in
-/// parentheses.
+/// statement), `fn` (read as a nested fn declaration) or `-` (which continues the line before).
+/// Such a statement is wrapped in parentheses.
 pub(super) fn starts_ambiguously(e: &Expr) -> bool {
     match e {
         Expr::Map { .. } | Expr::Lambda { .. } => true,
+        // A line that starts with `-` continues the line before it.
+        Expr::Unary {
+            op: UnaryOp::Neg, ..
+        } => true,
+        Expr::Int { value, .. } if *value < 0 => true,
+        Expr::Float { value, .. } if value.is_sign_negative() => true,
         Expr::Binary { op, lhs, .. } => !lhs_needs_parens(*op, lhs) && starts_ambiguously(lhs),
         Expr::Call { callee, .. } => !callee_needs_parens(callee) && starts_ambiguously(callee),
         Expr::Send {

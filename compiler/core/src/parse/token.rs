@@ -111,6 +111,21 @@ impl Token {
         )
     }
 
+    /// Keywords that start a header ending in a `{` (which may be on the next line).
+    pub fn opens_header(&self) -> bool {
+        matches!(
+            self,
+            Token::If
+                | Token::Else
+                | Token::While
+                | Token::For
+                | Token::Fn
+                | Token::Object
+                | Token::Plugin
+                | Token::Route
+        )
+    }
+
     /// The keyword an identifier-shaped word stands for, if it is one.
     pub fn keyword(word: &str) -> Option<Token> {
         Some(match word {
