@@ -8,11 +8,12 @@ use crate::ops;
 use crate::tree::{Block, Capture, Expr, FnProto, Op, SendCache, SendNode, Stmt, Var};
 use crate::value::{err, type_err, Closure, Entries, Key, List, Map, Object, Value, R};
 use crate::Host;
-use aura_runtime::ErrorKind;
-use std::cell::{Cell, RefCell};
+use aura_facts::ErrorKind;
+use std::cell::Cell;
 use std::rc::Rc;
 
-pub(crate) type CellRef = Rc<RefCell<Value>>;
+use crate::gc::CellBox;
+pub(crate) use crate::gc::CellRef;
 
 /// How a statement finished. A returned value waits in `Machine::ret`, so `R<Flow>` is two
 /// words and travels in registers (`repr(u64)`: a word like the error's `Box`, which makes the
@@ -129,7 +130,7 @@ impl Machine<'_> {
             self.cells.resize(cbase + p.cells as usize, None);
             for &(param, cell) in p.param_cells.iter() {
                 let v = std::mem::take(&mut self.stack[base + param as usize]);
-                self.cells[cbase + cell as usize] = Some(Rc::new(RefCell::new(v)));
+                self.cells[cbase + cell as usize] = Some(CellBox::new(v));
             }
         }
         let frame = Frame {
@@ -266,7 +267,7 @@ impl Machine<'_> {
                         .iter()
                         .filter(|(_, v)| is_callable(v))
                         .map(|(k, _)| k.as_str());
-                    let suggestion = aura_runtime::suggest::closest(name.as_str(), methods);
+                    let suggestion = aura_facts::suggest::closest(name.as_str(), methods);
                     Err(does_not_understand("map", name, suggestion))
                 }
             },
@@ -276,7 +277,7 @@ impl Machine<'_> {
                     .get(*c as usize)
                     .copied()
                     .unwrap_or("");
-                let result = self.host.capability(capability, name.as_str(), &args);
+                let result = crate::capability::call(self.host, capability, name.as_str(), &args);
                 // The host may have changed objects' slots.
                 crate::value::shapes_changed();
                 result.map_err(Box::new)
@@ -299,21 +300,21 @@ impl Machine<'_> {
 
     #[inline(never)]
     fn make_closure(&mut self, p: &Rc<FnProto>, f: &Frame) -> R<Value> {
-        limits::charge(crate::value::HEADER + 8 * p.captures.len() as u64)?;
+        limits::check(Closure::bytes(p.captures.len()))?;
         let mut upvals = Vec::with_capacity(p.captures.len());
         for cap in p.captures.iter() {
             upvals.push(match *cap {
                 Capture::Cell(c) => match &self.cells[f.cbase + c as usize] {
                     Some(cell) => cell.clone(),
-                    None => Rc::new(RefCell::new(Value::Nil)),
+                    None => CellBox::new(Value::Nil),
                 },
                 Capture::Upval(u) => f.upvals[u as usize].clone(),
             });
         }
-        Ok(Value::Fn(Rc::new(Closure {
-            proto: p.clone(),
-            upvals: upvals.into_boxed_slice(),
-        })))
+        Ok(Value::Fn(Closure::new(
+            p.clone(),
+            upvals.into_boxed_slice(),
+        )))
     }
 
     // -----------------------------------------------------------------------------------------
@@ -354,7 +355,7 @@ impl Machine<'_> {
     fn bind(&mut self, var: Var, f: &Frame, v: Value) {
         match var {
             Var::Local(s) => self.stack[f.base + s as usize] = v,
-            Var::Cell(c) => self.cells[f.cbase + c as usize] = Some(Rc::new(RefCell::new(v))),
+            Var::Cell(c) => self.cells[f.cbase + c as usize] = Some(CellBox::new(v)),
         }
     }
 
@@ -439,7 +440,7 @@ impl Machine<'_> {
         match s {
             Stmt::NewCell(c, e) => {
                 let v = self.eval(e, f)?;
-                self.cells[f.cbase + *c as usize] = Some(Rc::new(RefCell::new(v)));
+                self.cells[f.cbase + *c as usize] = Some(CellBox::new(v));
             }
             Stmt::SetCell(c, e) => {
                 let v = self.eval(e, f)?;
@@ -847,7 +848,7 @@ fn fn_label(p: &FnProto) -> String {
 }
 
 /// `RECEIVER does not understand `NAME``, with `, did you mean `M`?` when a method of the
-/// receiver is a likely typo of it (the rule of `aura_runtime::suggest`, as in the C runtime).
+/// receiver is a likely typo of it (the rule of `aura_facts::suggest`, as in the C runtime).
 pub(crate) fn does_not_understand(
     receiver: &str,
     name: &Key,
@@ -879,7 +880,7 @@ fn nearest_method(o: &Rc<Object>, name: &Key) -> Option<String> {
         );
         current = object.proto.as_ref();
     }
-    aura_runtime::suggest::closest(name.as_str(), methods.iter().map(String::as_str))
+    aura_facts::suggest::closest(name.as_str(), methods.iter().map(String::as_str))
 }
 
 /// A comparison of two ints, or `None` for an operator that is not a comparison.

@@ -1,3 +1,3 @@
 //! "did you mean ...?": the rule is shared with the backends' run-time suggestions.
 
-pub use aura_runtime::suggest::closest;
+pub use aura_facts::suggest::closest;
