@@ -383,12 +383,13 @@ val rt_call(val f, val self, unsigned long long argc, unsigned long long argv) {
     return invoke(f, self, argc, argv);
 }
 
-__attribute__((noreturn)) static void dnu(const u8 *who, u64 n, val name) {
+__attribute__((noreturn)) static void dnu(const u8 *who, u64 n, val name, val receiver) {
     Sb *e = err_begin();
     sb_bytes(e, who, n);
     sb_cstr(e, " does not understand `");
     sb_strv(e, name);
     sb_cstr(e, "`");
+    sb_did_you_mean(e, receiver, name);
     err_raise(AURA_E_DNU);
 }
 
@@ -420,18 +421,18 @@ val rt_send(val r, val name, unsigned long long argc, unsigned long long argv) {
         }
         u64 n;
         const u8 *who = obj_display_name(r, &n);
-        dnu(who, n, name);
+        dnu(who, n, name, r);
     }
     if (htype(r) == AURA_T_CAP) return rt_capability(((val *)PTR(r))[1], name, argc, argv);
     if (is_map(r)) {
         val m = map_get(r, name, &found);
         if (is_fn(m)) return invoke(m, r, argc, argv);
-        dnu((const u8 *)"map", 3, name);
+        dnu((const u8 *)"map", 3, name, r);
     }
     const char *t = type_name(r);
     u64 n = 0;
     while (t[n]) n++;
-    dnu((const u8 *)t, n, name);
+    dnu((const u8 *)t, n, name, r);
 }
 
 void ops_reset(void) { dnu_name = 0; }

@@ -6,7 +6,7 @@ use crate::builtins;
 use crate::limits;
 use crate::ops;
 use crate::tree::{Block, Capture, Expr, FnProto, Op, SendCache, SendNode, Stmt, Var};
-use crate::value::{err, type_err, Closure, Entries, Key, List, Map, Value, R};
+use crate::value::{err, type_err, Closure, Entries, Key, List, Map, Object, Value, R};
 use crate::Host;
 use aura_facts::ErrorKind;
 use std::cell::Cell;
@@ -277,7 +277,8 @@ impl Machine<'_> {
                     }
                     _ => {
                         self.stack.truncate(base);
-                        Err(does_not_understand(o.display_name(), name))
+                        let suggestion = nearest_method(o, name);
+                        Err(does_not_understand(o.display_name(), name, suggestion))
                     }
                 },
             },
@@ -286,7 +287,13 @@ impl Machine<'_> {
                 Some(Value::Builtin(b)) => self.builtin(b, base),
                 _ => {
                     self.stack.truncate(base);
-                    Err(does_not_understand("map", name))
+                    let entries = m.entries.borrow();
+                    let methods = entries
+                        .iter()
+                        .filter(|(_, v)| is_callable(v))
+                        .map(|(k, _)| k.as_str());
+                    let suggestion = aura_facts::suggest::closest(name.as_str(), methods);
+                    Err(does_not_understand("map", name, suggestion))
                 }
             },
             Value::Capability(c) => {
@@ -302,7 +309,7 @@ impl Machine<'_> {
             }
             other => {
                 self.stack.truncate(base);
-                Err(does_not_understand(other.type_name(), name))
+                Err(does_not_understand(other.type_name(), name, None))
             }
         }
     }
@@ -605,6 +612,10 @@ impl Machine<'_> {
                 let v = self.eval(x, f)?;
                 ops::neg(&v)
             }
+            Expr::BitNot(x) => {
+                let v = self.eval(x, f)?;
+                ops::bit_not(&v)
+            }
             Expr::Not(x) => Ok(Value::Bool(!self.eval(x, f)?.is_truthy())),
             Expr::Bin(op, a, b) => {
                 let x = self.eval_quick(a, f)?;
@@ -861,11 +872,40 @@ fn fn_label(p: &FnProto) -> String {
     }
 }
 
-pub(crate) fn does_not_understand(receiver: &str, name: &Key) -> crate::value::Error {
-    err(
-        ErrorKind::DoesNotUnderstand,
-        format!("{receiver} does not understand `{}`", name.as_str()),
-    )
+/// `RECEIVER does not understand `NAME``, with `, did you mean `M`?` when a method of the
+/// receiver is a likely typo of it (the rule of `aura_facts::suggest`, as in the C runtime).
+pub(crate) fn does_not_understand(
+    receiver: &str,
+    name: &Key,
+    suggestion: Option<String>,
+) -> crate::value::Error {
+    let mut message = format!("{receiver} does not understand `{}`", name.as_str());
+    if let Some(method) = suggestion {
+        message.push_str(&format!(", did you mean `{method}`?"));
+    }
+    err(ErrorKind::DoesNotUnderstand, message)
+}
+
+fn is_callable(v: &Value) -> bool {
+    matches!(v, Value::Fn(_) | Value::Builtin(_))
+}
+
+/// The method of `o` (own slots first, then along the prototype chain, each in slot order)
+/// closest to `name`.
+fn nearest_method(o: &Rc<Object>, name: &Key) -> Option<String> {
+    let mut methods = Vec::new();
+    let mut current = Some(o);
+    while let Some(object) = current {
+        methods.extend(
+            object
+                .own_slots()
+                .into_iter()
+                .filter(|(_, v)| is_callable(v))
+                .map(|(k, _)| k),
+        );
+        current = object.proto.as_ref();
+    }
+    aura_facts::suggest::closest(name.as_str(), methods.iter().map(String::as_str))
 }
 
 /// A comparison of two ints, or `None` for an operator that is not a comparison.

@@ -9,11 +9,11 @@ use aura_uast::{BinaryOp, Expr, Ident, MapEntry, UnaryOp};
 const PREC_NOT: u8 = 3;
 /// `== != < <= > >=`: non-associative, so a comparison operand of a comparison needs parentheses.
 const PREC_COMPARE: u8 = 4;
-/// Unary minus (and a negative numeric literal, which the parser folds from one).
-const PREC_NEG: u8 = 7;
+/// Unary minus and `~` (and a negative numeric literal, which the parser folds from a minus).
+const PREC_NEG: u8 = 11;
 /// Call, send, field and index.
-const PREC_POSTFIX: u8 = 8;
-const PREC_PRIMARY: u8 = 9;
+const PREC_POSTFIX: u8 = 12;
+const PREC_PRIMARY: u8 = 13;
 
 /// Where the text being rendered starts: the indentation level of its line and its column.
 #[derive(Clone, Copy, Debug)]
@@ -109,7 +109,8 @@ fn precedence(e: &Expr) -> u8 {
             op: UnaryOp::Not, ..
         } => PREC_NOT,
         Expr::Unary {
-            op: UnaryOp::Neg, ..
+            op: UnaryOp::Neg | UnaryOp::BitNot,
+            ..
         } => PREC_NEG,
         Expr::Int { value, .. } if *value < 0 => PREC_NEG,
         Expr::Float { value, .. } if value.is_sign_negative() => PREC_NEG,
@@ -163,11 +164,17 @@ fn rhs_needs_parens(op: BinaryOp, rhs: &Expr) -> bool {
 }
 
 /// Whether the printed expression would start with `{` (read as a block at the start of a
-/// statement) or `fn` (read as a nested fn declaration). Such a statement is wrapped in
-/// parentheses.
+/// statement), `fn` (read as a nested fn declaration) or `-` (which continues the line before).
+/// Such a statement is wrapped in parentheses.
 pub(super) fn starts_ambiguously(e: &Expr) -> bool {
     match e {
         Expr::Map { .. } | Expr::Lambda { .. } => true,
+        // A line that starts with `-` continues the line before it.
+        Expr::Unary {
+            op: UnaryOp::Neg, ..
+        } => true,
+        Expr::Int { value, .. } if *value < 0 => true,
+        Expr::Float { value, .. } if value.is_sign_negative() => true,
         Expr::Binary { op, lhs, .. } => !lhs_needs_parens(*op, lhs) && starts_ambiguously(lhs),
         Expr::Call { callee, .. } => !callee_needs_parens(callee) && starts_ambiguously(callee),
         Expr::Send {
@@ -244,6 +251,14 @@ fn render_inner(e: &Expr, out: &mut Out) {
         } => {
             out.push("-");
             render_wrapped(operand, neg_operand_needs_parens(operand), out);
+        }
+        Expr::Unary {
+            op: UnaryOp::BitNot,
+            operand,
+            ..
+        } => {
+            out.push("~");
+            render_wrapped(operand, precedence(operand) < PREC_NEG, out);
         }
         Expr::Unary {
             op: UnaryOp::Not,

@@ -104,6 +104,22 @@ enum Raw {
     Slash,
     #[token("%")]
     Percent,
+    #[token("&")]
+    Amp,
+    #[token("|")]
+    Pipe,
+    #[token("^")]
+    Caret,
+    #[token("~")]
+    Tilde,
+    #[token("<<")]
+    Shl,
+    #[token(">>")]
+    Shr,
+    /// `&&` and `||` are not Aura (`and`, `or`): reported as unknown characters, with a hint.
+    #[token("&&")]
+    #[token("||")]
+    Doubled,
 }
 
 /// What the first pass produces: a token, or an int whose range is checked by the layout pass.
@@ -172,6 +188,13 @@ fn raw_lexemes(
                 Raw::Star => Lexeme::Tok(Token::Star),
                 Raw::Slash => Lexeme::Tok(Token::Slash),
                 Raw::Percent => Lexeme::Tok(Token::Percent),
+                Raw::Amp => Lexeme::Tok(Token::Amp),
+                Raw::Pipe => Lexeme::Tok(Token::Pipe),
+                Raw::Caret => Lexeme::Tok(Token::Caret),
+                Raw::Tilde => Lexeme::Tok(Token::Tilde),
+                Raw::Shl => Lexeme::Tok(Token::Shl),
+                Raw::Shr => Lexeme::Tok(Token::Shr),
+                Raw::Doubled => Lexeme::Tok(Token::Error),
             },
             // A byte-order mark at the very start is not part of the program.
             Err(()) if span.start == 0 && lexer.slice() == "\u{feff}" => continue,
@@ -373,7 +396,8 @@ fn unicode_escape(
     char::from_u32(value).ok_or(EscapeProblem::NotAScalar)
 }
 
-/// Applies the newline rules, folds `-` into numeric literals and range-checks ints.
+/// Applies the newline rules (`spec/syntax.md`, Layout), folds `-` into numeric literals and
+/// range-checks ints.
 fn layout(
     raw: Vec<(Lexeme, Span)>,
     source: &str,
@@ -382,18 +406,32 @@ fn layout(
     let mut out: Vec<(Token, Span)> = Vec::with_capacity(raw.len());
     // Open brackets, to know whether a newline is inside `( )` / `[ ]`.
     let mut open: Vec<(Token, Span)> = Vec::new();
+    // Bracket depths of the headers (`if`, `fn`, `object`, ...) whose `{` has not come yet.
+    let mut headers: Vec<usize> = Vec::new();
     let mut i = 0;
     while let Some((lexeme, span)) = raw.get(i) {
         let (lexeme, span) = (lexeme.clone(), *span);
         i += 1;
+        // A line that starts with a binary operator or `.` continues the line before it.
+        if let Lexeme::Tok(token) = &lexeme {
+            if token.is_binary_operator() || *token == Token::Dot {
+                while matches!(out.last(), Some((Token::Newline, _))) {
+                    out.pop();
+                }
+            }
+        }
         let token = match lexeme {
             Lexeme::Int(magnitude) => int_token(magnitude, false, span, source, errors),
             Lexeme::Tok(Token::Newline) => {
                 let in_parens = matches!(open.last(), Some((Token::LParen | Token::LBracket, _)));
+                // Allman style: the `{` of a header may start the next line.
+                let header_brace = headers.last() == Some(&open.len())
+                    && matches!(next_token(&raw, i), Some(Token::LBrace));
                 let keep = match out.last() {
                     None => false,
                     Some((prev, _)) => {
                         !in_parens
+                            && !header_brace
                             && !prev.continues_line()
                             && !matches!(prev, Token::Newline | Token::Semi)
                     }
@@ -408,6 +446,7 @@ fn layout(
                 while matches!(out.last(), Some((Token::Newline, _))) {
                     out.pop();
                 }
+                headers.push(open.len());
                 Token::Else
             }
             Lexeme::Tok(Token::Minus) => {
@@ -435,7 +474,19 @@ fn layout(
                 }
             }
             Lexeme::Tok(token) => {
+                if token.opens_header()
+                    && !matches!(out.last(), Some((Token::Dot, _)))
+                    && !matches!(next_token(&raw, i), Some(Token::Colon))
+                {
+                    headers.push(open.len());
+                }
+                if token == Token::LBrace {
+                    while headers.last() == Some(&open.len()) {
+                        headers.pop();
+                    }
+                }
                 track_bracket(&mut open, &token, span);
+                headers.retain(|depth| *depth <= open.len());
                 token
             }
         };
@@ -456,6 +507,15 @@ fn layout(
         });
     }
     out
+}
+
+/// The next token after position `i` that is not a newline.
+fn next_token(raw: &[(Lexeme, Span)], i: usize) -> Option<&Token> {
+    raw.get(i..)?.iter().find_map(|(lexeme, _)| match lexeme {
+        Lexeme::Tok(Token::Newline) => None,
+        Lexeme::Tok(token) => Some(Some(token)),
+        Lexeme::Int(_) => Some(None),
+    })?
 }
 
 /// Keeps the stack of open brackets. A `}` also closes any `(` or `[` left open inside its block
