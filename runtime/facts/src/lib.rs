@@ -1,6 +1,8 @@
 //! What every engine must agree on, written once: the runtime error kinds and their spelling,
 //! the float printing rule, JSON string quoting and sha256.
 
+#![forbid(unsafe_code)]
+
 use sha2::{Digest, Sha256};
 use std::fmt;
 
