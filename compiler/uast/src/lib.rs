@@ -6,6 +6,7 @@
 mod builtins;
 pub mod captures;
 mod document;
+pub mod visit;
 
 pub use builtins::{Builtin, BUILTINS, CAPABILITIES};
 pub use document::{
