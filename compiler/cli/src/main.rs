@@ -1,5 +1,7 @@
 //! `aura`: the command line of the Aura toolchain.
 
+#![forbid(unsafe_code)]
+
 mod fmt_cmd;
 mod input;
 mod lsp;

@@ -1,9 +1,12 @@
 //! The universal AST (UAST): the one representation of an Aura module that every stage and every
 //! host consumes. Plain serde data with byte-offset spans; no parser types leak in here.
 
+#![forbid(unsafe_code)]
+
 mod builtins;
 pub mod captures;
 mod document;
+pub mod visit;
 
 pub use builtins::{Builtin, BUILTINS, CAPABILITIES};
 pub use document::{

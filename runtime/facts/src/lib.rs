@@ -3,6 +3,8 @@
 
 pub mod suggest;
 
+#![forbid(unsafe_code)]
+
 use sha2::{Digest, Sha256};
 use std::fmt;
 

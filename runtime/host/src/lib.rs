@@ -8,6 +8,8 @@
 //! and runs one job at a time; the HTTP handlers in [`http`] only translate requests into jobs and
 //! replies into responses.
 
+#![forbid(unsafe_code)]
+
 mod actor;
 pub mod auth;
 mod capabilities;
