@@ -20,7 +20,7 @@
 //! `out of fuel` that was.
 
 use crate::value::{err, R};
-use aura_runtime::ErrorKind;
+use aura_facts::ErrorKind;
 use std::cell::Cell;
 use std::time::Instant;
 
@@ -49,7 +49,7 @@ pub fn deadline_passed() -> bool {
 
 #[cold]
 #[inline(never)]
-pub(crate) fn past_deadline() -> Box<aura_runtime::RuntimeError> {
+pub(crate) fn past_deadline() -> Box<aura_facts::RuntimeError> {
     err(
         ErrorKind::OutOfFuel,
         "the call ran past its wall-clock deadline",
@@ -58,7 +58,7 @@ pub(crate) fn past_deadline() -> Box<aura_runtime::RuntimeError> {
 
 #[cold]
 #[inline(never)]
-pub(crate) fn out_of_fuel() -> Box<aura_runtime::RuntimeError> {
+pub(crate) fn out_of_fuel() -> Box<aura_facts::RuntimeError> {
     err(ErrorKind::OutOfFuel, "the program ran out of fuel")
 }
 
@@ -149,7 +149,7 @@ pub(crate) fn release(bytes: u64) {
 
 #[cold]
 #[inline(never)]
-pub(crate) fn out_of_memory() -> Box<aura_runtime::RuntimeError> {
+pub(crate) fn out_of_memory() -> Box<aura_facts::RuntimeError> {
     err(
         ErrorKind::OutOfMemory,
         "the program used more memory than allowed",
@@ -159,6 +159,18 @@ pub(crate) fn out_of_memory() -> Box<aura_runtime::RuntimeError> {
 /// Live bytes on this thread, as counted.
 pub fn live_bytes() -> u64 {
     LIVE.with(Cell::get)
+}
+
+/// Live bytes past which a new container triggers a cycle collection: half way from what is
+/// live now to the limit (never, without a limit), so garbage cycles are freed before a program
+/// under `--max-memory` runs out.
+pub(crate) fn gc_pressure_mark() -> u64 {
+    let limit = LIMIT.with(Cell::get);
+    if limit == u64::MAX {
+        return u64::MAX;
+    }
+    let live = live_bytes();
+    live.saturating_add(limit.saturating_sub(live) / 2)
 }
 
 /// Installs the limit for one top-level call; the previous limit comes back when the guard drops.
@@ -173,6 +185,7 @@ impl MemoryGuard {
             None => u64::MAX,
         };
         let previous = LIMIT.with(|l| l.replace(limit));
+        crate::gc::limit_changed();
         MemoryGuard { previous }
     }
 }
@@ -180,6 +193,7 @@ impl MemoryGuard {
 impl Drop for MemoryGuard {
     fn drop(&mut self) {
         LIMIT.with(|l| l.set(self.previous));
+        crate::gc::limit_changed();
     }
 }
 

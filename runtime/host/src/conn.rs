@@ -24,7 +24,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// The answer to a connection over the cap.
 const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
-connection: close\r\ncontent-length: 78\r\n\r\n\
+connection: close\r\ncontent-length: 79\r\n\r\n\
 {\"error\":\"unavailable\",\"message\":\"too many connections; try again in a moment\"}";
 
 /// Serves `app` on `listener` until `stop` fires.
