@@ -20,7 +20,11 @@ pub(crate) fn encode(v: &Value) -> R<String> {
 
 fn encode_into(out: &mut String, v: &Value, path: &mut Path) -> R<()> {
     if !path.room(out) {
-        return Err(limits::out_of_memory());
+        return Err(if path.late {
+            limits::past_deadline()
+        } else {
+            limits::out_of_memory()
+        });
     }
     match v {
         Value::Nil => out.push_str("null"),
@@ -427,6 +431,8 @@ pub fn to_json_limited(v: &Value, max_bytes: u64) -> Result<serde_json::Value, R
 
 /// Approximate bytes of one `serde_json::Value` node.
 const JSON_NODE: u64 = 48;
+/// JSON bytes built between two looks at the deadline (about every 20 000 nodes).
+const DEADLINE_BYTES: u64 = 1 << 20;
 
 fn to_json_in(v: &Value, path: &mut Path) -> R<serde_json::Value> {
     let text = match v {
@@ -436,6 +442,9 @@ fn to_json_in(v: &Value, path: &mut Path) -> R<serde_json::Value> {
     path.built = path.built.saturating_add(JSON_NODE + text);
     if path.built > path.budget {
         return Err(limits::out_of_memory());
+    }
+    if path.built % DEADLINE_BYTES < JSON_NODE + text && limits::deadline_passed() {
+        return Err(limits::past_deadline());
     }
     Ok(match v {
         Value::Nil => serde_json::Value::Null,

@@ -8,6 +8,9 @@ use std::fmt::Write;
 
 /// Containers currently being printed (to print `[...]`/`{...}` at a cycle). A short path is
 /// searched linearly; a long one also keeps a set.
+/// Elements written between two looks at the deadline.
+const CLOCK_EVERY: u32 = 1 << 14;
+
 pub(crate) struct Path {
     stack: Vec<usize>,
     set: std::collections::HashSet<usize>,
@@ -16,6 +19,10 @@ pub(crate) struct Path {
     /// Set when the text being written outgrew the memory the call has left (or the system
     /// refused more); writing stops there.
     pub(crate) too_big: bool,
+    /// Set when the thread's deadline (`limits::set_deadline`) passed while writing.
+    pub(crate) late: bool,
+    /// Elements written since the deadline was last looked at.
+    since_clock: u32,
     /// Bytes the text may take: the memory left when writing began.
     pub(crate) budget: u64,
     /// Bytes of JSON values built so far (`json::to_json_in`).
@@ -29,6 +36,8 @@ impl Default for Path {
             set: std::collections::HashSet::new(),
             too_deep: false,
             too_big: false,
+            late: false,
+            since_clock: 0,
             budget: limits::memory_left(),
             built: 0,
         }
@@ -40,8 +49,16 @@ impl Path {
     /// over the budget or cannot grow. A shared structure (`a = [a, a]` sixty times) prints
     /// as 2^60 elements; this stops it at the memory limit instead of aborting the process.
     pub(crate) fn room(&mut self, out: &mut String) -> bool {
-        if self.too_big {
+        if self.too_big || self.late {
             return false;
+        }
+        self.since_clock += 1;
+        if self.since_clock >= CLOCK_EVERY {
+            self.since_clock = 0;
+            if limits::deadline_passed() {
+                self.late = true;
+                return false;
+            }
         }
         if out.len() as u64 > self.budget {
             self.too_big = true;
@@ -150,6 +167,9 @@ pub(crate) fn write_value(out: &mut String, v: &Value) -> R<()> {
             }
             if path.too_big {
                 return Err(limits::out_of_memory());
+            }
+            if path.late {
+                return Err(limits::past_deadline());
             }
         }
     }

@@ -498,6 +498,8 @@ impl Actor {
         let answer = synthesizer
             .ask(&request)
             .map_err(|e| dnu(format!("no method from the synthesiser: {e}")))?;
+        // The synthesiser's wait (bounded by its own timeout) is not the job's Aura time.
+        aura_interp::set_deadline(Some(std::time::Instant::now() + self.deadline));
         let source = synth::splice(&module.source, object, method, &answer).map_err(|e| {
             let mut reply = dnu(format!("the synthesised method was not installed: {e}"));
             reply.body["method_source"] = Json::String(answer.clone());
