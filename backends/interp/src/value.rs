@@ -6,7 +6,7 @@
 
 use crate::gc::{self, GcIndex, Tracked};
 use crate::limits;
-use aura_runtime::{ErrorKind, RuntimeError};
+use aura_facts::{ErrorKind, RuntimeError};
 use indexmap::IndexMap;
 use std::cell::{Cell, RefCell};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
