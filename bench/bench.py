@@ -11,12 +11,14 @@ Environment:
   AURA=path             the aura binary (default: $CARGO_TARGET_DIR or target, /release/aura)
   PYTHON=python3        the CPython interpreter (default: the one running this script)
   LUA=lua5.4            the Lua 5.4 interpreter
+  BENCH_QUICK=1         run each benchmark at its small `--quick` size (to check outputs)
 
 Each run is timed as a whole process (wall clock, start-up included). The first backend is the
 baseline: every other backend gets a ratio column `its time / baseline time`, so a ratio above 1
 means the baseline (the Aura interpreter) is faster. Outputs are compared against the reference
-backend (CPython); a backend that prints something else gets a warning row and its ratio is left
-out of the geometric mean. A backend that fails is shown as "error" (details under the table).
+backend (the C twin); a backend that prints something else gets a warning row and its ratio is left
+out of the geometric mean. A backend that fails is shown as "error" (details under the table),
+one that runs out of memory as "OOM".
 Exit status: 0, or 1 when some backend printed a wrong result, or 2 on a usage error.
 """
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shlex
 import statistics
 import subprocess
@@ -36,7 +39,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = "bench"
 
-BENCHMARKS = ["fib", "loops", "strings", "maps", "sends", "sha256"]
+# Each benchmark with its `--quick` size: BENCH_QUICK=1 runs a copy of each source whose line
+# marked `bench:size` has its last integer replaced by that size (None: run as written).
+BENCHMARKS = {
+    "fib": None, "loops": None, "strings": None, "maps": None, "sends": None, "sha256": None,
+    "binary-trees": 6, "n-body": 1000, "spectral-norm": 100, "fannkuch-redux": 7,
+    "mandelbrot": 203, "matmul": 60, "sudoku": 2,
+}
+SIZE_MARK = "bench:size"
 
 
 @dataclass
@@ -53,14 +63,15 @@ class Backend:
 # The first entry is the baseline the ratios are computed against.
 BACKENDS = [
     Backend("aura interp", "aura", "aura", "{aura} run {src}"),
-    Backend("CPython", "CPython", "py", "{python} {src}", reference=True),
+    Backend("CPython", "CPython", "py", "{python} {src}"),
     Backend("Lua 5.4", "Lua", "lua", "{lua} {src}"),
     # compile + instantiate in wasmtime + run, all timed (what `aura run --target wasm` costs)
     Backend("aura wasm", "wasm", "aura", "{aura} run {src} --target wasm"),
     # the executable from `aura build --emit exe` (built once, untimed, like the C column)
     Backend("aura native", "native", "aura", "{tmp}/{name}.native",
             build="{aura} build {src} --target native --emit exe -o {tmp}/{name}.native"),
-    Backend("gcc -O2", "C", "c", "{tmp}/{name}.c.exe", build="gcc -O2 -o {tmp}/{name}.c.exe {src} -lm"),
+    Backend("gcc -O2", "C", "c", "{tmp}/{name}.c.exe", build="gcc -O2 -o {tmp}/{name}.c.exe {src} -lm",
+            reference=True),
 ]
 
 # Extra ratio columns "A/B" = time of A / time of B, by Backend.short (above 1: B is faster).
@@ -127,7 +138,8 @@ def run_once(argv: list[str], timeout: float) -> tuple[float, str]:
     if proc.returncode != 0:
         stderr = proc.stderr.decode("utf-8", "replace")
         why = first_line(stderr) or first_line(stdout) or "(no output)"
-        raise RunFailed("error", f"exit status {proc.returncode}: {why}")
+        cell = "OOM" if "out of memory" in stderr else "error"
+        raise RunFailed(cell, f"exit status {proc.returncode}: {why}")
     return elapsed, stdout
 
 
@@ -139,12 +151,34 @@ class Cell:
     wrong: bool = False  # output differs from the reference
 
 
+def resized(src: str, size: int, tmp: str) -> str:
+    """A copy of `src` in `tmp` whose line marked SIZE_MARK has its last integer set to `size`."""
+    lines = (ROOT / src).read_text().splitlines(keepends=True)
+    marked = [i for i, line in enumerate(lines) if SIZE_MARK in line]
+    if len(marked) != 1:
+        raise RunFailed("error", f"{src}: expected one line marked {SIZE_MARK}, found {len(marked)}")
+    line = lines[marked[0]]
+    code, rest = line.split(SIZE_MARK, 1)
+    numbers = list(re.finditer(r"\d+", code))
+    if not numbers:
+        raise RunFailed("error", f"{src}: no size on the line marked {SIZE_MARK}")
+    last = numbers[-1]
+    lines[marked[0]] = code[: last.start()] + str(size) + code[last.end():] + SIZE_MARK + rest
+    out = Path(tmp) / "quick" / Path(src).name
+    out.parent.mkdir(exist_ok=True)
+    out.write_text("".join(lines))
+    return str(out)
+
+
 def measure(backend: Backend, name: str, runs: int, timeout: float, tmp: str,
             notes: list[str]) -> Cell:
     src = f"{BENCH_DIR}/{name}.{backend.ext}"
     if not (ROOT / src).is_file():
         return Cell(text="n/a")
     try:
+        size = BENCHMARKS[name]
+        if os.environ.get("BENCH_QUICK") and size is not None:
+            src = resized(src, size, tmp)
         if backend.build:
             argv = fill(backend.build, name, src, tmp)
             try:
@@ -203,7 +237,7 @@ def main() -> int:
               file=sys.stderr)
         return 2
 
-    names = BENCHMARKS
+    names = list(BENCHMARKS)
     only = os.environ.get("BENCH_ONLY", "").strip()
     if only:
         names = [n.strip() for n in only.split(",") if n.strip()]
@@ -258,6 +292,9 @@ def main() -> int:
 
             if any(c.wrong for c in cells):
                 mismatch = True
+                wrong = ", ".join(b.label for b, c in zip(BACKENDS, cells) if c.wrong)
+                print(f"bench: MISMATCH in {name}: {wrong} printed something else than "
+                      f"the reference", file=sys.stderr)
                 shown = []
                 for c in cells:
                     out = "" if c.output is None else c.output.replace("\n", "⏎")
