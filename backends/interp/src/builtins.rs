@@ -6,7 +6,7 @@ use crate::ops;
 use crate::print::{to_string_checked, write_value};
 use crate::value::{err, type_err, Entries, Key, List, Map, Object, Str, Value, ELEM, ENTRY, R};
 use crate::Host;
-use aura_runtime::ErrorKind;
+use aura_facts::ErrorKind;
 use aura_uast::BUILTINS;
 use std::rc::Rc;
 
@@ -296,7 +296,7 @@ pub(crate) fn call(id: u16, args: &[Value], host: &mut dyn Host) -> R<Value> {
         TYPE_ERROR => Err(type_err(to_string_checked(arg(0))?)),
         JSON_ENCODE => new_str(json::encode(arg(0))?),
         JSON_DECODE => json::decode(string(0)?.as_str()),
-        SHA256 => new_str(aura_runtime::sha256_hex(string(0)?.as_str())),
+        SHA256 => new_str(aura_facts::sha256_hex(string(0)?.as_str())),
         _ => Err(type_err(format!("{name}() is not available"))),
     }
 }
@@ -310,7 +310,7 @@ fn to_int(v: &Value) -> R<Value> {
             Ok(n) => Ok(Value::Int(n)),
             Err(_) => {
                 let mut quoted = String::new();
-                aura_runtime::write_json_string(&mut quoted, s.as_str());
+                aura_facts::write_json_string(&mut quoted, s.as_str());
                 Err(type_err(format!(
                     "int() cannot parse {quoted} as an integer"
                 )))
@@ -332,7 +332,7 @@ fn to_float(v: &Value) -> R<Value> {
             Ok(x) => Ok(Value::Float(x)),
             Err(_) => {
                 let mut quoted = String::new();
-                aura_runtime::write_json_string(&mut quoted, s.as_str());
+                aura_facts::write_json_string(&mut quoted, s.as_str());
                 Err(type_err(format!(
                     "float() cannot parse {quoted} as a number"
                 )))
@@ -353,7 +353,7 @@ fn float_to_int(x: f64, name: &str) -> R<Value> {
     }
     Err(type_err(format!(
         "{name}() cannot convert {} to an int",
-        aura_runtime::format_float(x)
+        aura_facts::format_float(x)
     )))
 }
 

@@ -8,7 +8,7 @@ use crate::ops;
 use crate::tree::{Block, Capture, Expr, FnProto, Op, SendCache, SendNode, Stmt, Var};
 use crate::value::{err, type_err, Closure, Entries, Key, List, Map, Value, R};
 use crate::Host;
-use aura_runtime::ErrorKind;
+use aura_facts::ErrorKind;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -269,7 +269,7 @@ impl Machine<'_> {
                     .get(*c as usize)
                     .copied()
                     .unwrap_or("");
-                let result = self.host.capability(capability, name.as_str(), &args);
+                let result = crate::capability::call(self.host, capability, name.as_str(), &args);
                 // The host may have changed objects' slots.
                 crate::value::shapes_changed();
                 result.map_err(Box::new)

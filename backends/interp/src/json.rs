@@ -3,7 +3,7 @@
 use crate::limits;
 use crate::print::Path;
 use crate::value::{err, Entries, Key, List, Map, Str, Value, R};
-use aura_runtime::{format_float, write_json_string, ErrorKind, RuntimeError};
+use aura_facts::{format_float, write_json_string, ErrorKind, RuntimeError};
 use std::fmt::Write;
 use std::rc::Rc;
 

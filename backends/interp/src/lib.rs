@@ -19,7 +19,6 @@ mod builtins;
 mod capability;
 mod compile;
 mod eval;
-mod host;
 mod json;
 mod limits;
 mod ops;
@@ -27,54 +26,18 @@ mod print;
 mod tree;
 mod value;
 
-pub use aura_runtime::{ErrorKind, RuntimeError};
-pub use capability::CapabilityCall;
-pub use host::StdHost;
+pub use aura_facts::{ErrorKind, RuntimeError};
+pub use aura_host_api::Options;
 pub use json::{from_json, to_json};
 pub use limits::live_bytes;
 pub use value::{Closure, Key, List, Map, Object, Str, Value};
 
+use aura_host_api::Host;
 use aura_uast::Module;
 use compile::{Init, Member, Program};
 use eval::Machine;
 use std::rc::Rc;
 use value::{err, type_err, R};
-
-/// Resource limits.
-#[derive(Clone, Debug)]
-pub struct Options {
-    /// Nested calls allowed before `stack overflow`.
-    pub max_depth: usize,
-    /// Units of fuel (statements, loop iterations, calls); `None`: unlimited.
-    pub fuel: Option<u64>,
-    /// Bytes the live heap may grow by (approximate, see `limits.rs`); `None`: unlimited.
-    pub max_memory: Option<u64>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            max_depth: 10_000,
-            fuel: None,
-            max_memory: None,
-        }
-    }
-}
-
-/// What the interpreter needs from its environment.
-pub trait Host {
-    /// One `print()` call's text, without the newline.
-    fn print(&mut self, line: &str);
-    /// A message to a capability (`store.get(k)`, `log.info(msg)`, ...).
-    fn capability(
-        &mut self,
-        capability: &str,
-        method: &str,
-        args: &[Value],
-    ) -> Result<Value, RuntimeError>;
-    /// Called when a top-level run ends (also on error): write out anything buffered.
-    fn flush(&mut self) {}
-}
 
 /// Loads `prelude` and `module`, initialises globals and objects in source order, then calls
 /// `main()` if the module defines it. Fuel and memory limits cover the whole run.

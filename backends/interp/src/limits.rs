@@ -12,7 +12,7 @@
 //! **Fuel** and **depth** live in the evaluator (`eval.rs`); this file only holds the numbers.
 
 use crate::value::{err, R};
-use aura_runtime::ErrorKind;
+use aura_facts::ErrorKind;
 use std::cell::Cell;
 
 thread_local! {
@@ -65,7 +65,7 @@ pub(crate) fn release(bytes: u64) {
 
 #[cold]
 #[inline(never)]
-pub(crate) fn out_of_memory() -> Box<aura_runtime::RuntimeError> {
+pub(crate) fn out_of_memory() -> Box<aura_facts::RuntimeError> {
     err(
         ErrorKind::OutOfMemory,
         "the program used more memory than allowed",

@@ -2,8 +2,8 @@
 
 use crate::limits;
 use crate::value::{err, Error, Value, R};
-use aura_runtime::ErrorKind;
-use aura_runtime::{format_float, write_json_string};
+use aura_facts::ErrorKind;
+use aura_facts::{format_float, write_json_string};
 use std::fmt::Write;
 
 /// Containers currently being printed (to print `[...]`/`{...}` at a cycle). A short path is

@@ -5,7 +5,7 @@
 //! million levels deep is freed without recursing on the Rust stack.
 
 use crate::limits;
-use aura_runtime::{ErrorKind, RuntimeError};
+use aura_facts::{ErrorKind, RuntimeError};
 use indexmap::IndexMap;
 use std::cell::{Cell, RefCell};
 use std::hash::{BuildHasherDefault, Hash, Hasher};

@@ -249,7 +249,7 @@ fn execute(cli: Cli) -> u8 {
             max_memory,
             max_depth,
         } => {
-            let options = aura_interp::Options {
+            let options = aura_host_api::Options {
                 max_depth,
                 fuel,
                 max_memory: Some(max_memory),
@@ -294,7 +294,7 @@ fn execute(cli: Cli) -> u8 {
             port,
             data,
             watch: (watch > 0).then(|| std::time::Duration::from_millis(watch)),
-            options: aura_interp::Options {
+            options: aura_host_api::Options {
                 max_depth,
                 fuel: Some(fuel),
                 max_memory: Some(max_memory),
@@ -319,14 +319,14 @@ fn execute(cli: Cli) -> u8 {
 /// rest for the host. Deep recursion normally stops at `--max-depth` long before this.
 const WASM_STACK_BYTES: usize = STACK_BYTES / 2;
 
-fn run(file: &Path, target: Target, options: &aura_interp::Options) -> Result<(), Failure> {
+fn run(file: &Path, target: Target, options: &aura_host_api::Options) -> Result<(), Failure> {
     match target {
         Target::Interp => {}
         Target::Wasm => return run_wasm(file, options),
         Target::Native => return run_native(file, options),
     }
     let loaded = Loaded::checked(file)?;
-    let mut host = aura_interp::StdHost::new();
+    let mut host = aura_host_api::StdHost::new();
     let result = aura_interp::run(
         &loaded.checked.module,
         &loaded.checked.prelude,
@@ -340,35 +340,54 @@ fn run(file: &Path, target: Target, options: &aura_interp::Options) -> Result<()
 }
 
 /// check → lower → emit → run in wasmtime, with the interpreter's limits and host.
-fn run_wasm(file: &Path, options: &aura_interp::Options) -> Result<(), Failure> {
+fn run_wasm(file: &Path, options: &aura_host_api::Options) -> Result<(), Failure> {
     let wasm = compile_wasm(file)?;
-    let limits = aura_wasm::Limits {
+    let limits = aura_wasm_sandbox::Limits {
         fuel: options.fuel,
         max_memory: options.max_memory.unwrap_or(u64::MAX),
         max_depth: options.max_depth as u64,
         max_wasm_stack: WASM_STACK_BYTES,
     };
-    aura_wasm::run(&wasm, &limits, aura_wasm::Io::std()).map_err(|e| match e {
-        aura_wasm::RunError::Runtime(error) => Failure::Runtime(error),
+    aura_wasm_sandbox::run(&wasm, &limits, aura_wasm_sandbox::Io::std()).map_err(|e| match e {
+        aura_wasm_sandbox::RunError::Runtime(error) => Failure::Runtime(error),
         other => Failure::Io(other.to_string()),
     })
 }
 
-/// FILE as one self-contained wasm module (the runtime included).
-fn compile_wasm(file: &Path) -> Result<Vec<u8>, Failure> {
+/// The compiled targets' pipeline, in one place: FILE checked, then lowered to LIR and verified
+/// (`aura_lir::compile`), then emitted by the target's backend: one self-contained wasm module
+/// or one x86-64 object (the runtime included in both).
+fn compile(file: &Path, target: CompiledTarget) -> Result<Vec<u8>, Failure> {
     let loaded = Loaded::checked(file)?;
     let module = &loaded.checked.module;
-    let program = aura_lir::lower::lower(module, &loaded.checked.prelude)
-        .map_err(|e| Failure::Io(format!("{}: {e}", loaded.path)))?;
-    // A malformed program is a compiler bug: report it before the emitter trips over it.
-    aura_lir::verify::verify(&program).map_err(|e| {
-        Failure::Io(format!(
-            "{}: invalid LIR (a compiler bug): {e}",
-            loaded.path
-        ))
+    let program = aura_lir::compile(module, &loaded.checked.prelude).map_err(|e| {
+        let suffix = match (&e, target) {
+            (aura_lir::CompileError::Lower(_), CompiledTarget::Native) => " (native target)",
+            _ => "",
+        };
+        Failure::Io(format!("{}: {e}{suffix}", loaded.path))
     })?;
-    let uses = aura_wasm::declared_capabilities(module);
-    aura_wasm::emit(&program, &uses).map_err(|e| Failure::Io(format!("{}: {e}", loaded.path)))
+    match target {
+        CompiledTarget::Wasm => {
+            let uses = aura_wasm::declared_capabilities(module);
+            aura_wasm::emit(&program, &uses)
+                .map_err(|e| Failure::Io(format!("{}: {e}", loaded.path)))
+        }
+        CompiledTarget::Native => {
+            aura_native::build_object(&program).map_err(|e| Failure::Io(e.to_string()))
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum CompiledTarget {
+    Wasm,
+    Native,
+}
+
+/// FILE as one self-contained wasm module (the runtime included).
+fn compile_wasm(file: &Path) -> Result<Vec<u8>, Failure> {
+    compile(file, CompiledTarget::Wasm)
 }
 
 fn check(file: &Path, format: Format) -> Result<(), Failure> {
@@ -428,17 +447,14 @@ fn fmt(file: &Path, check: bool) -> Result<(), Failure> {
     print_stdout(&formatted)
 }
 
-/// The checked program lowered and compiled to one x86-64 object (program + runtime).
+/// The checked program compiled to one x86-64 object (program + runtime).
 fn native_object(file: &Path) -> Result<Vec<u8>, Failure> {
-    let loaded = Loaded::checked(file)?;
-    let program = aura_lir::lower::lower(&loaded.checked.module, &loaded.checked.prelude)
-        .map_err(|e| Failure::Io(format!("{}: {e} (native target)", loaded.path)))?;
-    aura_native::build_object(&program).map_err(|e| Failure::Io(e.to_string()))
+    compile(file, CompiledTarget::Native)
 }
 
 /// `aura run --target native`: builds an executable in a scratch directory and runs it with
 /// this process's standard streams; the limits travel in its environment (see support.c).
-fn run_native(file: &Path, options: &aura_interp::Options) -> Result<(), Failure> {
+fn run_native(file: &Path, options: &aura_host_api::Options) -> Result<(), Failure> {
     if options.fuel.is_some() {
         return Err(Failure::Usage(
             "--fuel is not supported by the native target (use interp or wasm)".into(),

@@ -17,7 +17,7 @@ mod routes;
 pub mod synth;
 mod watch;
 
-use aura_interp::Options;
+use aura_host_api::Options;
 use indexmap::IndexMap;
 use serde_json::Value as Json;
 use std::net::{IpAddr, SocketAddr};
