@@ -177,7 +177,7 @@ def measure(backend: Backend, name: str, runs: int, timeout: float, tmp: str,
         return Cell(text="n/a")
     try:
         size = BENCHMARKS[name]
-        if os.environ.get("BENCH_QUICK") and size is not None:
+        if os.environ.get("BENCH_QUICK", "") not in ("", "0") and size is not None:
             src = resized(src, size, tmp)
         if backend.build:
             argv = fill(backend.build, name, src, tmp)
