@@ -9,10 +9,11 @@ use crate::tree::{Block, Capture, Expr, FnProto, Op, SendCache, SendNode, Stmt, 
 use crate::value::{err, type_err, Closure, Entries, Key, List, Map, Value, R};
 use crate::Host;
 use aura_facts::ErrorKind;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
-pub(crate) type CellRef = Rc<RefCell<Value>>;
+use crate::gc::CellBox;
+pub(crate) use crate::gc::CellRef;
 
 /// How a statement finished. A returned value waits in `Machine::ret`, so `R<Flow>` is two
 /// words and travels in registers (`repr(u64)`: a word like the error's `Box`, which makes the
@@ -129,7 +130,7 @@ impl Machine<'_> {
             self.cells.resize(cbase + p.cells as usize, None);
             for &(param, cell) in p.param_cells.iter() {
                 let v = std::mem::take(&mut self.stack[base + param as usize]);
-                self.cells[cbase + cell as usize] = Some(Rc::new(RefCell::new(v)));
+                self.cells[cbase + cell as usize] = Some(CellBox::new(v));
             }
         }
         let frame = Frame {
@@ -292,21 +293,21 @@ impl Machine<'_> {
 
     #[inline(never)]
     fn make_closure(&mut self, p: &Rc<FnProto>, f: &Frame) -> R<Value> {
-        limits::charge(crate::value::HEADER + 8 * p.captures.len() as u64)?;
+        limits::check(Closure::bytes(p.captures.len()))?;
         let mut upvals = Vec::with_capacity(p.captures.len());
         for cap in p.captures.iter() {
             upvals.push(match *cap {
                 Capture::Cell(c) => match &self.cells[f.cbase + c as usize] {
                     Some(cell) => cell.clone(),
-                    None => Rc::new(RefCell::new(Value::Nil)),
+                    None => CellBox::new(Value::Nil),
                 },
                 Capture::Upval(u) => f.upvals[u as usize].clone(),
             });
         }
-        Ok(Value::Fn(Rc::new(Closure {
-            proto: p.clone(),
-            upvals: upvals.into_boxed_slice(),
-        })))
+        Ok(Value::Fn(Closure::new(
+            p.clone(),
+            upvals.into_boxed_slice(),
+        )))
     }
 
     // -----------------------------------------------------------------------------------------
@@ -347,7 +348,7 @@ impl Machine<'_> {
     fn bind(&mut self, var: Var, f: &Frame, v: Value) {
         match var {
             Var::Local(s) => self.stack[f.base + s as usize] = v,
-            Var::Cell(c) => self.cells[f.cbase + c as usize] = Some(Rc::new(RefCell::new(v))),
+            Var::Cell(c) => self.cells[f.cbase + c as usize] = Some(CellBox::new(v)),
         }
     }
 
@@ -432,7 +433,7 @@ impl Machine<'_> {
         match s {
             Stmt::NewCell(c, e) => {
                 let v = self.eval(e, f)?;
-                self.cells[f.cbase + *c as usize] = Some(Rc::new(RefCell::new(v)));
+                self.cells[f.cbase + *c as usize] = Some(CellBox::new(v));
             }
             Stmt::SetCell(c, e) => {
                 let v = self.eval(e, f)?;

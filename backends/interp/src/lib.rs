@@ -19,6 +19,7 @@ mod builtins;
 mod capability;
 mod compile;
 mod eval;
+mod gc;
 mod json;
 mod limits;
 mod ops;
@@ -28,6 +29,7 @@ mod value;
 
 pub use aura_facts::{ErrorKind, RuntimeError};
 pub use aura_host_api::Options;
+pub use gc::{collect, stats as gc_stats, Collection};
 pub use json::{from_json, to_json};
 pub use limits::live_bytes;
 pub use value::{Closure, Key, List, Map, Object, Str, Value};
@@ -349,8 +351,5 @@ impl Instance {
 
 /// A closure of a function with no captures (top-level functions, methods, initialisers).
 fn closure(proto: &Rc<tree::FnProto>) -> Value {
-    Value::Fn(Rc::new(Closure {
-        proto: proto.clone(),
-        upvals: Box::new([]),
-    }))
+    Value::Fn(Closure::new(proto.clone(), Box::new([])))
 }

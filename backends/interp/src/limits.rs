@@ -77,6 +77,18 @@ pub fn live_bytes() -> u64 {
     LIVE.with(Cell::get)
 }
 
+/// Live bytes past which a new container triggers a cycle collection: half way from what is
+/// live now to the limit (never, without a limit), so garbage cycles are freed before a program
+/// under `--max-memory` runs out.
+pub(crate) fn gc_pressure_mark() -> u64 {
+    let limit = LIMIT.with(Cell::get);
+    if limit == u64::MAX {
+        return u64::MAX;
+    }
+    let live = live_bytes();
+    live.saturating_add(limit.saturating_sub(live) / 2)
+}
+
 /// Installs the limit for one top-level call; the previous limit comes back when the guard drops.
 pub(crate) struct MemoryGuard {
     previous: u64,
@@ -89,6 +101,7 @@ impl MemoryGuard {
             None => u64::MAX,
         };
         let previous = LIMIT.with(|l| l.replace(limit));
+        crate::gc::limit_changed();
         MemoryGuard { previous }
     }
 }
@@ -96,6 +109,7 @@ impl MemoryGuard {
 impl Drop for MemoryGuard {
     fn drop(&mut self) {
         LIMIT.with(|l| l.set(self.previous));
+        crate::gc::limit_changed();
     }
 }
 
