@@ -43,8 +43,10 @@ pub(crate) struct Machine<'a> {
     pub host: &'a mut dyn Host,
     pub depth: usize,
     pub max_depth: usize,
-    /// Units left; `u64::MAX` when unlimited (never reached in practice).
+    /// Units left in the current slice (see `refuel`).
     pub fuel: u64,
+    /// Units left beyond the slice; `fuel + reserve` is `u64::MAX` when unlimited.
+    pub reserve: u64,
     pub dnu: &'a Key,
     /// `Program::direct`: by global index, the top-level functions calls may enter directly.
     pub direct: &'a [Option<Rc<FnProto>>],
@@ -56,20 +58,41 @@ pub(crate) struct Machine<'a> {
     pub ret: Value,
 }
 
-#[cold]
-#[inline(never)]
-fn out_of_fuel() -> crate::value::Error {
-    err(ErrorKind::OutOfFuel, "the program ran out of fuel")
-}
-
 impl Machine<'_> {
     #[inline(always)]
     fn tick(&mut self) -> R<()> {
         if self.fuel == 0 {
-            return Err(out_of_fuel());
+            return self.refuel();
         }
         self.fuel -= 1;
         Ok(())
+    }
+
+    /// The slice is spent: look at the deadline, then move the next slice out of the reserve
+    /// (and spend one unit of it).
+    #[cold]
+    #[inline(never)]
+    fn refuel(&mut self) -> R<()> {
+        if limits::deadline_passed() {
+            return Err(limits::past_deadline());
+        }
+        if self.reserve == 0 {
+            return Err(limits::out_of_fuel());
+        }
+        let slice = self.reserve.min(limits::FUEL_SLICE);
+        self.reserve -= slice;
+        self.fuel = slice - 1;
+        Ok(())
+    }
+
+    /// All the fuel left.
+    pub(crate) fn fuel_left(&self) -> u64 {
+        self.fuel.saturating_add(self.reserve)
+    }
+
+    fn set_fuel_left(&mut self, left: u64) {
+        self.fuel = left.min(limits::FUEL_SLICE);
+        self.reserve = left - self.fuel;
     }
 
     // -----------------------------------------------------------------------------------------
@@ -211,8 +234,10 @@ impl Machine<'_> {
             }
             _ => {}
         }
+        limits::set_work_left(self.fuel_left());
         let Machine { stack, host, .. } = self;
         let result = builtins::call(id, &stack[base..], &mut **host);
+        self.set_fuel_left(limits::work_left());
         truncate(&mut self.stack, base);
         result
     }

@@ -134,6 +134,32 @@ request. Prints `listening on http://ADDR` on stdout once ready. See spec/host.m
         /// Seconds the synthesiser may take for one method
         #[arg(long, value_name = "SECS", default_value_t = 60)]
         synthesizer_timeout: u64,
+        /// File holding the admin token (needed to change code) [default: the AURA_TOKEN
+        /// environment variable, else the `token` file beside the database, generated at first
+        /// start]; a non-loopback --bind needs this or AURA_TOKEN
+        #[arg(long, value_name = "PATH")]
+        token_file: Option<PathBuf>,
+        /// A Host name to answer besides localhost/127.0.0.1/[::1] (repeatable); without it a
+        /// loopback host refuses other names (DNS rebinding) and a non-loopback one takes any
+        #[arg(long = "allow-host", value_name = "NAME")]
+        allow_host: Vec<String>,
+        /// Connections served at once; one more is answered 503 and closed
+        #[arg(long, value_name = "N", default_value_t = 256)]
+        max_connections: usize,
+        /// Seconds a connection has to send a whole request head (also the idle timeout of a
+        /// kept-alive connection)
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        header_timeout: u64,
+        /// Seconds a request has to send its body (→ 408)
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        body_timeout: u64,
+        /// Largest request body; suffixes K, M, G (→ 413)
+        #[arg(long, value_name = "BYTES", value_parser = parse_size, default_value = "1M")]
+        max_body: u64,
+        /// Wall-clock seconds one request's Aura code may run (→ 503 `timeout`); /health
+        /// reports the worker stuck when a job runs 2 s past it
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        deadline: u64,
     },
     /// Send a message to an object of a running host (or check its health)
     #[command(
@@ -164,6 +190,11 @@ Exit status: 0 the host answered 2xx, 1 it answered an error or could not be rea
         /// Seconds to wait for the host
         #[arg(long, value_name = "SECONDS", default_value_t = 30)]
         timeout: u64,
+        /// File holding the host's admin token [default: the AURA_TOKEN environment variable,
+        /// else .aura/token in the current directory]; sent so that a synthesiser may install
+        /// a missing method
+        #[arg(long, value_name = "PATH")]
+        token_file: Option<PathBuf>,
     },
 }
 
@@ -278,27 +309,45 @@ fn execute(cli: Cli) -> u8 {
             synthesizer_url,
             synthesizer_model,
             synthesizer_timeout,
-        } => serve(aura_host::Config {
-            synthesizer: synthesizer_cmd
-                .map(aura_host::synth::Source::Command)
-                .or(synthesizer_url.map(|url| aura_host::synth::Source::Url {
-                    url,
-                    model: synthesizer_model,
-                }))
-                .map(|source| aura_host::synth::Synthesizer {
-                    source,
-                    timeout: std::time::Duration::from_secs(synthesizer_timeout.max(1)),
-                }),
-            dir,
-            bind,
-            port,
-            data,
-            watch: (watch > 0).then(|| std::time::Duration::from_millis(watch)),
-            options: aura_host_api::Options {
-                max_depth,
-                fuel: Some(fuel),
-                max_memory: Some(max_memory),
-            },
+            token_file,
+            allow_host,
+            max_connections,
+            header_timeout,
+            body_timeout,
+            max_body,
+            deadline,
+        } => serve_token(token_file).and_then(|token| {
+            serve(aura_host::Config {
+                token,
+                allowed_hosts: allow_host,
+                limits: aura_host::Limits {
+                    max_connections: max_connections.max(1),
+                    header_timeout: std::time::Duration::from_secs(header_timeout.max(1)),
+                    body_timeout: std::time::Duration::from_secs(body_timeout.max(1)),
+                    max_body: usize::try_from(max_body).unwrap_or(usize::MAX),
+                    deadline: std::time::Duration::from_secs(deadline.max(1)),
+                },
+                synthesizer: synthesizer_cmd
+                    .map(aura_host::synth::Source::Command)
+                    .or(synthesizer_url.map(|url| aura_host::synth::Source::Url {
+                        url,
+                        model: synthesizer_model,
+                    }))
+                    .map(|source| aura_host::synth::Synthesizer {
+                        source,
+                        timeout: std::time::Duration::from_secs(synthesizer_timeout.max(1)),
+                    }),
+                dir,
+                bind,
+                port,
+                data,
+                watch: (watch > 0).then(|| std::time::Duration::from_millis(watch)),
+                options: aura_host_api::Options {
+                    max_depth,
+                    fuel: Some(fuel),
+                    max_memory: Some(max_memory),
+                },
+            })
         }),
         Command::Send {
             target,
@@ -307,7 +356,8 @@ fn execute(cli: Cli) -> u8 {
             url,
             health,
             timeout,
-        } => send(target, method, &args, &url, health, timeout),
+            token_file,
+        } => send(target, method, &args, &url, health, timeout, token_file),
     };
     match result {
         Ok(()) => 0,
@@ -536,6 +586,19 @@ fn serve(config: aura_host::Config) -> Result<(), Failure> {
     .map_err(|e| Failure::Io(e.to_string()))
 }
 
+/// `aura serve`'s explicit admin token: `--token-file`, else `AURA_TOKEN`, else none (the host
+/// uses the one in its data directory).
+fn serve_token(file: Option<PathBuf>) -> Result<Option<String>, Failure> {
+    if let Some(file) = file {
+        return aura_host::auth::read_token_file(&file)
+            .map(Some)
+            .map_err(Failure::Io);
+    }
+    Ok(std::env::var("AURA_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty()))
+}
+
 fn send(
     target: Option<String>,
     method: Option<String>,
@@ -543,6 +606,7 @@ fn send(
     url: &str,
     health: bool,
     timeout: u64,
+    token_file: Option<PathBuf>,
 ) -> Result<(), Failure> {
     let timeout = std::time::Duration::from_secs(timeout.max(1));
     let response = if health {
@@ -556,7 +620,19 @@ fn send(
             "method": method,
             "args": aura_host::client::message_args(args),
         });
-        aura_host::client::request(url, "POST", "/message", Some(&message.to_string()), timeout)
+        let token = match token_file {
+            Some(file) => Some(aura_host::auth::read_token_file(&file).map_err(Failure::Io)?),
+            None => aura_host::client::find_token(&[PathBuf::from(".aura").join("token")])
+                .map_err(Failure::Io)?,
+        };
+        aura_host::client::request_as(
+            url,
+            "POST",
+            "/message",
+            Some(&message.to_string()),
+            timeout,
+            token.as_deref(),
+        )
     }
     .map_err(Failure::Io)?;
     let body: serde_json::Value = serde_json::from_str(&response.body)
