@@ -6,19 +6,21 @@ Run from anywhere; paths are relative to the repository root.
 
 Environment:
   BENCH_RUNS=5          runs per benchmark and backend; the median is reported
-  BENCH_SET=all         speed (fib ... sha256), memory (alloc ... live_maps) or all
+  BENCH_SET=all         speed (fib ... sha256), classics (binary-trees ... sudoku), memory
+                        (alloc ... live_maps) or all
   BENCH_ONLY=fib,loops  run only these benchmarks (of either set)
   BENCH_TIMEOUT=300     seconds before a single run is killed ("timeout")
   AURA=path             the aura binary (default: $CARGO_TARGET_DIR or target, /release/aura)
   PYTHON=python3        the CPython interpreter (default: the one running this script)
   LUA=lua5.4            the Lua 5.4 interpreter
+  BENCH_QUICK=1         run each classic at its small `--quick` size (to check outputs)
 
 Each run is timed as a whole process (wall clock, start-up included), and its peak resident set
 size (`ru_maxrss` from `os.wait4`) is recorded: a cell shows the median time and the largest peak
 RSS of its runs, e.g. `0.074 s 14 MB`. The first backend is the
 baseline: every other backend gets a ratio column `its time / baseline time`, so a ratio above 1
 means the baseline (the Aura interpreter) is faster. Outputs are compared against the reference
-backend (CPython); a backend that prints something else gets a warning row and its ratio is left
+backend (the C twin); a backend that prints something else gets a warning row and its ratio is left
 out of the geometric mean. A backend that fails is shown as "error" (details under the table),
 one that runs out of memory (its stderr says `out of memory`, or it is killed by a signal) as
 "OOM".
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shlex
 import statistics
 import subprocess
@@ -45,7 +48,15 @@ BENCH_DIR = "bench"
 SPEED = ["fib", "loops", "strings", "maps", "sends", "sha256"]
 # Allocation-heavy programs: their peak RSS is the point (issue 9).
 MEMORY = ["alloc", "binary_trees", "cycles", "live_maps"]
-BENCHMARKS = SPEED + MEMORY
+# The Benchmarks Game and plb2 classics, sized so the C twin runs at least 0.1 s (issue 10).
+CLASSICS = ["binary-trees", "n-body", "spectral-norm", "fannkuch-redux", "mandelbrot", "matmul",
+            "sudoku"]
+BENCHMARKS = SPEED + CLASSICS + MEMORY
+# The `--quick` sizes: BENCH_QUICK=1 runs a copy of each source whose line marked `bench:size` has
+# its last integer replaced by this size. Benchmarks not listed run as written.
+QUICK_SIZES = {"binary-trees": 6, "n-body": 1000, "spectral-norm": 100, "fannkuch-redux": 7,
+               "mandelbrot": 203, "matmul": 60, "sudoku": 2}
+SIZE_MARK = "bench:size"
 
 
 @dataclass
@@ -62,14 +73,15 @@ class Backend:
 # The first entry is the baseline the ratios are computed against.
 BACKENDS = [
     Backend("aura interp", "aura", "aura", "{aura} run {src}"),
-    Backend("CPython", "CPython", "py", "{python} {src}", reference=True),
+    Backend("CPython", "CPython", "py", "{python} {src}"),
     Backend("Lua 5.4", "Lua", "lua", "{lua} {src}"),
     # compile + instantiate in wasmtime + run, all timed (what `aura run --target wasm` costs)
     Backend("aura wasm", "wasm", "aura", "{aura} run {src} --target wasm"),
     # the executable from `aura build --emit exe` (built once, untimed, like the C column)
     Backend("aura native", "native", "aura", "{tmp}/{name}.native",
             build="{aura} build {src} --target native --emit exe -o {tmp}/{name}.native"),
-    Backend("gcc -O2", "C", "c", "{tmp}/{name}.c.exe", build="gcc -O2 -o {tmp}/{name}.c.exe {src} -lm"),
+    Backend("gcc -O2", "C", "c", "{tmp}/{name}.c.exe", build="gcc -O2 -o {tmp}/{name}.c.exe {src} -lm",
+            reference=True),
 ]
 
 # Extra ratio columns "A/B" = time of A / time of B, by Backend.short (above 1: B is faster).
@@ -201,12 +213,34 @@ class Cell:
     wrong: bool = False  # output differs from the reference
 
 
+def resized(src: str, size: int, tmp: str) -> str:
+    """A copy of `src` in `tmp` whose line marked SIZE_MARK has its last integer set to `size`."""
+    lines = (ROOT / src).read_text().splitlines(keepends=True)
+    marked = [i for i, line in enumerate(lines) if SIZE_MARK in line]
+    if len(marked) != 1:
+        raise RunFailed("error", f"{src}: expected one line marked {SIZE_MARK}, found {len(marked)}")
+    line = lines[marked[0]]
+    code, rest = line.split(SIZE_MARK, 1)
+    numbers = list(re.finditer(r"\d+", code))
+    if not numbers:
+        raise RunFailed("error", f"{src}: no size on the line marked {SIZE_MARK}")
+    last = numbers[-1]
+    lines[marked[0]] = code[: last.start()] + str(size) + code[last.end():] + SIZE_MARK + rest
+    out = Path(tmp) / "quick" / Path(src).name
+    out.parent.mkdir(exist_ok=True)
+    out.write_text("".join(lines))
+    return str(out)
+
+
 def measure(backend: Backend, name: str, runs: int, timeout: float, tmp: str,
             notes: list[str]) -> Cell:
     src = f"{BENCH_DIR}/{name}.{backend.ext}"
     if not (ROOT / src).is_file():
         return Cell(text="n/a")
     try:
+        size = QUICK_SIZES.get(name)
+        if os.environ.get("BENCH_QUICK", "") not in ("", "0") and size is not None:
+            src = resized(src, size, tmp)
         if backend.build:
             argv = fill(backend.build, name, src, tmp)
             try:
@@ -269,7 +303,7 @@ def main() -> int:
               file=sys.stderr)
         return 2
 
-    sets = {"speed": SPEED, "memory": MEMORY, "all": BENCHMARKS}
+    sets = {"speed": SPEED, "classics": CLASSICS, "memory": MEMORY, "all": BENCHMARKS}
     chosen = os.environ.get("BENCH_SET", "all").strip() or "all"
     if chosen not in sets:
         print(f"bench: BENCH_SET must be one of {', '.join(sets)}", file=sys.stderr)
@@ -329,6 +363,9 @@ def main() -> int:
 
             if any(c.wrong for c in cells):
                 mismatch = True
+                wrong = ", ".join(b.label for b, c in zip(BACKENDS, cells) if c.wrong)
+                print(f"bench: MISMATCH in {name}: {wrong} printed something else than "
+                      f"the reference", file=sys.stderr)
                 shown = []
                 for c in cells:
                     out = "" if c.output is None else c.output.replace("\n", "⏎")
