@@ -23,6 +23,7 @@ mod host;
 mod json;
 mod limits;
 mod ops;
+mod ordmap;
 mod print;
 mod tree;
 mod value;
