@@ -34,7 +34,7 @@ fn main() -> ExitCode {
             _ => {}
         }
     }
-    let mut host = aura_interp::StdHost::new();
+    let mut host = aura_host_api::StdHost::new();
     let result = aura_interp::run(&module, &prelude, &options, &mut host);
     drop(host);
     match result {

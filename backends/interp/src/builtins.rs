@@ -6,7 +6,7 @@ use crate::ops;
 use crate::print::{to_string_checked, write_value};
 use crate::value::{err, type_err, Entries, Key, List, Map, Object, Str, Value, ELEM, ENTRY, R};
 use crate::Host;
-use aura_runtime::ErrorKind;
+use aura_facts::ErrorKind;
 use aura_uast::BUILTINS;
 use std::rc::Rc;
 
@@ -104,8 +104,67 @@ fn new_list(items: Vec<Value>) -> R<Value> {
     Ok(Value::List(List::new(items)?))
 }
 
-/// Calls builtin `id` with `args`.
+/// Bytes and elements of a value at its top level (what a linear builtin reads of it).
+fn shallow_size(v: &Value) -> (usize, usize) {
+    match v {
+        Value::Str(s) => (s.len_bytes(), 0),
+        Value::List(l) => (0, l.items.borrow().len()),
+        Value::Map(m) => (0, m.entries.borrow().len()),
+        _ => (0, 0),
+    }
+}
+
+/// Builtins whose work grows with their arguments' size: they are charged for it first.
+fn reads_arguments(id: u16) -> bool {
+    matches!(
+        id,
+        INT | FLOAT
+            | REMOVE
+            | SPLIT
+            | JOIN
+            | UPPER
+            | LOWER
+            | TRIM
+            | FIND
+            | MIN
+            | MAX
+            | CLONE
+            | JSON_DECODE
+            | SHA256
+    )
+}
+
+/// Builtins whose work grows with the value they build: charged for it after.
+fn builds_result(id: u16) -> bool {
+    matches!(
+        id,
+        STR | JSON_ENCODE | SLICE | SPLIT | JOIN | KEYS | SLOTS | RANGE
+    )
+}
+
+/// Calls builtin `id` with `args`, charging fuel for its work (see `limits::work`): one unit
+/// per 64 bytes and per 16 elements read (the arguments of the builtins that scan them) or
+/// built (the result), and for `print` per 64 bytes printed. A builtin that runs out of fuel
+/// midway fails after its work is done, so one call does at most the work its arguments'
+/// (bounded) size allows.
 pub(crate) fn call(id: u16, args: &[Value], host: &mut dyn Host) -> R<Value> {
+    if reads_arguments(id) {
+        for a in args {
+            let (bytes, items) = shallow_size(a);
+            limits::work_bytes(bytes)?;
+            limits::work_items(items)?;
+        }
+    }
+    let result = dispatch(id, args, host)?;
+    if builds_result(id) {
+        let (bytes, items) = shallow_size(&result);
+        limits::work_bytes(bytes)?;
+        limits::work_items(items)?;
+    }
+    Ok(result)
+}
+
+fn dispatch(id: u16, args: &[Value], host: &mut dyn Host) -> R<Value> {
     let Some(spec) = BUILTINS.get(id as usize) else {
         return Err(type_err("unknown builtin"));
     };
@@ -136,6 +195,7 @@ pub(crate) fn call(id: u16, args: &[Value], host: &mut dyn Host) -> R<Value> {
                 }
                 write_value(&mut line, a)?;
             }
+            limits::work_bytes(line.len())?;
             host.print(&line);
             Ok(Value::Nil)
         }
@@ -296,7 +356,7 @@ pub(crate) fn call(id: u16, args: &[Value], host: &mut dyn Host) -> R<Value> {
         TYPE_ERROR => Err(type_err(to_string_checked(arg(0))?)),
         JSON_ENCODE => new_str(json::encode(arg(0))?),
         JSON_DECODE => json::decode(string(0)?.as_str()),
-        SHA256 => new_str(aura_runtime::sha256_hex(string(0)?.as_str())),
+        SHA256 => new_str(aura_facts::sha256_hex(string(0)?.as_str())),
         _ => Err(type_err(format!("{name}() is not available"))),
     }
 }
@@ -310,7 +370,7 @@ fn to_int(v: &Value) -> R<Value> {
             Ok(n) => Ok(Value::Int(n)),
             Err(_) => {
                 let mut quoted = String::new();
-                aura_runtime::write_json_string(&mut quoted, s.as_str());
+                aura_facts::write_json_string(&mut quoted, s.as_str());
                 Err(type_err(format!(
                     "int() cannot parse {quoted} as an integer"
                 )))
@@ -332,7 +392,7 @@ fn to_float(v: &Value) -> R<Value> {
             Ok(x) => Ok(Value::Float(x)),
             Err(_) => {
                 let mut quoted = String::new();
-                aura_runtime::write_json_string(&mut quoted, s.as_str());
+                aura_facts::write_json_string(&mut quoted, s.as_str());
                 Err(type_err(format!(
                     "float() cannot parse {quoted} as a number"
                 )))
@@ -353,7 +413,7 @@ fn float_to_int(x: f64, name: &str) -> R<Value> {
     }
     Err(type_err(format!(
         "{name}() cannot convert {} to an int",
-        aura_runtime::format_float(x)
+        aura_facts::format_float(x)
     )))
 }
 

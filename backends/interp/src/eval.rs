@@ -8,11 +8,12 @@ use crate::ops;
 use crate::tree::{Block, Capture, Expr, FnProto, Op, SendCache, SendNode, Stmt, Var};
 use crate::value::{err, type_err, Closure, Entries, Key, List, Map, Value, R};
 use crate::Host;
-use aura_runtime::ErrorKind;
-use std::cell::{Cell, RefCell};
+use aura_facts::ErrorKind;
+use std::cell::Cell;
 use std::rc::Rc;
 
-pub(crate) type CellRef = Rc<RefCell<Value>>;
+use crate::gc::CellBox;
+pub(crate) use crate::gc::CellRef;
 
 /// How a statement finished. A returned value waits in `Machine::ret`, so `R<Flow>` is two
 /// words and travels in registers (`repr(u64)`: a word like the error's `Box`, which makes the
@@ -42,8 +43,10 @@ pub(crate) struct Machine<'a> {
     pub host: &'a mut dyn Host,
     pub depth: usize,
     pub max_depth: usize,
-    /// Units left; `u64::MAX` when unlimited (never reached in practice).
+    /// Units left in the current slice (see `refuel`).
     pub fuel: u64,
+    /// Units left beyond the slice; `fuel + reserve` is `u64::MAX` when unlimited.
+    pub reserve: u64,
     pub dnu: &'a Key,
     /// `Program::direct`: by global index, the top-level functions calls may enter directly.
     pub direct: &'a [Option<Rc<FnProto>>],
@@ -55,20 +58,41 @@ pub(crate) struct Machine<'a> {
     pub ret: Value,
 }
 
-#[cold]
-#[inline(never)]
-fn out_of_fuel() -> crate::value::Error {
-    err(ErrorKind::OutOfFuel, "the program ran out of fuel")
-}
-
 impl Machine<'_> {
     #[inline(always)]
     fn tick(&mut self) -> R<()> {
         if self.fuel == 0 {
-            return Err(out_of_fuel());
+            return self.refuel();
         }
         self.fuel -= 1;
         Ok(())
+    }
+
+    /// The slice is spent: look at the deadline, then move the next slice out of the reserve
+    /// (and spend one unit of it).
+    #[cold]
+    #[inline(never)]
+    fn refuel(&mut self) -> R<()> {
+        if limits::deadline_passed() {
+            return Err(limits::past_deadline());
+        }
+        if self.reserve == 0 {
+            return Err(limits::out_of_fuel());
+        }
+        let slice = self.reserve.min(limits::FUEL_SLICE);
+        self.reserve -= slice;
+        self.fuel = slice - 1;
+        Ok(())
+    }
+
+    /// All the fuel left.
+    pub(crate) fn fuel_left(&self) -> u64 {
+        self.fuel.saturating_add(self.reserve)
+    }
+
+    fn set_fuel_left(&mut self, left: u64) {
+        self.fuel = left.min(limits::FUEL_SLICE);
+        self.reserve = left - self.fuel;
     }
 
     // -----------------------------------------------------------------------------------------
@@ -129,7 +153,7 @@ impl Machine<'_> {
             self.cells.resize(cbase + p.cells as usize, None);
             for &(param, cell) in p.param_cells.iter() {
                 let v = std::mem::take(&mut self.stack[base + param as usize]);
-                self.cells[cbase + cell as usize] = Some(Rc::new(RefCell::new(v)));
+                self.cells[cbase + cell as usize] = Some(CellBox::new(v));
             }
         }
         let frame = Frame {
@@ -210,8 +234,10 @@ impl Machine<'_> {
             }
             _ => {}
         }
+        limits::set_work_left(self.fuel_left());
         let Machine { stack, host, .. } = self;
         let result = builtins::call(id, &stack[base..], &mut **host);
+        self.set_fuel_left(limits::work_left());
         truncate(&mut self.stack, base);
         result
     }
@@ -269,7 +295,7 @@ impl Machine<'_> {
                     .get(*c as usize)
                     .copied()
                     .unwrap_or("");
-                let result = self.host.capability(capability, name.as_str(), &args);
+                let result = crate::capability::call(self.host, capability, name.as_str(), &args);
                 // The host may have changed objects' slots.
                 crate::value::shapes_changed();
                 result.map_err(Box::new)
@@ -292,21 +318,21 @@ impl Machine<'_> {
 
     #[inline(never)]
     fn make_closure(&mut self, p: &Rc<FnProto>, f: &Frame) -> R<Value> {
-        limits::charge(crate::value::HEADER + 8 * p.captures.len() as u64)?;
+        limits::check(Closure::bytes(p.captures.len()))?;
         let mut upvals = Vec::with_capacity(p.captures.len());
         for cap in p.captures.iter() {
             upvals.push(match *cap {
                 Capture::Cell(c) => match &self.cells[f.cbase + c as usize] {
                     Some(cell) => cell.clone(),
-                    None => Rc::new(RefCell::new(Value::Nil)),
+                    None => CellBox::new(Value::Nil),
                 },
                 Capture::Upval(u) => f.upvals[u as usize].clone(),
             });
         }
-        Ok(Value::Fn(Rc::new(Closure {
-            proto: p.clone(),
-            upvals: upvals.into_boxed_slice(),
-        })))
+        Ok(Value::Fn(Closure::new(
+            p.clone(),
+            upvals.into_boxed_slice(),
+        )))
     }
 
     // -----------------------------------------------------------------------------------------
@@ -347,7 +373,7 @@ impl Machine<'_> {
     fn bind(&mut self, var: Var, f: &Frame, v: Value) {
         match var {
             Var::Local(s) => self.stack[f.base + s as usize] = v,
-            Var::Cell(c) => self.cells[f.cbase + c as usize] = Some(Rc::new(RefCell::new(v))),
+            Var::Cell(c) => self.cells[f.cbase + c as usize] = Some(CellBox::new(v)),
         }
     }
 
@@ -432,7 +458,7 @@ impl Machine<'_> {
         match s {
             Stmt::NewCell(c, e) => {
                 let v = self.eval(e, f)?;
-                self.cells[f.cbase + *c as usize] = Some(Rc::new(RefCell::new(v)));
+                self.cells[f.cbase + *c as usize] = Some(CellBox::new(v));
             }
             Stmt::SetCell(c, e) => {
                 let v = self.eval(e, f)?;

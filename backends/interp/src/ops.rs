@@ -3,7 +3,7 @@
 use crate::limits;
 use crate::tree::Op;
 use crate::value::{err, type_err, Key, List, Str, Value, ELEM, R};
-use aura_runtime::ErrorKind;
+use aura_facts::ErrorKind;
 use std::collections::HashSet;
 use std::rc::Rc;
 

@@ -1,13 +1,14 @@
 //! Shared helpers: run Aura source through the real front end and the interpreter.
 #![allow(dead_code)] // each test binary uses a subset
 
-use aura_interp::{Host, Options, RuntimeError, Value};
+use aura_host_api::{CapabilityCall, Host, Json, StdHost};
+use aura_interp::{Options, RuntimeError};
 
 /// Collects printed lines; capabilities behave as under `aura run` (`StdHost`).
 #[derive(Default)]
 pub struct TestHost {
     pub out: String,
-    std: aura_interp::StdHost,
+    std: StdHost,
 }
 
 impl Host for TestHost {
@@ -16,13 +17,8 @@ impl Host for TestHost {
         self.out.push('\n');
     }
 
-    fn capability(
-        &mut self,
-        capability: &str,
-        method: &str,
-        args: &[Value],
-    ) -> Result<Value, RuntimeError> {
-        self.std.capability(capability, method, args)
+    fn capability(&mut self, call: CapabilityCall<'_>) -> Result<Json, RuntimeError> {
+        self.std.capability(call)
     }
 }
 

@@ -2,8 +2,9 @@
 //! (`runtime/rt/aura_rt.wasm`) → one message per fresh instance, with a persisted state.
 
 use aura_compiler::pipeline::check_source;
-use aura_interp::ErrorKind;
-use aura_wasm::{declared_capabilities, emit, send_message, Io, Limits, RunError};
+use aura_host_api::ErrorKind;
+use aura_wasm::{declared_capabilities, emit};
+use aura_wasm_sandbox::{send_message, Io, Limits, RunError};
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::io::Write;
@@ -45,7 +46,7 @@ fn main() { print("main is not called by messages") }
 fn compile(source: &str) -> Vec<u8> {
     let checked = check_source(source);
     assert!(checked.is_ok(), "audit: {:?}", checked.diagnostics);
-    let program = aura_lir::lower(&checked.module, &checked.prelude).expect("lowers");
+    let program = aura_lir::compile(&checked.module, &checked.prelude).expect("compiles");
     emit(&program, &declared_capabilities(&checked.module)).expect("emits")
 }
 
@@ -55,7 +56,7 @@ fn send(wasm: &[u8], request: Value) -> (Result<Value, RunError>, String) {
     let io = Io {
         stdout: Box::new(out.clone()),
         stderr: Box::new(std::io::sink()),
-        host: Box::new(aura_interp::StdHost::new()),
+        host: Box::new(aura_host_api::StdHost::new()),
     };
     let reply = send_message(wasm, &request.to_string(), &Limits::default(), io)
         .map(|text| serde_json::from_str(&text).expect("the reply is JSON"));

@@ -3,11 +3,11 @@
 //! function pointers, data, globals, loops, the depth limit, fuel, the memory cap, capability
 //! calls and the removal of undeclared capability imports.
 
-use aura_interp::ErrorKind;
+use aura_host_api::ErrorKind;
 use aura_lir::runtime::{Core, RtFn, NIL};
 use aura_lir::{BinOp, Expr, FnId, Function, Program, Stmt};
 use aura_wasm::emit::emit_with_runtime;
-use aura_wasm::sandbox::{run, Io, Limits, RunError};
+use aura_wasm_sandbox::{run, Io, Limits, RunError};
 use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
@@ -242,7 +242,7 @@ fn go(program: &Program, uses: &[&str], limits: &Limits) -> (Result<(), RunError
     let io = Io {
         stdout: Box::new(out.clone()),
         stderr: Box::new(err.clone()),
-        host: Box::new(aura_interp::StdHost::new()),
+        host: Box::new(aura_host_api::StdHost::new()),
     };
     let result = run(&wasm, limits, io);
     let text = |c: &Captured| String::from_utf8_lossy(&c.0.borrow()).into_owned();

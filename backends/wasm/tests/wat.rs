@@ -7,9 +7,8 @@ use aura_wasm::emit::functions_wat;
 fn wat(source: &str) -> String {
     let checked = aura_compiler::check_source(source);
     assert!(checked.is_ok(), "{:?}", checked.diagnostics);
-    let program = aura_lir::lower::lower(&checked.module, &aura_uast::Module::default())
-        .expect("the program lowers");
-    aura_lir::verify::verify(&program).expect("the lowering is valid LIR");
+    let program = aura_lir::compile(&checked.module, &aura_uast::Module::default())
+        .expect("the program compiles to valid LIR");
     functions_wat(&program).expect("the program emits")
 }
 

@@ -1,7 +1,7 @@
 //! Reading FILE (source or UAST JSON) through the front end, and how each failure is reported.
 
 use aura_compiler::{render, Checked, Diagnostic};
-use aura_runtime::RuntimeError;
+use aura_facts::RuntimeError;
 use aura_uast::{Document, Span};
 use std::path::Path;
 

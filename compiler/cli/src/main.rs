@@ -134,6 +134,32 @@ request. Prints `listening on http://ADDR` on stdout once ready. See spec/host.m
         /// Seconds the synthesiser may take for one method
         #[arg(long, value_name = "SECS", default_value_t = 60)]
         synthesizer_timeout: u64,
+        /// File holding the admin token (needed to change code) [default: the AURA_TOKEN
+        /// environment variable, else the `token` file beside the database, generated at first
+        /// start]; a non-loopback --bind needs this or AURA_TOKEN
+        #[arg(long, value_name = "PATH")]
+        token_file: Option<PathBuf>,
+        /// A Host name to answer besides localhost/127.0.0.1/[::1] (repeatable); without it a
+        /// loopback host refuses other names (DNS rebinding) and a non-loopback one takes any
+        #[arg(long = "allow-host", value_name = "NAME")]
+        allow_host: Vec<String>,
+        /// Connections served at once; one more is answered 503 and closed
+        #[arg(long, value_name = "N", default_value_t = 256)]
+        max_connections: usize,
+        /// Seconds a connection has to send a whole request head (also the idle timeout of a
+        /// kept-alive connection)
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        header_timeout: u64,
+        /// Seconds a request has to send its body (→ 408)
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        body_timeout: u64,
+        /// Largest request body; suffixes K, M, G (→ 413)
+        #[arg(long, value_name = "BYTES", value_parser = parse_size, default_value = "1M")]
+        max_body: u64,
+        /// Wall-clock seconds one request's Aura code may run (→ 503 `timeout`); /health
+        /// reports the worker stuck when a job runs 2 s past it
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        deadline: u64,
     },
     /// Send a message to an object of a running host (or check its health)
     #[command(
@@ -164,6 +190,11 @@ Exit status: 0 the host answered 2xx, 1 it answered an error or could not be rea
         /// Seconds to wait for the host
         #[arg(long, value_name = "SECONDS", default_value_t = 30)]
         timeout: u64,
+        /// File holding the host's admin token [default: the AURA_TOKEN environment variable,
+        /// else .aura/token in the current directory]; sent so that a synthesiser may install
+        /// a missing method
+        #[arg(long, value_name = "PATH")]
+        token_file: Option<PathBuf>,
     },
 }
 
@@ -249,7 +280,7 @@ fn execute(cli: Cli) -> u8 {
             max_memory,
             max_depth,
         } => {
-            let options = aura_interp::Options {
+            let options = aura_host_api::Options {
                 max_depth,
                 fuel,
                 max_memory: Some(max_memory),
@@ -278,27 +309,45 @@ fn execute(cli: Cli) -> u8 {
             synthesizer_url,
             synthesizer_model,
             synthesizer_timeout,
-        } => serve(aura_host::Config {
-            synthesizer: synthesizer_cmd
-                .map(aura_host::synth::Source::Command)
-                .or(synthesizer_url.map(|url| aura_host::synth::Source::Url {
-                    url,
-                    model: synthesizer_model,
-                }))
-                .map(|source| aura_host::synth::Synthesizer {
-                    source,
-                    timeout: std::time::Duration::from_secs(synthesizer_timeout.max(1)),
-                }),
-            dir,
-            bind,
-            port,
-            data,
-            watch: (watch > 0).then(|| std::time::Duration::from_millis(watch)),
-            options: aura_interp::Options {
-                max_depth,
-                fuel: Some(fuel),
-                max_memory: Some(max_memory),
-            },
+            token_file,
+            allow_host,
+            max_connections,
+            header_timeout,
+            body_timeout,
+            max_body,
+            deadline,
+        } => serve_token(token_file).and_then(|token| {
+            serve(aura_host::Config {
+                token,
+                allowed_hosts: allow_host,
+                limits: aura_host::Limits {
+                    max_connections: max_connections.max(1),
+                    header_timeout: std::time::Duration::from_secs(header_timeout.max(1)),
+                    body_timeout: std::time::Duration::from_secs(body_timeout.max(1)),
+                    max_body: usize::try_from(max_body).unwrap_or(usize::MAX),
+                    deadline: std::time::Duration::from_secs(deadline.max(1)),
+                },
+                synthesizer: synthesizer_cmd
+                    .map(aura_host::synth::Source::Command)
+                    .or(synthesizer_url.map(|url| aura_host::synth::Source::Url {
+                        url,
+                        model: synthesizer_model,
+                    }))
+                    .map(|source| aura_host::synth::Synthesizer {
+                        source,
+                        timeout: std::time::Duration::from_secs(synthesizer_timeout.max(1)),
+                    }),
+                dir,
+                bind,
+                port,
+                data,
+                watch: (watch > 0).then(|| std::time::Duration::from_millis(watch)),
+                options: aura_host_api::Options {
+                    max_depth,
+                    fuel: Some(fuel),
+                    max_memory: Some(max_memory),
+                },
+            })
         }),
         Command::Send {
             target,
@@ -307,7 +356,8 @@ fn execute(cli: Cli) -> u8 {
             url,
             health,
             timeout,
-        } => send(target, method, &args, &url, health, timeout),
+            token_file,
+        } => send(target, method, &args, &url, health, timeout, token_file),
     };
     match result {
         Ok(()) => 0,
@@ -319,14 +369,14 @@ fn execute(cli: Cli) -> u8 {
 /// rest for the host. Deep recursion normally stops at `--max-depth` long before this.
 const WASM_STACK_BYTES: usize = STACK_BYTES / 2;
 
-fn run(file: &Path, target: Target, options: &aura_interp::Options) -> Result<(), Failure> {
+fn run(file: &Path, target: Target, options: &aura_host_api::Options) -> Result<(), Failure> {
     match target {
         Target::Interp => {}
         Target::Wasm => return run_wasm(file, options),
         Target::Native => return run_native(file, options),
     }
     let loaded = Loaded::checked(file)?;
-    let mut host = aura_interp::StdHost::new();
+    let mut host = aura_host_api::StdHost::new();
     let result = aura_interp::run(
         &loaded.checked.module,
         &loaded.checked.prelude,
@@ -340,35 +390,54 @@ fn run(file: &Path, target: Target, options: &aura_interp::Options) -> Result<()
 }
 
 /// check → lower → emit → run in wasmtime, with the interpreter's limits and host.
-fn run_wasm(file: &Path, options: &aura_interp::Options) -> Result<(), Failure> {
+fn run_wasm(file: &Path, options: &aura_host_api::Options) -> Result<(), Failure> {
     let wasm = compile_wasm(file)?;
-    let limits = aura_wasm::Limits {
+    let limits = aura_wasm_sandbox::Limits {
         fuel: options.fuel,
         max_memory: options.max_memory.unwrap_or(u64::MAX),
         max_depth: options.max_depth as u64,
         max_wasm_stack: WASM_STACK_BYTES,
     };
-    aura_wasm::run(&wasm, &limits, aura_wasm::Io::std()).map_err(|e| match e {
-        aura_wasm::RunError::Runtime(error) => Failure::Runtime(error),
+    aura_wasm_sandbox::run(&wasm, &limits, aura_wasm_sandbox::Io::std()).map_err(|e| match e {
+        aura_wasm_sandbox::RunError::Runtime(error) => Failure::Runtime(error),
         other => Failure::Io(other.to_string()),
     })
 }
 
-/// FILE as one self-contained wasm module (the runtime included).
-fn compile_wasm(file: &Path) -> Result<Vec<u8>, Failure> {
+/// The compiled targets' pipeline, in one place: FILE checked, then lowered to LIR and verified
+/// (`aura_lir::compile`), then emitted by the target's backend: one self-contained wasm module
+/// or one x86-64 object (the runtime included in both).
+fn compile(file: &Path, target: CompiledTarget) -> Result<Vec<u8>, Failure> {
     let loaded = Loaded::checked(file)?;
     let module = &loaded.checked.module;
-    let program = aura_lir::lower::lower(module, &loaded.checked.prelude)
-        .map_err(|e| Failure::Io(format!("{}: {e}", loaded.path)))?;
-    // A malformed program is a compiler bug: report it before the emitter trips over it.
-    aura_lir::verify::verify(&program).map_err(|e| {
-        Failure::Io(format!(
-            "{}: invalid LIR (a compiler bug): {e}",
-            loaded.path
-        ))
+    let program = aura_lir::compile(module, &loaded.checked.prelude).map_err(|e| {
+        let suffix = match (&e, target) {
+            (aura_lir::CompileError::Lower(_), CompiledTarget::Native) => " (native target)",
+            _ => "",
+        };
+        Failure::Io(format!("{}: {e}{suffix}", loaded.path))
     })?;
-    let uses = aura_wasm::declared_capabilities(module);
-    aura_wasm::emit(&program, &uses).map_err(|e| Failure::Io(format!("{}: {e}", loaded.path)))
+    match target {
+        CompiledTarget::Wasm => {
+            let uses = aura_wasm::declared_capabilities(module);
+            aura_wasm::emit(&program, &uses)
+                .map_err(|e| Failure::Io(format!("{}: {e}", loaded.path)))
+        }
+        CompiledTarget::Native => {
+            aura_native::build_object(&program).map_err(|e| Failure::Io(e.to_string()))
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum CompiledTarget {
+    Wasm,
+    Native,
+}
+
+/// FILE as one self-contained wasm module (the runtime included).
+fn compile_wasm(file: &Path) -> Result<Vec<u8>, Failure> {
+    compile(file, CompiledTarget::Wasm)
 }
 
 fn check(file: &Path, format: Format) -> Result<(), Failure> {
@@ -428,17 +497,14 @@ fn fmt(file: &Path, check: bool) -> Result<(), Failure> {
     print_stdout(&formatted)
 }
 
-/// The checked program lowered and compiled to one x86-64 object (program + runtime).
+/// The checked program compiled to one x86-64 object (program + runtime).
 fn native_object(file: &Path) -> Result<Vec<u8>, Failure> {
-    let loaded = Loaded::checked(file)?;
-    let program = aura_lir::lower::lower(&loaded.checked.module, &loaded.checked.prelude)
-        .map_err(|e| Failure::Io(format!("{}: {e} (native target)", loaded.path)))?;
-    aura_native::build_object(&program).map_err(|e| Failure::Io(e.to_string()))
+    compile(file, CompiledTarget::Native)
 }
 
 /// `aura run --target native`: builds an executable in a scratch directory and runs it with
 /// this process's standard streams; the limits travel in its environment (see support.c).
-fn run_native(file: &Path, options: &aura_interp::Options) -> Result<(), Failure> {
+fn run_native(file: &Path, options: &aura_host_api::Options) -> Result<(), Failure> {
     if options.fuel.is_some() {
         return Err(Failure::Usage(
             "--fuel is not supported by the native target (use interp or wasm)".into(),
@@ -520,6 +586,19 @@ fn serve(config: aura_host::Config) -> Result<(), Failure> {
     .map_err(|e| Failure::Io(e.to_string()))
 }
 
+/// `aura serve`'s explicit admin token: `--token-file`, else `AURA_TOKEN`, else none (the host
+/// uses the one in its data directory).
+fn serve_token(file: Option<PathBuf>) -> Result<Option<String>, Failure> {
+    if let Some(file) = file {
+        return aura_host::auth::read_token_file(&file)
+            .map(Some)
+            .map_err(Failure::Io);
+    }
+    Ok(std::env::var("AURA_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty()))
+}
+
 fn send(
     target: Option<String>,
     method: Option<String>,
@@ -527,6 +606,7 @@ fn send(
     url: &str,
     health: bool,
     timeout: u64,
+    token_file: Option<PathBuf>,
 ) -> Result<(), Failure> {
     let timeout = std::time::Duration::from_secs(timeout.max(1));
     let response = if health {
@@ -540,7 +620,19 @@ fn send(
             "method": method,
             "args": aura_host::client::message_args(args),
         });
-        aura_host::client::request(url, "POST", "/message", Some(&message.to_string()), timeout)
+        let token = match token_file {
+            Some(file) => Some(aura_host::auth::read_token_file(&file).map_err(Failure::Io)?),
+            None => aura_host::client::find_token(&[PathBuf::from(".aura").join("token")])
+                .map_err(Failure::Io)?,
+        };
+        aura_host::client::request_as(
+            url,
+            "POST",
+            "/message",
+            Some(&message.to_string()),
+            timeout,
+            token.as_deref(),
+        )
     }
     .map_err(Failure::Io)?;
     let body: serde_json::Value = serde_json::from_str(&response.body)

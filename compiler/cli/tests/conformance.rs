@@ -2,7 +2,7 @@
 //! its expected standard output and (for failing programs) its expected runtime error kind.
 //! Adding a backend is one line in `BACKENDS`.
 
-use aura_runtime::ErrorKind;
+use aura_facts::ErrorKind;
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -121,18 +121,3 @@ pub const CLOSURE_CODE: u32 = 8;
 pub const CLOSURE_CAPTURES: u32 = 40;
 /// Cell layout: the boxed value.
 pub const CELL_VALUE: u32 = 8;
-
-/// Runtime error kinds, as passed to `aura_fail` (same order as `aura_runtime::ErrorKind::ALL`).
-pub const ERROR_KINDS: &[&str] = &[
-    "type error",
-    "division by zero",
-    "integer overflow",
-    "index out of range",
-    "does not understand",
-    "stack overflow",
-    "out of memory",
-    "out of fuel",
-    "assertion failed",
-    "json error",
-    "error",
-];

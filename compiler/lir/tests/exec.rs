@@ -987,17 +987,15 @@ fn int_fast_paths() {
     }
 
     struct Capture(String);
-    impl aura_interp::Host for Capture {
+    impl aura_host_api::Host for Capture {
         fn print(&mut self, line: &str) {
             self.0.push_str(line);
             self.0.push('\n');
         }
         fn capability(
             &mut self,
-            _: &str,
-            _: &str,
-            _: &[aura_interp::Value],
-        ) -> Result<aura_interp::Value, aura_interp::RuntimeError> {
+            _: aura_host_api::CapabilityCall<'_>,
+        ) -> Result<aura_host_api::Json, aura_interp::RuntimeError> {
             Err(aura_interp::RuntimeError::new(
                 aura_interp::ErrorKind::Type,
                 "no capabilities here",

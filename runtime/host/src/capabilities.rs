@@ -3,7 +3,7 @@
 //! the job's slot changes in one transaction; a failed job's writes are dropped.
 
 use crate::db::Db;
-use aura_interp::{from_json, to_json, CapabilityCall, ErrorKind, Host, RuntimeError, Value};
+use aura_host_api::{CapabilityCall, ErrorKind, Host, Json, RuntimeError};
 use indexmap::IndexMap;
 use std::collections::BTreeSet;
 
@@ -24,20 +24,19 @@ impl<'a> Caps<'a> {
         }
     }
 
-    fn get(&self, key: &str) -> Result<Value, RuntimeError> {
+    fn get(&self, key: &str) -> Result<Json, RuntimeError> {
         let text = match self.pending.get(key) {
             Some(pending) => pending.clone(),
             None => self.db.store_get(self.module, key).map_err(store_error)?,
         };
         let Some(text) = text else {
-            return Ok(Value::Nil);
+            return Ok(Json::Null);
         };
-        let json: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| RuntimeError::new(ErrorKind::Error, format!("store: {e}")))?;
-        Ok(from_json(&json))
+        serde_json::from_str(&text)
+            .map_err(|e| RuntimeError::new(ErrorKind::Error, format!("store: {e}")))
     }
 
-    fn keys(&self) -> Result<Value, RuntimeError> {
+    fn keys(&self) -> Result<Json, RuntimeError> {
         let mut keys: BTreeSet<String> = self
             .db
             .store_keys(self.module)
@@ -51,7 +50,7 @@ impl<'a> Caps<'a> {
                 let _ = keys.remove(key);
             }
         }
-        Ok(Value::list(keys.into_iter().map(Value::string).collect()))
+        Ok(Json::Array(keys.into_iter().map(Json::String).collect()))
     }
 }
 
@@ -64,18 +63,12 @@ impl Host for Caps<'_> {
         eprintln!("[{}] {line}", self.module);
     }
 
-    fn capability(
-        &mut self,
-        capability: &str,
-        method: &str,
-        args: &[Value],
-    ) -> Result<Value, RuntimeError> {
-        match CapabilityCall::parse(capability, method, args)? {
+    fn capability(&mut self, call: CapabilityCall<'_>) -> Result<Json, RuntimeError> {
+        match call {
             CapabilityCall::StoreGet(k) => self.get(k),
             CapabilityCall::StoreSet(k, v) => {
-                let text = to_json(v)?.to_string();
-                let _ = self.pending.insert(k.to_string(), Some(text));
-                Ok(Value::Nil)
+                let _ = self.pending.insert(k.to_string(), Some(v.to_string()));
+                Ok(Json::Null)
             }
             CapabilityCall::StoreDelete(k) => {
                 let old = self.get(k)?;
@@ -85,9 +78,8 @@ impl Host for Caps<'_> {
             CapabilityCall::StoreKeys => self.keys(),
             CapabilityCall::Log { level, message } => {
                 eprintln!("[{}] {level}: {message}", self.module);
-                Ok(Value::Nil)
+                Ok(Json::Null)
             }
-            CapabilityCall::Answered(value) => Ok(value),
         }
     }
 }

@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 fn rt_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("rt")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../rt")
 }
 
 fn work_dir() -> PathBuf {

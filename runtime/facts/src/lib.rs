@@ -1,11 +1,13 @@
-//! What every backend must agree on, written once: the runtime error kinds and their spelling,
+//! What every engine must agree on, written once: the runtime error kinds and their spelling,
 //! the float printing rule, JSON string quoting and sha256.
 
 use sha2::{Digest, Sha256};
 use std::fmt;
 
 /// The kinds of runtime error in the contract. `Display` gives the exact spelling the CLI prints
-/// in `runtime error: KIND: message`.
+/// in `runtime error: KIND: message`. This is the one table of error kinds: the C runtime
+/// (`runtime/rt`) and the browser host (`runtime/browser/aura.js`) spell them too, and
+/// `tests/error_kinds.rs` checks that they agree with it, in the same order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     Type,
@@ -49,6 +51,24 @@ impl ErrorKind {
             ErrorKind::AssertionFailed => "assertion failed",
             ErrorKind::Json => "json error",
             ErrorKind::Error => "error",
+        }
+    }
+
+    /// The kind's constant in the C runtime (`runtime/rt/aura_rt.h`), whose value is the kind's
+    /// index in [`ErrorKind::ALL`]: what `aura_fail` passes to the host.
+    pub fn c_name(self) -> &'static str {
+        match self {
+            ErrorKind::Type => "AURA_E_TYPE",
+            ErrorKind::DivisionByZero => "AURA_E_DIV_ZERO",
+            ErrorKind::IntegerOverflow => "AURA_E_OVERFLOW",
+            ErrorKind::IndexOutOfRange => "AURA_E_INDEX",
+            ErrorKind::DoesNotUnderstand => "AURA_E_DNU",
+            ErrorKind::StackOverflow => "AURA_E_STACK",
+            ErrorKind::OutOfMemory => "AURA_E_MEMORY",
+            ErrorKind::OutOfFuel => "AURA_E_FUEL",
+            ErrorKind::AssertionFailed => "AURA_E_ASSERT",
+            ErrorKind::Json => "AURA_E_JSON",
+            ErrorKind::Error => "AURA_E_ERROR",
         }
     }
 

@@ -8,10 +8,10 @@
 //!   anything reaches standard error) or standard error;
 //! - `aura_fail(kind, ptr, len)`: records the runtime error and ends the run with a trap;
 //! - `aura_cap_store` / `aura_cap_log` / `aura_cap_clock(req, req_len, resp, resp_cap) -> len`:
-//!   the capability calls of `spec/abi.md`, answered by an [`aura_interp::Host`] so that every
-//!   host agrees on their semantics.
+//!   the capability calls of `spec/abi.md`, checked by [`aura_host_api::call_capability`] and
+//!   answered by an [`aura_host_api::Host`] so that every host agrees on their semantics.
 
-use aura_interp::{ErrorKind, Host, RuntimeError, Value};
+use aura_host_api::{ErrorKind, Host, Json, RuntimeError};
 use std::io::Write;
 use wasmtime::{
     Caller, Config, Engine, Extern, ExternType, Instance, Linker, Module, Store, StoreLimits,
@@ -60,7 +60,7 @@ impl Io {
         Io {
             stdout: Box::new(std::io::stdout()),
             stderr: Box::new(std::io::stderr()),
-            host: Box::new(aura_interp::StdHost::new()),
+            host: Box::new(aura_host_api::StdHost::new()),
         }
     }
 }
@@ -487,16 +487,13 @@ fn answer(host: &mut dyn Host, capability: &str, request: &[u8]) -> String {
     let failed = |e: RuntimeError| {
         serde_json::json!({"error": e.kind.as_str(), "message": e.message}).to_string()
     };
-    let parsed: Option<(String, Vec<Value>)> = serde_json::from_slice::<serde_json::Value>(request)
+    let parsed: Option<(String, Vec<Json>)> = serde_json::from_slice::<Json>(request)
         .ok()
-        .and_then(|request| {
+        .and_then(|mut request| {
             let method = request.get("method")?.as_str()?.to_string();
-            let args = request
-                .get("args")?
-                .as_array()?
-                .iter()
-                .map(aura_interp::from_json)
-                .collect();
+            let Json::Array(args) = request.get_mut("args")?.take() else {
+                return None;
+            };
             Some((method, args))
         });
     let Some((method, args)) = parsed else {
@@ -505,10 +502,7 @@ fn answer(host: &mut dyn Host, capability: &str, request: &[u8]) -> String {
             format!("malformed {capability} request from the runtime"),
         ));
     };
-    match host
-        .capability(capability, &method, &args)
-        .and_then(|value| aura_interp::to_json(&value))
-    {
+    match aura_host_api::call_capability(host, capability, &method, &args) {
         Ok(value) => serde_json::json!({ "ok": value }).to_string(),
         Err(e) => failed(e),
     }
