@@ -81,6 +81,7 @@ typedef struct {
     u64 clen; /* code points */
     u64 hash; /* 0 until computed */
     u64 data; /* address of the UTF-8 bytes */
+    u64 cur;  /* last position indexed: code point << 32 | byte offset (0: the start) */
 } Str;
 /* The growable buffer behind a str built at run time; the bytes follow it. Every str over one
  * buffer is a prefix of its bytes; the one whose length is `used` may be extended in place by

@@ -26,6 +26,7 @@ mod gc;
 mod json;
 mod limits;
 mod ops;
+mod ordmap;
 mod print;
 mod tree;
 mod value;

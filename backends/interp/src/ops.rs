@@ -267,9 +267,7 @@ fn equal_in(a: &Value, b: &Value, seen: &mut Pairs, depth: usize) -> bool {
         }
         (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y) || x.as_str() == y.as_str(),
         (Value::List(x), Value::List(y)) => {
-            if Rc::ptr_eq(x, y) {
-                return true;
-            }
+            // No identity short-cut: a list holding NaN is not equal to itself.
             let pair = (Rc::as_ptr(x) as usize, Rc::as_ptr(y) as usize);
             if depth > 8 && !seen.set.insert(pair) {
                 return true;
@@ -287,9 +285,7 @@ fn equal_in(a: &Value, b: &Value, seen: &mut Pairs, depth: usize) -> bool {
                 })
         }
         (Value::Map(x), Value::Map(y)) => {
-            if Rc::ptr_eq(x, y) {
-                return true;
-            }
+            // No identity short-cut: a map holding NaN is not equal to itself.
             let pair = (Rc::as_ptr(x) as usize, Rc::as_ptr(y) as usize);
             if depth > 8 && !seen.set.insert(pair) {
                 return true;
@@ -376,7 +372,7 @@ pub(crate) fn index(object: &Value, index: &Value) -> R<Value> {
                 return char_value(char::from(s.as_str().as_bytes()[p]));
             }
             let p = position(*i, s.char_len())?;
-            match s.as_str().chars().nth(p) {
+            match s.char_at(p) {
                 Some(ch) => char_value(ch),
                 None => Err(out_of_range(*i, s.char_len())),
             }

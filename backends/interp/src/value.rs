@@ -6,8 +6,8 @@
 
 use crate::gc::{self, GcIndex, Tracked};
 use crate::limits;
+use crate::ordmap::OrdMap;
 use aura_facts::{ErrorKind, RuntimeError};
-use indexmap::IndexMap;
 use std::cell::{Cell, RefCell};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::rc::Rc;
@@ -61,6 +61,9 @@ pub struct Str {
     text: Text,
     /// `usize::MAX` until first needed.
     chars: Cell<usize>,
+    /// The last code point position indexed in a non-ASCII string, `(code point, byte offset)`
+    /// packed as `cp << 32 | byte` (0: the start); see `byte_offset`.
+    cursor: Cell<u64>,
 }
 
 /// Bytes a string keeps inside its `Rc` allocation instead of in a buffer of its own.
@@ -155,6 +158,7 @@ impl Str {
         Ok(Rc::new(Str {
             text: Text::Heap(text),
             chars: Cell::new(usize::MAX),
+            cursor: Cell::new(0),
         }))
     }
 
@@ -164,6 +168,7 @@ impl Str {
         Ok(Rc::new(Str {
             text: Text::new(text),
             chars: Cell::new(usize::MAX),
+            cursor: Cell::new(0),
         }))
     }
 
@@ -183,6 +188,7 @@ impl Str {
         Ok(Rc::new(Str {
             text,
             chars: Cell::new(usize::MAX),
+            cursor: Cell::new(0),
         }))
     }
 
@@ -225,6 +231,7 @@ impl Str {
                 buf,
             },
             chars: Cell::new(len),
+            cursor: Cell::new(0),
         }))
     }
 
@@ -234,6 +241,7 @@ impl Str {
         Rc::new(Str {
             text: Text::Heap(text),
             chars: Cell::new(usize::MAX),
+            cursor: Cell::new(0),
         })
     }
 
@@ -272,6 +280,7 @@ impl Str {
         limits::charge(more.len() as u64)?;
         self.text.splice("", more)?;
         self.chars.set(usize::MAX);
+        self.cursor.set(0);
         Ok(())
     }
 
@@ -280,18 +289,59 @@ impl Str {
         limits::charge(more.len() as u64)?;
         self.text.splice(more, "")?;
         self.chars.set(usize::MAX);
+        self.cursor.set(0);
         Ok(())
     }
 
-    /// Byte offset of the code point at `index` (or the end when `index == char_len`).
+    /// Byte offset of the code point at `index` (or the end when `index >= char_len`).
+    ///
+    /// A non-ASCII string remembers the last position asked for and walks from the nearest of
+    /// the start, that position and the end, so indexing in order (`s[i]` for i = 0, 1, 2 ...,
+    /// or backwards) is O(1) per index, as in the C runtime's `str_offset`.
     pub(crate) fn byte_offset(&self, index: usize) -> usize {
         if self.is_ascii() {
             return index.min(self.text.len());
         }
-        self.as_str()
-            .char_indices()
-            .nth(index)
-            .map_or(self.text.len(), |(i, _)| i)
+        let (chars, bytes) = (self.char_len(), self.text.as_str().as_bytes());
+        if index >= chars {
+            return bytes.len();
+        }
+        let cached = (bytes.len() as u64) < 1 << 32;
+        let (mut c, mut b) = (0, 0);
+        if cached {
+            let cursor = self.cursor.get();
+            let (cc, cb) = ((cursor >> 32) as usize, (cursor & 0xffff_ffff) as usize);
+            if cc.abs_diff(index) < index {
+                (c, b) = (cc, cb);
+            }
+        }
+        if chars - index < c.abs_diff(index) {
+            (c, b) = (chars, bytes.len());
+        }
+        let continuation = |b: usize| bytes.get(b).is_some_and(|&x| x & 0xc0 == 0x80);
+        while c < index {
+            b += 1;
+            while continuation(b) {
+                b += 1;
+            }
+            c += 1;
+        }
+        while c > index {
+            b -= 1;
+            while b > 0 && continuation(b) {
+                b -= 1;
+            }
+            c -= 1;
+        }
+        if cached {
+            self.cursor.set(((c as u64) << 32) | b as u64);
+        }
+        b
+    }
+
+    /// The code point at `index` (< `char_len`).
+    pub(crate) fn char_at(&self, index: usize) -> Option<char> {
+        self.as_str()[self.byte_offset(index)..].chars().next()
     }
 }
 
@@ -393,7 +443,8 @@ impl Hasher for FxHasher {
 }
 
 pub type FxBuild = BuildHasherDefault<FxHasher>;
-pub(crate) type Entries = IndexMap<Key, Value, FxBuild>;
+/// Map entries and large objects' slots: insertion-ordered, O(1) amortised removal.
+pub(crate) type Entries = OrdMap<Key, Value, FxBuild>;
 
 // ---------------------------------------------------------------------------------------------
 // Lists and maps
@@ -465,16 +516,13 @@ impl Map {
     /// Inserts or replaces; a new key is charged.
     pub(crate) fn insert(&self, key: Key, value: Value) -> R<()> {
         let mut entries = self.entries.borrow_mut();
-        match entries.entry(key) {
-            indexmap::map::Entry::Occupied(mut slot) => {
-                let old = std::mem::replace(slot.get_mut(), value);
-                drop(entries);
-                drop(old);
-            }
-            indexmap::map::Entry::Vacant(slot) => {
-                limits::charge(ENTRY)?;
-                let _ = slot.insert(value);
-            }
+        if let Some(slot) = entries.get_mut(key.as_str()) {
+            let old = std::mem::replace(slot, value);
+            drop(entries);
+            drop(old);
+        } else {
+            limits::charge(ENTRY)?;
+            let _ = entries.insert(key, value);
         }
         Ok(())
     }
