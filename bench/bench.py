@@ -6,17 +6,24 @@ Run from anywhere; paths are relative to the repository root.
 
 Environment:
   BENCH_RUNS=5          runs per benchmark and backend; the median is reported
-  BENCH_ONLY=fib,loops  run only these benchmarks
+  BENCH_SET=all         speed (fib ... sha256), classics (binary-trees ... sudoku), memory
+                        (alloc ... live_maps) or all
+  BENCH_ONLY=fib,loops  run only these benchmarks (of either set)
   BENCH_TIMEOUT=300     seconds before a single run is killed ("timeout")
   AURA=path             the aura binary (default: $CARGO_TARGET_DIR or target, /release/aura)
   PYTHON=python3        the CPython interpreter (default: the one running this script)
   LUA=lua5.4            the Lua 5.4 interpreter
+  BENCH_QUICK=1         run each classic at its small `--quick` size (to check outputs)
 
-Each run is timed as a whole process (wall clock, start-up included). The first backend is the
+Each run is timed as a whole process (wall clock, start-up included), and its peak resident set
+size (`ru_maxrss` from `os.wait4`) is recorded: a cell shows the median time and the largest peak
+RSS of its runs, e.g. `0.074 s 14 MB`. The first backend is the
 baseline: every other backend gets a ratio column `its time / baseline time`, so a ratio above 1
 means the baseline (the Aura interpreter) is faster. Outputs are compared against the reference
-backend (CPython); a backend that prints something else gets a warning row and its ratio is left
-out of the geometric mean. A backend that fails is shown as "error" (details under the table).
+backend (the C twin); a backend that prints something else gets a warning row and its ratio is left
+out of the geometric mean. A backend that fails is shown as "error" (details under the table),
+one that runs out of memory (its stderr says `out of memory`, or it is killed by a signal) as
+"OOM".
 Exit status: 0, or 1 when some backend printed a wrong result, or 2 on a usage error.
 """
 
@@ -24,11 +31,13 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shlex
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +45,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = "bench"
 
-BENCHMARKS = ["fib", "loops", "strings", "maps", "sends", "sha256"]
+SPEED = ["fib", "loops", "strings", "maps", "sends", "sha256"]
+# Allocation-heavy programs: their peak RSS is the point (issue 9).
+MEMORY = ["alloc", "binary_trees", "cycles", "live_maps"]
+# The Benchmarks Game and plb2 classics, sized so the C twin runs at least 0.1 s (issue 10).
+CLASSICS = ["binary-trees", "n-body", "spectral-norm", "fannkuch-redux", "mandelbrot", "matmul",
+            "sudoku"]
+BENCHMARKS = SPEED + CLASSICS + MEMORY
+# The `--quick` sizes: BENCH_QUICK=1 runs a copy of each source whose line marked `bench:size` has
+# its last integer replaced by this size. Benchmarks not listed run as written.
+QUICK_SIZES = {"binary-trees": 6, "n-body": 1000, "spectral-norm": 100, "fannkuch-redux": 7,
+               "mandelbrot": 203, "matmul": 60, "sudoku": 2}
+SIZE_MARK = "bench:size"
 
 
 @dataclass
@@ -53,14 +73,15 @@ class Backend:
 # The first entry is the baseline the ratios are computed against.
 BACKENDS = [
     Backend("aura interp", "aura", "aura", "{aura} run {src}"),
-    Backend("CPython", "CPython", "py", "{python} {src}", reference=True),
+    Backend("CPython", "CPython", "py", "{python} {src}"),
     Backend("Lua 5.4", "Lua", "lua", "{lua} {src}"),
     # compile + instantiate in wasmtime + run, all timed (what `aura run --target wasm` costs)
     Backend("aura wasm", "wasm", "aura", "{aura} run {src} --target wasm"),
     # the executable from `aura build --emit exe` (built once, untimed, like the C column)
     Backend("aura native", "native", "aura", "{tmp}/{name}.native",
             build="{aura} build {src} --target native --emit exe -o {tmp}/{name}.native"),
-    Backend("gcc -O2", "C", "c", "{tmp}/{name}.c.exe", build="gcc -O2 -o {tmp}/{name}.c.exe {src} -lm"),
+    Backend("gcc -O2", "C", "c", "{tmp}/{name}.c.exe", build="gcc -O2 -o {tmp}/{name}.c.exe {src} -lm",
+            reference=True),
 ]
 
 # Extra ratio columns "A/B" = time of A / time of B, by Backend.short (above 1: B is faster).
@@ -111,32 +132,104 @@ def first_line(text: str) -> str:
     return ""
 
 
-def run_once(argv: list[str], timeout: float) -> tuple[float, str]:
-    """Run one process; return (wall seconds, stdout stripped of trailing whitespace)."""
-    start = time.perf_counter()
-    try:
-        proc = subprocess.run(
-            argv, cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout
-        )
-    except FileNotFoundError:
-        raise RunFailed("error", f"command not found: {argv[0]}") from None
-    except subprocess.TimeoutExpired:
-        raise RunFailed("timeout", f"killed after {timeout:g} s") from None
-    elapsed = time.perf_counter() - start
-    stdout = proc.stdout.decode("utf-8", "replace").rstrip()
-    if proc.returncode != 0:
-        stderr = proc.stderr.decode("utf-8", "replace")
+# GNU time measures the peak RSS of the program alone: `ru_maxrss` of a process started directly
+# from here would include this Python process's own size, which its fork inherits before exec.
+TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+
+def run_once(argv: list[str], timeout: float) -> tuple[float, str, int]:
+    """Run one process; return (wall seconds, stdout stripped of trailing whitespace, peak RSS in
+    bytes)."""
+    with tempfile.TemporaryDirectory(prefix="aura-run-") as scratch:
+        rss_file = os.path.join(scratch, "rss")
+        wrapped = [TIME, "-f", "%M", "-o", rss_file, "--"] + argv if TIME else argv
+        with open(os.path.join(scratch, "out"), "w+b") as out, \
+                open(os.path.join(scratch, "err"), "w+b") as err:
+            start = time.perf_counter()
+            try:
+                proc = subprocess.Popen(wrapped, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out,
+                                        stderr=err, start_new_session=True)
+            except FileNotFoundError:
+                raise RunFailed("error", f"command not found: {wrapped[0]}") from None
+            # wait4 blocks, so it runs in a thread while this one enforces the timeout.
+            done: dict = {}
+
+            def wait() -> None:
+                _, status, usage = os.wait4(proc.pid, 0)
+                done["elapsed"] = time.perf_counter() - start
+                done["status"] = status
+                done["usage"] = usage
+
+            waiter = threading.Thread(target=wait, daemon=True)
+            waiter.start()
+            waiter.join(timeout)
+            if waiter.is_alive():
+                try:
+                    os.killpg(proc.pid, 9)
+                except ProcessLookupError:
+                    pass
+                waiter.join()
+                proc.returncode = -9
+                raise RunFailed("timeout", f"killed after {timeout:g} s")
+            code = os.waitstatus_to_exitcode(done["status"])
+            proc.returncode = code  # reaped here: Popen must not wait for it again
+            elapsed = done["elapsed"]
+            peak = done["usage"].ru_maxrss * 1024  # KiB on Linux
+            signal = None
+            if TIME:
+                try:
+                    report = Path(rss_file).read_text().split()
+                except OSError:
+                    report = []
+                if "command" in " ".join(report).lower() and "signal" in report:
+                    signal = report[report.index("signal") + 1]
+                if report and report[-1].isdigit():
+                    peak = int(report[-1]) * 1024
+            out.seek(0)
+            err.seek(0)
+            stdout = out.read().decode("utf-8", "replace").rstrip()
+            stderr = err.read().decode("utf-8", "replace")
+    if code != 0 or signal:
         why = first_line(stderr) or first_line(stdout) or "(no output)"
-        raise RunFailed("error", f"exit status {proc.returncode}: {why}")
-    return elapsed, stdout
+        if "out of memory" in stderr.lower() or "out of memory" in stdout.lower():
+            raise RunFailed("OOM", f"exit status {code}: {why} (peak RSS {mib(peak)})")
+        if code < 0 or signal:
+            raise RunFailed("OOM", f"killed by signal {signal or -code} (peak RSS {mib(peak)}): "
+                            f"{why}")
+        raise RunFailed("error", f"exit status {code}: {why}")
+    return elapsed, stdout, peak
+
+
+def mib(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB"
 
 
 @dataclass
 class Cell:
     median: float | None = None  # seconds, when every run succeeded
+    peak: int | None = None  # the largest peak RSS of the runs, bytes
     output: str | None = None
     text: str = ""  # what the table shows when there is no time: error / timeout / n/a
     wrong: bool = False  # output differs from the reference
+
+
+def resized(src: str, size: int, tmp: str) -> str:
+    """A copy of `src` in `tmp` whose line marked SIZE_MARK has its last integer set to `size`."""
+    lines = (ROOT / src).read_text().splitlines(keepends=True)
+    marked = [i for i, line in enumerate(lines) if SIZE_MARK in line]
+    if len(marked) != 1:
+        raise RunFailed("error", f"{src}: expected one line marked {SIZE_MARK}, found {len(marked)}")
+    line = lines[marked[0]]
+    code, rest = line.split(SIZE_MARK, 1)
+    numbers = list(re.finditer(r"\d+", code))
+    if not numbers:
+        raise RunFailed("error", f"{src}: no size on the line marked {SIZE_MARK}")
+    last = numbers[-1]
+    lines[marked[0]] = code[: last.start()] + str(size) + code[last.end():] + SIZE_MARK + rest
+    out = Path(tmp) / "quick" / Path(src).name
+    out.parent.mkdir(exist_ok=True)
+    out.write_text("".join(lines))
+    return str(out)
 
 
 def measure(backend: Backend, name: str, runs: int, timeout: float, tmp: str,
@@ -145,6 +238,9 @@ def measure(backend: Backend, name: str, runs: int, timeout: float, tmp: str,
     if not (ROOT / src).is_file():
         return Cell(text="n/a")
     try:
+        size = QUICK_SIZES.get(name)
+        if os.environ.get("BENCH_QUICK", "") not in ("", "0") and size is not None:
+            src = resized(src, size, tmp)
         if backend.build:
             argv = fill(backend.build, name, src, tmp)
             try:
@@ -156,16 +252,18 @@ def measure(backend: Backend, name: str, runs: int, timeout: float, tmp: str,
                 raise RunFailed("error", f"build failed: {why}")
         argv = fill(backend.run, name, src, tmp)
         times = []
+        peak = 0
         output = None
         for i in range(runs):
             progress(f"{name} / {backend.label}: run {i + 1} of {runs}")
-            elapsed, out = run_once(argv, timeout)
+            elapsed, out, rss = run_once(argv, timeout)
             times.append(elapsed)
+            peak = max(peak, rss)
             if output is None:
                 output = out
             elif out != output:
                 notes.append(f"{backend.label} / {name}: output changed between runs")
-        return Cell(median=statistics.median(times), output=output)
+        return Cell(median=statistics.median(times), peak=peak, output=output)
     except RunFailed as failure:
         notes.append(f"{backend.label} / {name}: {failure.detail}")
         return Cell(text=failure.cell)
@@ -176,7 +274,9 @@ def measure(backend: Backend, name: str, runs: int, timeout: float, tmp: str,
 def fmt_time(cell: Cell) -> str:
     if cell.median is None:
         return cell.text
-    shown = f"{cell.median:.3f}"
+    shown = f"{cell.median:.3f} s"
+    if cell.peak is not None:
+        shown += f" {mib(cell.peak)}"
     return shown + " (wrong)" if cell.wrong else shown
 
 
@@ -203,7 +303,12 @@ def main() -> int:
               file=sys.stderr)
         return 2
 
-    names = BENCHMARKS
+    sets = {"speed": SPEED, "classics": CLASSICS, "memory": MEMORY, "all": BENCHMARKS}
+    chosen = os.environ.get("BENCH_SET", "all").strip() or "all"
+    if chosen not in sets:
+        print(f"bench: BENCH_SET must be one of {', '.join(sets)}", file=sys.stderr)
+        return 2
+    names = sets[chosen]
     only = os.environ.get("BENCH_ONLY", "").strip()
     if only:
         names = [n.strip() for n in only.split(",") if n.strip()]
@@ -214,7 +319,7 @@ def main() -> int:
             return 2
 
     base, others = BACKENDS[0], BACKENDS[1:]
-    header = ["benchmark"] + [f"{b.label} (s)" for b in BACKENDS]
+    header = ["benchmark"] + [f"{b.label} (s, peak RSS)" for b in BACKENDS]
     header += [f"{b.short}/{base.short}" for b in others]
     shorts = [b.short for b in BACKENDS]
     extra = [(shorts.index(a), shorts.index(b)) for a, b in EXTRA_RATIOS if a in shorts and b in shorts]
@@ -258,6 +363,9 @@ def main() -> int:
 
             if any(c.wrong for c in cells):
                 mismatch = True
+                wrong = ", ".join(b.label for b, c in zip(BACKENDS, cells) if c.wrong)
+                print(f"bench: MISMATCH in {name}: {wrong} printed something else than "
+                      f"the reference", file=sys.stderr)
                 shown = []
                 for c in cells:
                     out = "" if c.output is None else c.output.replace("\n", "⏎")
@@ -272,7 +380,8 @@ def main() -> int:
 
     print("\n".join(rows))
     print()
-    print(f"Median of {runs} run(s) per cell, wall-clock seconds of the whole process. "
+    print(f"Median of {runs} run(s) per cell, wall-clock seconds of the whole process, and the "
+          f"largest peak RSS of those runs (MB = MiB). "
           f"X/{base.short} = X time / {base.label} time (above 1: {base.label} is faster).")
     if notes:
         print()

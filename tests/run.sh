@@ -58,6 +58,19 @@ set +e
 cargo test --workspace --locked --lib --bins --tests "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
-# One closing line for the whole run, summed over every test binary.
-awk '/^test result:/ { p += $4; f += $6 } END { printf "total: %d passed, %d failed\n", p, f }' "$log"
-exit "$status"
+[ "$status" -eq 0 ] || {
+    awk '/^test result:/ { p += $4; f += $6 } END { printf "total: %d passed, %d failed\n", p, f }' "$log"
+    exit "$status"
+}
+
+# A fixed budget of differential fuzzing (tests/README.md): the same random programs on every
+# backend, compared on stdout, stderr and exit status. `tests/fuzz.sh` runs it for longer.
+need python3
+set +e
+AURA="${CARGO_TARGET_DIR:-target}/debug/aura" python3 tests/fuzz/fuzz.py run --seeds "${FUZZ_SEEDS:-24}"
+fuzz=$?
+set -e
+# One closing line for the whole run, summed over every test binary (the fuzz run counts as one).
+awk -v fuzz="$fuzz" '/^test result:/ { p += $4; f += $6 }
+    END { if (fuzz == 0) p += 1; else f += 1; printf "total: %d passed, %d failed\n", p, f }' "$log"
+exit "$fuzz"

@@ -4,8 +4,11 @@
 //
 //   import { load } from "./aura.js";
 //   const aura = await load("hello.wasm", { stdout: (text) => out.append(text) });
-//   const { stdout, error } = aura.run();
-//   const reply = aura.send("counter", "increment", [5], { count: 41 });
+//   const { stdout, error } = await aura.run();
+//   const reply = await aura.send("counter", "increment", [5], { count: 41 });
+//
+// `load` takes a URL, a Response, bytes or a compiled WebAssembly.Module; under Node a path (or a
+// file: URL) is read from disk: `await load("hello.wasm")` works in both.
 //
 // Every invocation (a run, a message) gets a fresh instance and so a fresh arena: the compiled
 // runtime has no garbage collector and frees everything by dropping the instance.
@@ -45,7 +48,9 @@ export const DEFAULT_MAX_DEPTH = 10000;
 /**
  * Compiles a module once; `run()` and `send()` instantiate it afresh for every invocation.
  *
- * source: a URL (string or URL), a Response, an ArrayBuffer, a typed array or a WebAssembly.Module.
+ * source: a URL (string or URL), a Response, an ArrayBuffer, a typed array (a Node Buffer) or a
+ *   WebAssembly.Module. Under Node a string that is not an http(s) URL is a file path, read with
+ *   node:fs, and a file: URL is read the same way; in a browser strings are fetched.
  * options.stdout / options.stderr: called with decoded text as the program writes it.
  * options.store: a Map of key -> JSON text for the `store` capability (default: a new Map, kept
  *   for the life of the loaded module, so messages see each other's writes).
@@ -89,7 +94,10 @@ export async function load(source, options = {}) {
     imports.aura_cap_log = capability((req) => logCall(io, req));
     imports.aura_cap_clock = capability((req) => clockCall(now, req));
 
-    const instance = await WebAssembly.instantiate(module, { aura: imports });
+    const instance = await syncOr(
+      () => new WebAssembly.Instance(module, { aura: imports }),
+      () => WebAssembly.instantiate(module, { aura: imports }),
+    );
     memory = instance.exports.memory;
     if (instance.exports.rt_set_max_depth) {
       instance.exports.rt_set_max_depth(maxDepth);
@@ -140,8 +148,31 @@ export async function load(source, options = {}) {
   };
 }
 
+/** Whether this is Node (or a runtime that says it is), where paths are read from disk. */
+const IN_NODE = typeof process !== "undefined" && !!process.versions?.node;
+
+/** Under Node: a string that is not an http(s) or data URL is a path; a file: URL is a file. */
+function nodeFile(source) {
+  if (!IN_NODE) return null;
+  if (source instanceof URL) return source.protocol === "file:" ? source : null;
+  if (typeof source !== "string") return null;
+  if (/^(https?|data|blob):/i.test(source)) return null;
+  return source.startsWith("file:") ? new URL(source) : source;
+}
+
 async function compile(source) {
   if (source instanceof WebAssembly.Module) return source;
+  const file = nodeFile(source);
+  if (file !== null) {
+    const { readFile } = await import("node:fs/promises");
+    let bytes;
+    try {
+      bytes = await readFile(file);
+    } catch (e) {
+      throw new Error(`cannot load ${source}: ${e.message}`);
+    }
+    return WebAssembly.compile(bytes);
+  }
   if (typeof source === "string" || source instanceof URL) source = await fetch(source);
   if (typeof Response !== "undefined" && source instanceof Response) {
     if (!source.ok) throw new Error(`cannot load ${source.url}: HTTP ${source.status}`);
@@ -152,7 +183,26 @@ async function compile(source) {
     }
     source = await source.arrayBuffer();
   }
-  return WebAssembly.compile(source);
+  const bytes = source;
+  return syncOr(
+    () => new WebAssembly.Module(bytes),
+    () => WebAssembly.compile(bytes),
+  );
+}
+
+/**
+ * `sync()` (compiling or instantiating on this thread), or `async()` where the engine refuses
+ * that with a RangeError (some limit the size of synchronous compiles on a page's main thread).
+ * Given bytes, `load` and `run` then finish in microtasks: a page that runs a module during its
+ * own loading is done by its load event (what `chromium --headless --dump-dom` shows).
+ */
+function syncOr(sync, async) {
+  try {
+    return sync();
+  } catch (e) {
+    if (e instanceof RangeError) return async();
+    throw e;
+  }
 }
 
 /** Calls an entry point; an AuraError becomes the result, anything else (a trap) propagates. */

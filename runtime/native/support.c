@@ -1,8 +1,8 @@
 /* The host of a native Aura executable (`aura build --target native --emit exe`): the external
  * symbols of spec/abi.md implemented with libc, and main(). `aura` embeds this file and compiles
- * it with the system cc when it links an executable. Behaviour matches `aura run` on the
- * interpreter (backends/interp/src/host.rs): an in-memory store, log lines on stderr, the system
- * clock, `runtime error: KIND: message` on stderr and status 1 for a runtime error. */
+ * it with the system cc when it links an executable. Behaviour matches `aura run` (`StdHost`,
+ * runtime/host-api/src/std_host.rs): an in-memory store, log lines on stderr, the system clock,
+ * `runtime error: KIND: message` on stderr and status 1 for a runtime error. */
 
 #define _GNU_SOURCE
 #include <errno.h>
@@ -238,7 +238,7 @@ static const char *type_name(span v) {
     }
 }
 
-/* The capability surface check shared with the interpreter (backends/interp/src/capability.rs):
+/* The capability surface check shared with every other host (runtime/host-api/src/capability.rs):
  * 0 when the call is well formed, else the error response's length. */
 static int64_t check_call(const char *cap, const request *r, int expected, int needs_key,
                           uint8_t *resp, uint64_t resp_cap) {

@@ -126,6 +126,14 @@ AURA_API val rt_le(val a, val b);
 AURA_API val rt_gt(val a, val b);
 AURA_API val rt_ge(val a, val b);
 
+/* ---- bit operators (bits.c) ------------------------------------------------------------ */
+AURA_API val rt_bitand(val a, val b);
+AURA_API val rt_bitor(val a, val b);
+AURA_API val rt_bitxor(val a, val b);
+AURA_API val rt_bitnot(val a);
+AURA_API val rt_shl(val a, val b);
+AURA_API val rt_shr(val a, val b);
+
 /* ---- access ---------------------------------------------------------------------------- */
 AURA_API val rt_index(val container, val key);
 AURA_API val rt_index_set(val container, val key, val v);

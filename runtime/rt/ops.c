@@ -117,6 +117,7 @@ static val str_concat(Str *x, Str *y) {
             s->clen = x->clen + y->clen;
             s->hash = 0;
             s->data = x->data;
+            s->cur = 0;
             return VAL(s);
         }
     }
@@ -221,7 +222,9 @@ static int seen_insert(val a, val b) {
 }
 
 static int equal_in(val a, val b, int depth) {
-    if (a == b && !is_float(a)) return 1;
+    /* Identity decides only for values without parts: a list or map holding NaN is not equal to
+     * itself (`==` is deep and NaN is never equal), so containers are always compared. */
+    if (a == b && !is_float(a) && !is_list(a) && !is_map(a)) return 1;
     int ta = is_small(a) ? AURA_T_INT : htype(a), tb = is_small(b) ? AURA_T_INT : htype(b);
     if (ta == AURA_T_INT && tb == AURA_T_INT) return int_of(a) == int_of(b);
     if (ta == AURA_T_FLOAT && tb == AURA_T_FLOAT) return float_of(a) == float_of(b);
@@ -285,15 +288,31 @@ u64 position(val index, u64 len) {
     return (u64)i;
 }
 
-/* Byte offset of code point `ci` in s. */
+/* Byte offset of code point `ci` in s. A non-ASCII str remembers the last position asked for
+ * (`cur`) and walks from the nearest of the start, that position and the end, so indexing
+ * in order (`s[i]` for i = 0, 1, 2 ... or backwards) is O(1) per index. */
 u64 str_offset(Str *s, u64 ci) {
     if (s->hdr & H_ASCII) return ci;
-    u64 b = 0;
-    while (b < s->blen && ci) {
-        b++;
-        while (b < s->blen && (STRB(s)[b] & 0xc0) == 0x80) b++;
-        ci--;
+    if (ci >= s->clen) return s->blen;
+    const u8 *p = STRB(s);
+    u64 c = 0, b = 0; /* the start */
+    int cached = s->blen < (1ULL << 32);
+    if (cached) {
+        u64 cc = s->cur >> 32, cb = s->cur & 0xffffffffULL;
+        if ((cc > ci ? cc - ci : ci - cc) < ci) c = cc, b = cb;
     }
+    if (s->clen - ci < (c > ci ? c - ci : ci - c)) c = s->clen, b = s->blen;
+    while (c < ci) { /* forwards to the start of the next code point */
+        b++;
+        while (b < s->blen && (p[b] & 0xc0) == 0x80) b++;
+        c++;
+    }
+    while (c > ci) { /* backwards to the start of the previous one */
+        b--;
+        while (b > 0 && (p[b] & 0xc0) == 0x80) b--;
+        c--;
+    }
+    if (cached) s->cur = (c << 32) | b;
     return b;
 }
 
@@ -383,12 +402,13 @@ val rt_call(val f, val self, unsigned long long argc, unsigned long long argv) {
     return invoke(f, self, argc, argv);
 }
 
-__attribute__((noreturn)) static void dnu(const u8 *who, u64 n, val name) {
+__attribute__((noreturn)) static void dnu(const u8 *who, u64 n, val name, val receiver) {
     Sb *e = err_begin();
     sb_bytes(e, who, n);
     sb_cstr(e, " does not understand `");
     sb_strv(e, name);
     sb_cstr(e, "`");
+    sb_did_you_mean(e, receiver, name);
     err_raise(AURA_E_DNU);
 }
 
@@ -420,18 +440,18 @@ val rt_send(val r, val name, unsigned long long argc, unsigned long long argv) {
         }
         u64 n;
         const u8 *who = obj_display_name(r, &n);
-        dnu(who, n, name);
+        dnu(who, n, name, r);
     }
     if (htype(r) == AURA_T_CAP) return rt_capability(((val *)PTR(r))[1], name, argc, argv);
     if (is_map(r)) {
         val m = map_get(r, name, &found);
         if (is_fn(m)) return invoke(m, r, argc, argv);
-        dnu((const u8 *)"map", 3, name);
+        dnu((const u8 *)"map", 3, name, r);
     }
     const char *t = type_name(r);
     u64 n = 0;
     while (t[n]) n++;
-    dnu((const u8 *)t, n, name);
+    dnu((const u8 *)t, n, name, r);
 }
 
 void ops_reset(void) {

@@ -41,6 +41,7 @@
 #define map_remove aura_rt__map_remove
 #define obj_lookup aura_rt__obj_lookup
 #define obj_display_name aura_rt__obj_display_name
+#define sb_did_you_mean aura_rt__sb_did_you_mean
 #define is_builtin_fn aura_rt__is_builtin_fn
 #define write_value aura_rt__write_value
 #define json_encode aura_rt__json_encode
@@ -89,6 +90,7 @@ typedef struct {
     u64 clen; /* code points */
     u64 hash; /* 0 until computed */
     u64 data; /* address of the UTF-8 bytes */
+    u64 cur;  /* last position indexed: code point << 32 | byte offset (0: the start) */
 } Str;
 /* The growable buffer behind a str built at run time; the bytes follow it. Every str over one
  * buffer is a prefix of its bytes; the one whose length is `used` may be extended in place by
@@ -240,6 +242,9 @@ void map_put(val m, val key, val v);
 val map_remove(val m, val key, int *found);
 val obj_lookup(val o, val key, int *found);
 const u8 *obj_display_name(val o, u64 *len);
+
+/* suggest.c: appends ", did you mean `M`?" when a method of the receiver is close to `name` */
+void sb_did_you_mean(Sb *e, val receiver, val name);
 #define MAP_KEY(m, i) (((val *)PTR(AS_MAP(m)->ents))[2 * (i)])
 #define MAP_VAL(m, i) (((val *)PTR(AS_MAP(m)->ents))[2 * (i) + 1])
 int is_builtin_fn(val f);

@@ -37,6 +37,7 @@ Str *str_alloc(u64 n, u64 cap) {
     s->blen = n;
     s->hash = 0;
     s->data = VAL(b + 1);
+    s->cur = 0;
     return s;
 }
 
@@ -74,6 +75,7 @@ val rt_str_lit(unsigned long long addr, unsigned long long len) {
     s->blen = len;
     s->hash = 0;
     s->data = addr;
+    s->cur = 0;
     return str_finish(s);
 }
 

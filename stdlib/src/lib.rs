@@ -1,5 +1,7 @@
 //! The standard library prelude: Aura source compiled in with every program.
 
+#![forbid(unsafe_code)]
+
 /// File name used in diagnostics about the prelude.
 pub const PRELUDE_NAME: &str = "<stdlib>/prelude.aura";
 

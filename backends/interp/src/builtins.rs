@@ -104,8 +104,67 @@ fn new_list(items: Vec<Value>) -> R<Value> {
     Ok(Value::List(List::new(items)?))
 }
 
-/// Calls builtin `id` with `args`.
+/// Bytes and elements of a value at its top level (what a linear builtin reads of it).
+fn shallow_size(v: &Value) -> (usize, usize) {
+    match v {
+        Value::Str(s) => (s.len_bytes(), 0),
+        Value::List(l) => (0, l.items.borrow().len()),
+        Value::Map(m) => (0, m.entries.borrow().len()),
+        _ => (0, 0),
+    }
+}
+
+/// Builtins whose work grows with their arguments' size: they are charged for it first.
+fn reads_arguments(id: u16) -> bool {
+    matches!(
+        id,
+        INT | FLOAT
+            | REMOVE
+            | SPLIT
+            | JOIN
+            | UPPER
+            | LOWER
+            | TRIM
+            | FIND
+            | MIN
+            | MAX
+            | CLONE
+            | JSON_DECODE
+            | SHA256
+    )
+}
+
+/// Builtins whose work grows with the value they build: charged for it after.
+fn builds_result(id: u16) -> bool {
+    matches!(
+        id,
+        STR | JSON_ENCODE | SLICE | SPLIT | JOIN | KEYS | SLOTS | RANGE
+    )
+}
+
+/// Calls builtin `id` with `args`, charging fuel for its work (see `limits::work`): one unit
+/// per 64 bytes and per 16 elements read (the arguments of the builtins that scan them) or
+/// built (the result), and for `print` per 64 bytes printed. A builtin that runs out of fuel
+/// midway fails after its work is done, so one call does at most the work its arguments'
+/// (bounded) size allows.
 pub(crate) fn call(id: u16, args: &[Value], host: &mut dyn Host) -> R<Value> {
+    if reads_arguments(id) {
+        for a in args {
+            let (bytes, items) = shallow_size(a);
+            limits::work_bytes(bytes)?;
+            limits::work_items(items)?;
+        }
+    }
+    let result = dispatch(id, args, host)?;
+    if builds_result(id) {
+        let (bytes, items) = shallow_size(&result);
+        limits::work_bytes(bytes)?;
+        limits::work_items(items)?;
+    }
+    Ok(result)
+}
+
+fn dispatch(id: u16, args: &[Value], host: &mut dyn Host) -> R<Value> {
     let Some(spec) = BUILTINS.get(id as usize) else {
         return Err(type_err("unknown builtin"));
     };
@@ -136,6 +195,7 @@ pub(crate) fn call(id: u16, args: &[Value], host: &mut dyn Host) -> R<Value> {
                 }
                 write_value(&mut line, a)?;
             }
+            limits::work_bytes(line.len())?;
             host.print(&line);
             Ok(Value::Nil)
         }

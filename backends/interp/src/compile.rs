@@ -756,6 +756,7 @@ impl<'a> Compiler<'a> {
                 match op {
                     UnaryOp::Neg => Expr::Neg(operand),
                     UnaryOp::Not => Expr::Not(operand),
+                    UnaryOp::BitNot => Expr::BitNot(operand),
                 }
             }
             uast::Expr::Binary { op, lhs, rhs, .. } => {
@@ -775,6 +776,11 @@ impl<'a> Compiler<'a> {
                     BinaryOp::Le => Op::Le,
                     BinaryOp::Gt => Op::Gt,
                     BinaryOp::Ge => Op::Ge,
+                    BinaryOp::BitAnd => Op::BitAnd,
+                    BinaryOp::BitOr => Op::BitOr,
+                    BinaryOp::BitXor => Op::BitXor,
+                    BinaryOp::Shl => Op::Shl,
+                    BinaryOp::Shr => Op::Shr,
                 };
                 match (l, r) {
                     (Expr::Local(s), Expr::Const(Value::Int(k))) => Expr::BinLocalInt(op, s, k),

@@ -6,13 +6,14 @@ use crate::builtins;
 use crate::limits;
 use crate::ops;
 use crate::tree::{Block, Capture, Expr, FnProto, Op, SendCache, SendNode, Stmt, Var};
-use crate::value::{err, type_err, Closure, Entries, Key, List, Map, Value, R};
+use crate::value::{err, type_err, Closure, Entries, Key, List, Map, Object, Value, R};
 use crate::Host;
 use aura_facts::ErrorKind;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
-pub(crate) type CellRef = Rc<RefCell<Value>>;
+use crate::gc::CellBox;
+pub(crate) use crate::gc::CellRef;
 
 /// How a statement finished. A returned value waits in `Machine::ret`, so `R<Flow>` is two
 /// words and travels in registers (`repr(u64)`: a word like the error's `Box`, which makes the
@@ -42,8 +43,10 @@ pub(crate) struct Machine<'a> {
     pub host: &'a mut dyn Host,
     pub depth: usize,
     pub max_depth: usize,
-    /// Units left; `u64::MAX` when unlimited (never reached in practice).
+    /// Units left in the current slice (see `refuel`).
     pub fuel: u64,
+    /// Units left beyond the slice; `fuel + reserve` is `u64::MAX` when unlimited.
+    pub reserve: u64,
     pub dnu: &'a Key,
     /// `Program::direct`: by global index, the top-level functions calls may enter directly.
     pub direct: &'a [Option<Rc<FnProto>>],
@@ -55,20 +58,41 @@ pub(crate) struct Machine<'a> {
     pub ret: Value,
 }
 
-#[cold]
-#[inline(never)]
-fn out_of_fuel() -> crate::value::Error {
-    err(ErrorKind::OutOfFuel, "the program ran out of fuel")
-}
-
 impl Machine<'_> {
     #[inline(always)]
     fn tick(&mut self) -> R<()> {
         if self.fuel == 0 {
-            return Err(out_of_fuel());
+            return self.refuel();
         }
         self.fuel -= 1;
         Ok(())
+    }
+
+    /// The slice is spent: look at the deadline, then move the next slice out of the reserve
+    /// (and spend one unit of it).
+    #[cold]
+    #[inline(never)]
+    fn refuel(&mut self) -> R<()> {
+        if limits::deadline_passed() {
+            return Err(limits::past_deadline());
+        }
+        if self.reserve == 0 {
+            return Err(limits::out_of_fuel());
+        }
+        let slice = self.reserve.min(limits::FUEL_SLICE);
+        self.reserve -= slice;
+        self.fuel = slice - 1;
+        Ok(())
+    }
+
+    /// All the fuel left.
+    pub(crate) fn fuel_left(&self) -> u64 {
+        self.fuel.saturating_add(self.reserve)
+    }
+
+    fn set_fuel_left(&mut self, left: u64) {
+        self.fuel = left.min(limits::FUEL_SLICE);
+        self.reserve = left - self.fuel;
     }
 
     // -----------------------------------------------------------------------------------------
@@ -129,7 +153,7 @@ impl Machine<'_> {
             self.cells.resize(cbase + p.cells as usize, None);
             for &(param, cell) in p.param_cells.iter() {
                 let v = std::mem::take(&mut self.stack[base + param as usize]);
-                self.cells[cbase + cell as usize] = Some(Rc::new(RefCell::new(v)));
+                self.cells[cbase + cell as usize] = Some(CellBox::new(v));
             }
         }
         let frame = Frame {
@@ -210,8 +234,10 @@ impl Machine<'_> {
             }
             _ => {}
         }
+        limits::set_work_left(self.fuel_left());
         let Machine { stack, host, .. } = self;
         let result = builtins::call(id, &stack[base..], &mut **host);
+        self.set_fuel_left(limits::work_left());
         truncate(&mut self.stack, base);
         result
     }
@@ -251,7 +277,8 @@ impl Machine<'_> {
                     }
                     _ => {
                         self.stack.truncate(base);
-                        Err(does_not_understand(o.display_name(), name))
+                        let suggestion = nearest_method(o, name);
+                        Err(does_not_understand(o.display_name(), name, suggestion))
                     }
                 },
             },
@@ -260,7 +287,13 @@ impl Machine<'_> {
                 Some(Value::Builtin(b)) => self.builtin(b, base),
                 _ => {
                     self.stack.truncate(base);
-                    Err(does_not_understand("map", name))
+                    let entries = m.entries.borrow();
+                    let methods = entries
+                        .iter()
+                        .filter(|(_, v)| is_callable(v))
+                        .map(|(k, _)| k.as_str());
+                    let suggestion = aura_facts::suggest::closest(name.as_str(), methods);
+                    Err(does_not_understand("map", name, suggestion))
                 }
             },
             Value::Capability(c) => {
@@ -276,7 +309,7 @@ impl Machine<'_> {
             }
             other => {
                 self.stack.truncate(base);
-                Err(does_not_understand(other.type_name(), name))
+                Err(does_not_understand(other.type_name(), name, None))
             }
         }
     }
@@ -292,21 +325,21 @@ impl Machine<'_> {
 
     #[inline(never)]
     fn make_closure(&mut self, p: &Rc<FnProto>, f: &Frame) -> R<Value> {
-        limits::charge(crate::value::HEADER + 8 * p.captures.len() as u64)?;
+        limits::check(Closure::bytes(p.captures.len()))?;
         let mut upvals = Vec::with_capacity(p.captures.len());
         for cap in p.captures.iter() {
             upvals.push(match *cap {
                 Capture::Cell(c) => match &self.cells[f.cbase + c as usize] {
                     Some(cell) => cell.clone(),
-                    None => Rc::new(RefCell::new(Value::Nil)),
+                    None => CellBox::new(Value::Nil),
                 },
                 Capture::Upval(u) => f.upvals[u as usize].clone(),
             });
         }
-        Ok(Value::Fn(Rc::new(Closure {
-            proto: p.clone(),
-            upvals: upvals.into_boxed_slice(),
-        })))
+        Ok(Value::Fn(Closure::new(
+            p.clone(),
+            upvals.into_boxed_slice(),
+        )))
     }
 
     // -----------------------------------------------------------------------------------------
@@ -347,7 +380,7 @@ impl Machine<'_> {
     fn bind(&mut self, var: Var, f: &Frame, v: Value) {
         match var {
             Var::Local(s) => self.stack[f.base + s as usize] = v,
-            Var::Cell(c) => self.cells[f.cbase + c as usize] = Some(Rc::new(RefCell::new(v))),
+            Var::Cell(c) => self.cells[f.cbase + c as usize] = Some(CellBox::new(v)),
         }
     }
 
@@ -432,7 +465,7 @@ impl Machine<'_> {
         match s {
             Stmt::NewCell(c, e) => {
                 let v = self.eval(e, f)?;
-                self.cells[f.cbase + *c as usize] = Some(Rc::new(RefCell::new(v)));
+                self.cells[f.cbase + *c as usize] = Some(CellBox::new(v));
             }
             Stmt::SetCell(c, e) => {
                 let v = self.eval(e, f)?;
@@ -578,6 +611,10 @@ impl Machine<'_> {
             Expr::Neg(x) => {
                 let v = self.eval(x, f)?;
                 ops::neg(&v)
+            }
+            Expr::BitNot(x) => {
+                let v = self.eval(x, f)?;
+                ops::bit_not(&v)
             }
             Expr::Not(x) => Ok(Value::Bool(!self.eval(x, f)?.is_truthy())),
             Expr::Bin(op, a, b) => {
@@ -835,11 +872,40 @@ fn fn_label(p: &FnProto) -> String {
     }
 }
 
-pub(crate) fn does_not_understand(receiver: &str, name: &Key) -> crate::value::Error {
-    err(
-        ErrorKind::DoesNotUnderstand,
-        format!("{receiver} does not understand `{}`", name.as_str()),
-    )
+/// `RECEIVER does not understand `NAME``, with `, did you mean `M`?` when a method of the
+/// receiver is a likely typo of it (the rule of `aura_facts::suggest`, as in the C runtime).
+pub(crate) fn does_not_understand(
+    receiver: &str,
+    name: &Key,
+    suggestion: Option<String>,
+) -> crate::value::Error {
+    let mut message = format!("{receiver} does not understand `{}`", name.as_str());
+    if let Some(method) = suggestion {
+        message.push_str(&format!(", did you mean `{method}`?"));
+    }
+    err(ErrorKind::DoesNotUnderstand, message)
+}
+
+fn is_callable(v: &Value) -> bool {
+    matches!(v, Value::Fn(_) | Value::Builtin(_))
+}
+
+/// The method of `o` (own slots first, then along the prototype chain, each in slot order)
+/// closest to `name`.
+fn nearest_method(o: &Rc<Object>, name: &Key) -> Option<String> {
+    let mut methods = Vec::new();
+    let mut current = Some(o);
+    while let Some(object) = current {
+        methods.extend(
+            object
+                .own_slots()
+                .into_iter()
+                .filter(|(_, v)| is_callable(v))
+                .map(|(k, _)| k),
+        );
+        current = object.proto.as_ref();
+    }
+    aura_facts::suggest::closest(name.as_str(), methods.iter().map(String::as_str))
 }
 
 /// A comparison of two ints, or `None` for an operator that is not a comparison.

@@ -19,6 +19,13 @@ pub(crate) fn encode(v: &Value) -> R<String> {
 }
 
 fn encode_into(out: &mut String, v: &Value, path: &mut Path) -> R<()> {
+    if !path.room(out) {
+        return Err(if path.late {
+            limits::past_deadline()
+        } else {
+            limits::out_of_memory()
+        });
+    }
     match v {
         Value::Nil => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -406,12 +413,39 @@ pub fn from_json(v: &serde_json::Value) -> Value {
     convert(v, false).unwrap_or_default()
 }
 
-/// An Aura value as JSON; objects, functions, non-finite floats and cycles are `json error`.
+/// An Aura value as JSON; objects, functions, non-finite floats and cycles are `json error`;
+/// a value whose JSON would take more than the memory the running call has left is
+/// `out of memory`.
 pub fn to_json(v: &Value) -> Result<serde_json::Value, RuntimeError> {
     to_json_in(v, &mut Path::default()).map_err(|e| *e)
 }
 
+/// [`to_json`], with at most about `max_bytes` of JSON built (outside a call's memory limit,
+/// e.g. a host converting a route's result): a shared structure (`a = [a, a]` sixty times)
+/// would expand to 2^60 elements.
+pub fn to_json_limited(v: &Value, max_bytes: u64) -> Result<serde_json::Value, RuntimeError> {
+    let mut path = Path::default();
+    path.budget = path.budget.min(max_bytes);
+    to_json_in(v, &mut path).map_err(|e| *e)
+}
+
+/// Approximate bytes of one `serde_json::Value` node.
+const JSON_NODE: u64 = 48;
+/// JSON bytes built between two looks at the deadline (about every 20 000 nodes).
+const DEADLINE_BYTES: u64 = 1 << 20;
+
 fn to_json_in(v: &Value, path: &mut Path) -> R<serde_json::Value> {
+    let text = match v {
+        Value::Str(s) => s.len_bytes() as u64,
+        _ => 0,
+    };
+    path.built = path.built.saturating_add(JSON_NODE + text);
+    if path.built > path.budget {
+        return Err(limits::out_of_memory());
+    }
+    if path.built % DEADLINE_BYTES < JSON_NODE + text && limits::deadline_passed() {
+        return Err(limits::past_deadline());
+    }
     Ok(match v {
         Value::Nil => serde_json::Value::Null,
         Value::Bool(b) => serde_json::Value::Bool(*b),

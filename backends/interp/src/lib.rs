@@ -12,24 +12,30 @@
 //!   call, so a million nested calls (with `max_depth` raised to 2 000 000) succeed with ~650 MB;
 //!   an unoptimised build's frames are ~12 KB, so there the same program ends in
 //!   `stack overflow` near 85 000 calls (see `tests/limits.rs`).
-//! - **fuel**: every statement, loop iteration and call costs one unit.
+//! - **fuel**: every statement, loop iteration and call costs one unit; a builtin also costs
+//!   one unit per 64 bytes and per 16 elements it reads or writes (`builtins.rs`).
+//! - **deadline**: an embedder may set a wall-clock deadline for its thread ([`set_deadline`]);
+//!   a call past it ends in `out of fuel` (see `limits.rs`).
 //! - **memory**: see `limits.rs` (live bytes of strings, lists, maps, objects; approximate).
 
 mod builtins;
 mod capability;
 mod compile;
 mod eval;
+mod gc;
 mod json;
 mod limits;
 mod ops;
+mod ordmap;
 mod print;
 mod tree;
 mod value;
 
 pub use aura_facts::{ErrorKind, RuntimeError};
 pub use aura_host_api::Options;
-pub use json::{from_json, to_json};
-pub use limits::live_bytes;
+pub use gc::{collect, stats as gc_stats, Collection};
+pub use json::{from_json, to_json, to_json_limited};
+pub use limits::{deadline_passed, live_bytes, set_deadline};
 pub use value::{Closure, Key, List, Map, Object, Str, Value};
 
 use aura_host_api::Host;
@@ -250,7 +256,8 @@ impl Instance {
             host,
             depth: 0,
             max_depth: self.options.max_depth,
-            fuel: *fuel,
+            fuel: (*fuel).min(limits::FUEL_SLICE),
+            reserve: (*fuel).saturating_sub(limits::FUEL_SLICE),
             dnu: &self.program.dnu,
             direct: &self.program.direct,
             stack_floor: eval::stack_floor(),
@@ -258,7 +265,7 @@ impl Instance {
             ret: Value::Nil,
         };
         let result = f(&mut machine);
-        *fuel = machine.fuel;
+        *fuel = machine.fuel_left();
         let Machine {
             mut stack,
             mut cells,
@@ -349,8 +356,5 @@ impl Instance {
 
 /// A closure of a function with no captures (top-level functions, methods, initialisers).
 fn closure(proto: &Rc<tree::FnProto>) -> Value {
-    Value::Fn(Rc::new(Closure {
-        proto: proto.clone(),
-        upvals: Box::new([]),
-    }))
+    Value::Fn(Closure::new(proto.clone(), Box::new([])))
 }

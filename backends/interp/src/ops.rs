@@ -24,7 +24,11 @@ fn verb(op: Op) -> &'static str {
         Op::Mul => "multiply",
         Op::Div => "divide",
         Op::Rem => "take the remainder of",
-        _ => "compare",
+        Op::BitAnd => "bitwise-and",
+        Op::BitOr => "bitwise-or",
+        Op::BitXor => "bitwise-xor",
+        Op::Shl | Op::Shr => "shift",
+        Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => "compare",
     }
 }
 
@@ -61,11 +65,40 @@ pub(crate) fn int_op(op: Op, x: i64, y: i64) -> R<Value> {
         Op::Le => Value::Bool(x <= y),
         Op::Gt => Value::Bool(x > y),
         Op::Ge => Value::Bool(x >= y),
+        Op::BitAnd => Value::Int(x & y),
+        Op::BitOr => Value::Int(x | y),
+        Op::BitXor => Value::Int(x ^ y),
+        Op::Shl => Value::Int(shift_left(x, y)?),
+        Op::Shr => Value::Int(shift_right(x, y)?),
     })
 }
 
-fn float_op(op: Op, x: f64, y: f64) -> Value {
-    match op {
+/// `x << n` on 64-bit two's complement: bits shifted out are lost, 64 or more gives 0.
+fn shift_left(x: i64, n: i64) -> R<i64> {
+    Ok(match u32::try_from(shift_count(n)?) {
+        Ok(n) if n < 64 => x << n,
+        _ => 0,
+    })
+}
+
+/// `x >> n`, arithmetic: 64 or more gives 0 or -1 (the sign).
+fn shift_right(x: i64, n: i64) -> R<i64> {
+    Ok(match u32::try_from(shift_count(n)?) {
+        Ok(n) if n < 64 => x >> n,
+        _ => x >> 63,
+    })
+}
+
+fn shift_count(n: i64) -> R<i64> {
+    if n < 0 {
+        return Err(type_err(format!("negative shift count {n}")));
+    }
+    Ok(n)
+}
+
+/// Arithmetic and comparison on floats; `None` for the bit operators, which take ints only.
+fn float_op(op: Op, x: f64, y: f64) -> Option<Value> {
+    Some(match op {
         Op::Add => Value::Float(x + y),
         Op::Sub => Value::Float(x - y),
         Op::Mul => Value::Float(x * y),
@@ -77,7 +110,8 @@ fn float_op(op: Op, x: f64, y: f64) -> Value {
         Op::Le => Value::Bool(x <= y),
         Op::Gt => Value::Bool(x > y),
         Op::Ge => Value::Bool(x >= y),
-    }
+        Op::BitAnd | Op::BitOr | Op::BitXor | Op::Shl | Op::Shr => return None,
+    })
 }
 
 /// Any binary operator except `and`/`or`.
@@ -85,14 +119,20 @@ fn float_op(op: Op, x: f64, y: f64) -> Value {
 pub(crate) fn binary(op: Op, a: &Value, b: &Value) -> R<Value> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => int_op(op, *x, *y),
-        (Value::Float(x), Value::Float(y)) => Ok(float_op(op, *x, *y)),
+        (Value::Float(x), Value::Float(y)) => {
+            float_op(op, *x, *y).ok_or_else(|| mismatch(op, a, b))
+        }
         (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x))
             if matches!(op, Op::Eq | Op::Ne) =>
         {
             Ok(Value::Bool(int_equals_float(*x, *y) == (op == Op::Eq)))
         }
-        (Value::Int(x), Value::Float(y)) => Ok(float_op(op, *x as f64, *y)),
-        (Value::Float(x), Value::Int(y)) => Ok(float_op(op, *x, *y as f64)),
+        (Value::Int(x), Value::Float(y)) => {
+            float_op(op, *x as f64, *y).ok_or_else(|| mismatch(op, a, b))
+        }
+        (Value::Float(x), Value::Int(y)) => {
+            float_op(op, *x, *y as f64).ok_or_else(|| mismatch(op, a, b))
+        }
         _ => match op {
             Op::Eq => Ok(Value::Bool(equal_checked(a, b)?)),
             Op::Ne => Ok(Value::Bool(!equal_checked(a, b)?)),
@@ -172,6 +212,16 @@ pub(crate) fn neg(v: &Value) -> R<Value> {
     }
 }
 
+pub(crate) fn bit_not(v: &Value) -> R<Value> {
+    match v {
+        Value::Int(n) => Ok(Value::Int(!n)),
+        other => Err(type_err(format!(
+            "cannot bitwise-not a {}",
+            other.type_name()
+        ))),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Equality
 
@@ -217,9 +267,7 @@ fn equal_in(a: &Value, b: &Value, seen: &mut Pairs, depth: usize) -> bool {
         }
         (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y) || x.as_str() == y.as_str(),
         (Value::List(x), Value::List(y)) => {
-            if Rc::ptr_eq(x, y) {
-                return true;
-            }
+            // No identity short-cut: a list holding NaN is not equal to itself.
             let pair = (Rc::as_ptr(x) as usize, Rc::as_ptr(y) as usize);
             if depth > 8 && !seen.set.insert(pair) {
                 return true;
@@ -237,9 +285,7 @@ fn equal_in(a: &Value, b: &Value, seen: &mut Pairs, depth: usize) -> bool {
                 })
         }
         (Value::Map(x), Value::Map(y)) => {
-            if Rc::ptr_eq(x, y) {
-                return true;
-            }
+            // No identity short-cut: a map holding NaN is not equal to itself.
             let pair = (Rc::as_ptr(x) as usize, Rc::as_ptr(y) as usize);
             if depth > 8 && !seen.set.insert(pair) {
                 return true;
@@ -326,7 +372,7 @@ pub(crate) fn index(object: &Value, index: &Value) -> R<Value> {
                 return char_value(char::from(s.as_str().as_bytes()[p]));
             }
             let p = position(*i, s.char_len())?;
-            match s.as_str().chars().nth(p) {
+            match s.char_at(p) {
                 Some(ch) => char_value(ch),
                 None => Err(out_of_range(*i, s.char_len())),
             }

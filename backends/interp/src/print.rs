@@ -8,15 +8,69 @@ use std::fmt::Write;
 
 /// Containers currently being printed (to print `[...]`/`{...}` at a cycle). A short path is
 /// searched linearly; a long one also keeps a set.
-#[derive(Default)]
+/// Elements written between two looks at the deadline.
+const CLOCK_EVERY: u32 = 1 << 14;
+
 pub(crate) struct Path {
     stack: Vec<usize>,
     set: std::collections::HashSet<usize>,
     /// Set when a container lies deeper than [`limits::MAX_NEST`]; printing stops there.
     pub(crate) too_deep: bool,
+    /// Set when the text being written outgrew the memory the call has left (or the system
+    /// refused more); writing stops there.
+    pub(crate) too_big: bool,
+    /// Set when the thread's deadline (`limits::set_deadline`) passed while writing.
+    pub(crate) late: bool,
+    /// Elements written since the deadline was last looked at.
+    since_clock: u32,
+    /// Bytes the text may take: the memory left when writing began.
+    pub(crate) budget: u64,
+    /// Bytes of JSON values built so far (`json::to_json_in`).
+    pub(crate) built: u64,
+}
+
+impl Default for Path {
+    fn default() -> Self {
+        Path {
+            stack: Vec::new(),
+            set: std::collections::HashSet::new(),
+            too_deep: false,
+            too_big: false,
+            late: false,
+            since_clock: 0,
+            budget: limits::memory_left(),
+            built: 0,
+        }
+    }
 }
 
 impl Path {
+    /// Before writing one more element into `out`: false (and `too_big` set) once `out` is
+    /// over the budget or cannot grow. A shared structure (`a = [a, a]` sixty times) prints
+    /// as 2^60 elements; this stops it at the memory limit instead of aborting the process.
+    pub(crate) fn room(&mut self, out: &mut String) -> bool {
+        if self.too_big || self.late {
+            return false;
+        }
+        self.since_clock += 1;
+        if self.since_clock >= CLOCK_EVERY {
+            self.since_clock = 0;
+            if limits::deadline_passed() {
+                self.late = true;
+                return false;
+            }
+        }
+        if out.len() as u64 > self.budget {
+            self.too_big = true;
+            return false;
+        }
+        if out.capacity() - out.len() < 256 && out.try_reserve(out.len().max(256)).is_err() {
+            self.too_big = true;
+            return false;
+        }
+        true
+    }
+
     /// Enters a container; false when it is already being printed.
     pub(crate) fn enter(&mut self, ptr: usize) -> bool {
         if self.stack.len() < 16 {
@@ -77,9 +131,20 @@ pub(crate) fn write_int(out: &mut String, n: i64) {
     out.extend(buf[i..].iter().map(|&b| char::from(b)));
 }
 
+/// Most bytes of `str(v)` the infallible form writes (it is used outside any call's memory
+/// limit, e.g. by `Display`); the text stops there.
+const DISPLAY_MAX: u64 = 16 << 20;
+
 pub(crate) fn to_string(v: &Value) -> String {
     let mut out = String::new();
-    let _ = write_value(&mut out, v);
+    match v {
+        Value::Str(s) => out.push_str(s.as_str()),
+        _ => {
+            let mut path = Path::default();
+            path.budget = path.budget.min(DISPLAY_MAX);
+            write_nested(&mut out, v, &mut path);
+        }
+    }
     out
 }
 
@@ -100,6 +165,12 @@ pub(crate) fn write_value(out: &mut String, v: &Value) -> R<()> {
             if path.too_deep {
                 return Err(too_deep("print"));
             }
+            if path.too_big {
+                return Err(limits::out_of_memory());
+            }
+            if path.late {
+                return Err(limits::past_deadline());
+            }
         }
     }
     Ok(())
@@ -113,7 +184,7 @@ pub(crate) fn too_deep(what: &str) -> Error {
 }
 
 fn write_nested(out: &mut String, v: &Value, path: &mut Path) {
-    if path.too_deep {
+    if path.too_deep || !path.room(out) {
         return;
     }
     match v {

@@ -19,6 +19,11 @@ pub(crate) enum Op {
     Le,
     Gt,
     Ge,
+    BitAnd,
+    BitOr,
+    BitXor,
+    Shl,
+    Shr,
 }
 
 #[derive(Debug)]
@@ -33,6 +38,8 @@ pub(crate) enum Expr {
     Global(u32),
     SelfRef,
     Neg(Box<Expr>),
+    /// `~x`
+    BitNot(Box<Expr>),
     Not(Box<Expr>),
     Bin(Op, Box<Expr>, Box<Expr>),
     /// `local OP int-constant`, the common loop and recursion shape.

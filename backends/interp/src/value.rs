@@ -4,9 +4,10 @@
 //! or grown and give them back when they are dropped. Dropping is iterative, so a list nested a
 //! million levels deep is freed without recursing on the Rust stack.
 
+use crate::gc::{self, GcIndex, Tracked};
 use crate::limits;
+use crate::ordmap::OrdMap;
 use aura_facts::{ErrorKind, RuntimeError};
-use indexmap::IndexMap;
 use std::cell::{Cell, RefCell};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::rc::Rc;
@@ -60,6 +61,9 @@ pub struct Str {
     text: Text,
     /// `usize::MAX` until first needed.
     chars: Cell<usize>,
+    /// The last code point position indexed in a non-ASCII string, `(code point, byte offset)`
+    /// packed as `cp << 32 | byte` (0: the start); see `byte_offset`.
+    cursor: Cell<u64>,
 }
 
 /// Bytes a string keeps inside its `Rc` allocation instead of in a buffer of its own.
@@ -154,6 +158,7 @@ impl Str {
         Ok(Rc::new(Str {
             text: Text::Heap(text),
             chars: Cell::new(usize::MAX),
+            cursor: Cell::new(0),
         }))
     }
 
@@ -163,6 +168,7 @@ impl Str {
         Ok(Rc::new(Str {
             text: Text::new(text),
             chars: Cell::new(usize::MAX),
+            cursor: Cell::new(0),
         }))
     }
 
@@ -182,6 +188,7 @@ impl Str {
         Ok(Rc::new(Str {
             text,
             chars: Cell::new(usize::MAX),
+            cursor: Cell::new(0),
         }))
     }
 
@@ -224,6 +231,7 @@ impl Str {
                 buf,
             },
             chars: Cell::new(len),
+            cursor: Cell::new(0),
         }))
     }
 
@@ -233,6 +241,7 @@ impl Str {
         Rc::new(Str {
             text: Text::Heap(text),
             chars: Cell::new(usize::MAX),
+            cursor: Cell::new(0),
         })
     }
 
@@ -271,6 +280,7 @@ impl Str {
         limits::charge(more.len() as u64)?;
         self.text.splice("", more)?;
         self.chars.set(usize::MAX);
+        self.cursor.set(0);
         Ok(())
     }
 
@@ -279,18 +289,59 @@ impl Str {
         limits::charge(more.len() as u64)?;
         self.text.splice(more, "")?;
         self.chars.set(usize::MAX);
+        self.cursor.set(0);
         Ok(())
     }
 
-    /// Byte offset of the code point at `index` (or the end when `index == char_len`).
+    /// Byte offset of the code point at `index` (or the end when `index >= char_len`).
+    ///
+    /// A non-ASCII string remembers the last position asked for and walks from the nearest of
+    /// the start, that position and the end, so indexing in order (`s[i]` for i = 0, 1, 2 ...,
+    /// or backwards) is O(1) per index, as in the C runtime's `str_offset`.
     pub(crate) fn byte_offset(&self, index: usize) -> usize {
         if self.is_ascii() {
             return index.min(self.text.len());
         }
-        self.as_str()
-            .char_indices()
-            .nth(index)
-            .map_or(self.text.len(), |(i, _)| i)
+        let (chars, bytes) = (self.char_len(), self.text.as_str().as_bytes());
+        if index >= chars {
+            return bytes.len();
+        }
+        let cached = (bytes.len() as u64) < 1 << 32;
+        let (mut c, mut b) = (0, 0);
+        if cached {
+            let cursor = self.cursor.get();
+            let (cc, cb) = ((cursor >> 32) as usize, (cursor & 0xffff_ffff) as usize);
+            if cc.abs_diff(index) < index {
+                (c, b) = (cc, cb);
+            }
+        }
+        if chars - index < c.abs_diff(index) {
+            (c, b) = (chars, bytes.len());
+        }
+        let continuation = |b: usize| bytes.get(b).is_some_and(|&x| x & 0xc0 == 0x80);
+        while c < index {
+            b += 1;
+            while continuation(b) {
+                b += 1;
+            }
+            c += 1;
+        }
+        while c > index {
+            b -= 1;
+            while b > 0 && continuation(b) {
+                b -= 1;
+            }
+            c -= 1;
+        }
+        if cached {
+            self.cursor.set(((c as u64) << 32) | b as u64);
+        }
+        b
+    }
+
+    /// The code point at `index` (< `char_len`).
+    pub(crate) fn char_at(&self, index: usize) -> Option<char> {
+        self.as_str()[self.byte_offset(index)..].chars().next()
     }
 }
 
@@ -392,62 +443,86 @@ impl Hasher for FxHasher {
 }
 
 pub type FxBuild = BuildHasherDefault<FxHasher>;
-pub(crate) type Entries = IndexMap<Key, Value, FxBuild>;
+/// Map entries and large objects' slots: insertion-ordered, O(1) amortised removal.
+pub(crate) type Entries = OrdMap<Key, Value, FxBuild>;
 
 // ---------------------------------------------------------------------------------------------
 // Lists and maps
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct List {
     pub items: RefCell<Vec<Value>>,
+    pub(crate) gc: GcIndex,
 }
 
 impl List {
     pub(crate) fn new(items: Vec<Value>) -> R<Rc<List>> {
         limits::charge(HEADER + ELEM * items.len() as u64)?;
-        Ok(Rc::new(List {
-            items: RefCell::new(items),
-        }))
+        Ok(List::tracked(items))
     }
     pub(crate) fn constant(items: Vec<Value>) -> Rc<List> {
         limits::charge_unchecked(HEADER + ELEM * items.len() as u64);
-        Rc::new(List {
+        List::tracked(items)
+    }
+    #[inline]
+    fn tracked(items: Vec<Value>) -> Rc<List> {
+        let list = Rc::new(List {
             items: RefCell::new(items),
-        })
+            gc: GcIndex::new(),
+        });
+        gc::track(Tracked::List(Rc::as_ptr(&list)), &list.gc);
+        list
+    }
+    /// Empties the list (the cycle collector freeing it); the values go to `out`.
+    pub(crate) fn clear_into(&self, out: &mut Vec<Value>) {
+        if let Ok(mut items) = self.items.try_borrow_mut() {
+            limits::release(ELEM * items.len() as u64);
+            out.append(&mut items);
+        }
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Map {
     pub entries: RefCell<Entries>,
+    pub(crate) gc: GcIndex,
 }
 
 impl Map {
     pub(crate) fn new(entries: Entries) -> R<Rc<Map>> {
         limits::charge(HEADER + ENTRY * entries.len() as u64)?;
-        Ok(Rc::new(Map {
-            entries: RefCell::new(entries),
-        }))
+        Ok(Map::tracked(entries))
     }
     pub(crate) fn constant(entries: Entries) -> Rc<Map> {
         limits::charge_unchecked(HEADER + ENTRY * entries.len() as u64);
-        Rc::new(Map {
+        Map::tracked(entries)
+    }
+    #[inline]
+    fn tracked(entries: Entries) -> Rc<Map> {
+        let map = Rc::new(Map {
             entries: RefCell::new(entries),
-        })
+            gc: GcIndex::new(),
+        });
+        gc::track(Tracked::Map(Rc::as_ptr(&map)), &map.gc);
+        map
+    }
+    /// Empties the map (the cycle collector freeing it); the values go to `out`.
+    pub(crate) fn clear_into(&self, out: &mut Vec<Value>) {
+        if let Ok(mut entries) = self.entries.try_borrow_mut() {
+            limits::release(ENTRY * entries.len() as u64);
+            out.extend(entries.drain(..).map(|(_, v)| v));
+        }
     }
     /// Inserts or replaces; a new key is charged.
     pub(crate) fn insert(&self, key: Key, value: Value) -> R<()> {
         let mut entries = self.entries.borrow_mut();
-        match entries.entry(key) {
-            indexmap::map::Entry::Occupied(mut slot) => {
-                let old = std::mem::replace(slot.get_mut(), value);
-                drop(entries);
-                drop(old);
-            }
-            indexmap::map::Entry::Vacant(slot) => {
-                limits::charge(ENTRY)?;
-                let _ = slot.insert(value);
-            }
+        if let Some(slot) = entries.get_mut(key.as_str()) {
+            let old = std::mem::replace(slot, value);
+            drop(entries);
+            drop(old);
+        } else {
+            limits::charge(ENTRY)?;
+            let _ = entries.insert(key, value);
         }
         Ok(())
     }
@@ -466,6 +541,7 @@ pub struct Object {
     pub name: Option<Rc<str>>,
     pub proto: Option<Rc<Object>>,
     pub slots: RefCell<Slots>,
+    pub(crate) gc: GcIndex,
 }
 
 /// Few slots: a vector searched linearly (names are interned, so most compares are pointer
@@ -549,6 +625,12 @@ impl Slots {
         }
         Ok(())
     }
+    pub(crate) fn for_each_value(&self, f: impl FnMut(&Value)) {
+        match self {
+            Slots::Small(v) => v.iter().map(|(_, v)| v).for_each(f),
+            Slots::Large(m) => m.values().for_each(f),
+        }
+    }
     fn drain_values(&mut self, out: &mut Vec<Value>) {
         match self {
             Slots::Small(v) => out.extend(v.drain(..).map(|(_, v)| v)),
@@ -561,11 +643,23 @@ impl Object {
     pub(crate) fn new(name: Option<Rc<str>>, proto: Option<Rc<Object>>) -> R<Rc<Object>> {
         limits::charge(HEADER * 2)?;
         shapes_changed();
-        Ok(Rc::new(Object {
+        let object = Rc::new(Object {
             name,
             proto,
             slots: RefCell::new(Slots::Small(Vec::new())),
-        }))
+            gc: GcIndex::new(),
+        });
+        gc::track(Tracked::Object(Rc::as_ptr(&object)), &object.gc);
+        Ok(object)
+    }
+
+    /// Empties the own slots (the cycle collector freeing the object); the values go to `out`.
+    pub(crate) fn clear_into(&self, out: &mut Vec<Value>) {
+        if let Ok(mut slots) = self.slots.try_borrow_mut() {
+            limits::release(ENTRY * slots.len() as u64);
+            slots.drain_values(out);
+            shapes_changed();
+        }
     }
 
     /// The object's own slots (not its prototypes'), in insertion order: for hosts that persist
@@ -726,10 +820,26 @@ impl Object {
 /// A function value: compiled code plus the cells it captured.
 pub struct Closure {
     pub(crate) proto: Rc<crate::tree::FnProto>,
-    pub(crate) upvals: Box<[Rc<RefCell<Value>>]>,
+    pub(crate) upvals: Box<[gc::CellRef]>,
+    pub(crate) gc: GcIndex,
 }
 
 impl Closure {
+    /// Counted like a small list (a header and a word per captured cell), never refused (the
+    /// caller charges first where the program may run out of memory).
+    pub(crate) fn new(proto: Rc<crate::tree::FnProto>, upvals: Box<[gc::CellRef]>) -> Rc<Closure> {
+        limits::charge_unchecked(Closure::bytes(upvals.len()));
+        let closure = Rc::new(Closure {
+            proto,
+            upvals,
+            gc: GcIndex::new(),
+        });
+        gc::track(Tracked::Fn(Rc::as_ptr(&closure)), &closure.gc);
+        closure
+    }
+    pub(crate) fn bytes(upvals: usize) -> u64 {
+        HEADER + 8 * upvals as u64
+    }
     pub fn name(&self) -> Option<&str> {
         self.proto.name.as_deref()
     }
@@ -746,6 +856,7 @@ impl std::fmt::Debug for Closure {
 
 impl Drop for List {
     fn drop(&mut self) {
+        gc::untrack(&self.gc);
         let items = std::mem::take(self.items.get_mut());
         limits::release(HEADER + ELEM * items.len() as u64);
         drop_values(items);
@@ -754,6 +865,7 @@ impl Drop for List {
 
 impl Drop for Map {
     fn drop(&mut self) {
+        gc::untrack(&self.gc);
         let entries = std::mem::take(self.entries.get_mut());
         limits::release(HEADER + ENTRY * entries.len() as u64);
         drop_values(entries.into_values().collect());
@@ -762,6 +874,7 @@ impl Drop for Map {
 
 impl Drop for Object {
     fn drop(&mut self) {
+        gc::untrack(&self.gc);
         let slots = self.slots.get_mut();
         limits::release(HEADER * 2 + ENTRY * slots.len() as u64);
         let mut values = Vec::new();
@@ -775,6 +888,8 @@ impl Drop for Object {
 
 impl Drop for Closure {
     fn drop(&mut self) {
+        gc::untrack(&self.gc);
+        limits::release(Closure::bytes(self.upvals.len()));
         let mut values = Vec::new();
         for cell in std::mem::take(&mut self.upvals).into_vec() {
             if let Ok(cell) = Rc::try_unwrap(cell) {
@@ -787,7 +902,7 @@ impl Drop for Closure {
 
 /// Drops values without recursion: children of containers whose last reference goes away here
 /// are moved onto a work list first, so the container itself drops empty.
-fn drop_values(mut work: Vec<Value>) {
+pub(crate) fn drop_values(mut work: Vec<Value>) {
     while let Some(value) = work.pop() {
         match value {
             Value::List(rc) => {
@@ -819,6 +934,7 @@ fn drop_values(mut work: Vec<Value>) {
             Value::Fn(rc) => {
                 if let Some(mut clo) = unique(rc) {
                     if let Some(clo) = Rc::get_mut(&mut clo) {
+                        limits::release(8 * clo.upvals.len() as u64);
                         for cell in std::mem::take(&mut clo.upvals).into_vec() {
                             if let Ok(cell) = Rc::try_unwrap(cell) {
                                 work.push(cell.into_inner());

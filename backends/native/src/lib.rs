@@ -2,6 +2,8 @@
 //! program and the C runtime (`runtime/rt`), and from it an executable linked with the system
 //! `cc` and `runtime/native/support.c`. See `spec/abi.md`.
 
+#![forbid(unsafe_code)]
+
 pub mod clif;
 pub mod link;
 

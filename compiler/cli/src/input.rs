@@ -19,6 +19,16 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// The one-line message `report` would print (for `aura test`'s report).
+    pub fn message(&self) -> String {
+        match self {
+            Failure::Usage(message) | Failure::Io(message) => message.clone(),
+            Failure::Diagnostics(text) => text.lines().next().unwrap_or_default().to_string(),
+            Failure::Runtime(error) => error.to_string(),
+            Failure::Silent => "failed".to_string(),
+        }
+    }
+
     pub fn report(self) -> u8 {
         match self {
             Failure::Usage(message) => {
@@ -100,33 +110,12 @@ impl Loaded {
         }
     }
 
-    /// Reads FILE and fails only on syntax errors (the formatter needs no audit).
-    pub fn parsed(file: &Path) -> Result<Loaded, Failure> {
-        let path = file.display().to_string();
-        let loaded = Loaded::read(file)?;
-        let syntax: Vec<Diagnostic> = loaded
-            .checked
-            .diagnostics
-            .iter()
-            .filter(|d| d.code.starts_with("E00") || d.code.starts_with("E01"))
-            .cloned()
-            .collect();
-        if syntax.is_empty() {
-            Ok(loaded)
-        } else {
-            Err(Failure::Diagnostics(render::text(
-                &syntax,
-                &path,
-                &loaded.source,
-            )))
-        }
-    }
-
     pub fn diagnostics_failure(&self) -> Failure {
-        Failure::Diagnostics(render::text(
+        Failure::Diagnostics(render::text_colored(
             &self.checked.diagnostics,
             &self.path,
             &self.source,
+            crate::color(),
         ))
     }
 }

@@ -1,8 +1,14 @@
 //! `aura`: the command line of the Aura toolchain.
 
-mod input;
+#![forbid(unsafe_code)]
 
-use clap::{Parser, Subcommand, ValueEnum};
+mod fmt_cmd;
+mod input;
+mod lsp;
+mod repl;
+mod test_cmd;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use input::{Failure, Loaded};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -28,8 +34,39 @@ FILE may be Aura source (.aura) or a UAST document (.json, as printed by `aura a
 Exit status: 0 success, 1 a diagnostic or runtime error, 2 a usage error."
 )]
 struct Cli {
+    /// Colour diagnostics: `auto` on a terminal unless NO_COLOR is set
+    #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    /// When standard error is a terminal and NO_COLOR is unset or empty
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether diagnostics are drawn in colour; decided once from `--color` (see [`ColorChoice`]).
+static COLOR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn color() -> bool {
+    COLOR.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+fn decide_color(choice: ColorChoice) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+            !no_color && !dumb && std::io::stderr().is_terminal()
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -67,12 +104,69 @@ enum Command {
         #[arg(long)]
         no_spans: bool,
     },
-    /// Print FILE as canonical Aura source (comments are not kept: they are not in the UAST)
+    /// Format Aura source in the canonical style, comments kept
+    #[command(
+        long_about = "Format each PATH in the canonical style (spec/fmt.md), keeping \
+its comments. PATH is a file, a directory (its `.aura` files, recursively; hidden folders and \
+`target` skipped) or `-` for standard input. A `.json` PATH is a UAST document (no comments).\n\n\
+Without --check or --write the formatted text goes to standard output.\n\n\
+Exit status: 0 ok, 1 a syntax error or (with --check) a file not in canonical form, 2 usage."
+    )]
     Fmt {
-        file: PathBuf,
-        /// Print nothing; exit 1 if FILE is not already in canonical form
-        #[arg(long)]
+        /// Files, directories, or `-` (standard input)
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Print a unified diff for each file not in canonical form, and exit 1 if any is not
+        #[arg(long, conflicts_with = "write")]
         check: bool,
+        /// Rewrite files in place (standard input is printed)
+        #[arg(long, short = 'w')]
+        write: bool,
+    },
+    /// Run the test functions (top-level `fn test_*()`) of Aura files
+    #[command(
+        long_about = "Run every top-level `fn test_NAME()` of each PATH (a file, or a \
+directory: its `.aura` files, recursively; default: the current directory). Each test runs in a \
+fresh program: globals and objects initialised, then the test called in place of main(). A test \
+fails when it ends in a runtime error, e.g. `assert(cond, \"message\")`. Prints \
+`test FILE::NAME ... ok` or `... FAILED` with the error, then `N passed, N failed`.\n\n\
+Exit status: 0 all passed, 1 a test failed or a file does not check, 2 usage."
+    )]
+    Test {
+        /// Files or directories [default: .]
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Backend that runs the tests
+        #[arg(long, value_enum, default_value_t = Target::Interp)]
+        target: Target,
+        /// Step budget of each test (interp and wasm; see `aura run --help`)
+        #[arg(long, value_name = "N")]
+        fuel: Option<u64>,
+        /// Maximum call depth (→ `stack overflow`)
+        #[arg(long, value_name = "N", default_value_t = 10_000)]
+        max_depth: usize,
+    },
+    /// Read-eval-print loop: define functions and objects, evaluate expressions
+    #[command(
+        long_about = "An interactive session on the interpreter. Definitions (fn, object, \
+let, uses, plugin) accumulate, a new one replacing an old one of the same name; any other input \
+runs as the body of main() over them and the value of a last expression is printed. An input \
+continues on the next line while a bracket is open. History is kept in $AURA_HISTORY or \
+~/.aura_history. :help, :defs, :reset, :quit (or Ctrl-D)."
+    )]
+    Repl,
+    /// Language server over stdio (diagnostics, hover, definition, symbols, formatting)
+    #[command(
+        long_about = "A language server (LSP) on standard input and output, for \
+editors: diagnostics as you type (the codes and hints of `aura check`), hover, go to definition, \
+document symbols and formatting (as `aura fmt`). See spec/cli.md."
+    )]
+    Lsp,
+    /// Print a shell completion script (e.g. `aura completions bash > ~/.local/share/bash-completion/completions/aura`)
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: Shell,
     },
     /// Compile FILE for a target and write the result to OUT
     Build {
@@ -134,6 +228,32 @@ request. Prints `listening on http://ADDR` on stdout once ready. See spec/host.m
         /// Seconds the synthesiser may take for one method
         #[arg(long, value_name = "SECS", default_value_t = 60)]
         synthesizer_timeout: u64,
+        /// File holding the admin token (needed to change code) [default: the AURA_TOKEN
+        /// environment variable, else the `token` file beside the database, generated at first
+        /// start]; a non-loopback --bind needs this or AURA_TOKEN
+        #[arg(long, value_name = "PATH")]
+        token_file: Option<PathBuf>,
+        /// A Host name to answer besides localhost/127.0.0.1/[::1] (repeatable); without it a
+        /// loopback host refuses other names (DNS rebinding) and a non-loopback one takes any
+        #[arg(long = "allow-host", value_name = "NAME")]
+        allow_host: Vec<String>,
+        /// Connections served at once; one more is answered 503 and closed
+        #[arg(long, value_name = "N", default_value_t = 256)]
+        max_connections: usize,
+        /// Seconds a connection has to send a whole request head (also the idle timeout of a
+        /// kept-alive connection)
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        header_timeout: u64,
+        /// Seconds a request has to send its body (→ 408)
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        body_timeout: u64,
+        /// Largest request body; suffixes K, M, G (→ 413)
+        #[arg(long, value_name = "BYTES", value_parser = parse_size, default_value = "1M")]
+        max_body: u64,
+        /// Wall-clock seconds one request's Aura code may run (→ 503 `timeout`); /health
+        /// reports the worker stuck when a job runs 2 s past it
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        deadline: u64,
     },
     /// Send a message to an object of a running host (or check its health)
     #[command(
@@ -164,17 +284,29 @@ Exit status: 0 the host answered 2xx, 1 it answered an error or could not be rea
         /// Seconds to wait for the host
         #[arg(long, value_name = "SECONDS", default_value_t = 30)]
         timeout: u64,
+        /// File holding the host's admin token [default: the AURA_TOKEN environment variable,
+        /// else .aura/token in the current directory]; sent so that a synthesiser may install
+        /// a missing method
+        #[arg(long, value_name = "PATH")]
+        token_file: Option<PathBuf>,
     },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Target {
+pub(crate) enum Target {
     /// The tree interpreter
     Interp,
     /// WebAssembly (with the compiled runtime) in an embedded wasmtime sandbox
     Wasm,
     /// Native x86-64 code (compiled with Cranelift, linked with the system `cc`)
     Native,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -241,6 +373,10 @@ fn main() -> ExitCode {
 }
 
 fn execute(cli: Cli) -> u8 {
+    COLOR.store(
+        decide_color(cli.color),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let result = match cli.command {
         Command::Run {
             file,
@@ -258,7 +394,45 @@ fn execute(cli: Cli) -> u8 {
         }
         Command::Check { file, format } => check(&file, format),
         Command::Ast { file, no_spans } => ast(&file, no_spans),
-        Command::Fmt { file, check } => fmt(&file, check),
+        Command::Fmt {
+            paths,
+            check,
+            write,
+        } => {
+            let mode = match (check, write) {
+                (true, _) => fmt_cmd::Mode::Check,
+                (false, true) => fmt_cmd::Mode::Write,
+                (false, false) => fmt_cmd::Mode::Print,
+            };
+            fmt_cmd::fmt(&paths, mode, color())
+        }
+        Command::Completions { shell } => completions(shell),
+        Command::Repl => repl::repl(),
+        Command::Lsp => lsp::lsp(),
+        Command::Test {
+            paths,
+            target,
+            fuel,
+            max_depth,
+        } => {
+            let paths = if paths.is_empty() {
+                vec![PathBuf::from(".")]
+            } else {
+                paths
+            };
+            if fuel.is_some() && target == Target::Native {
+                Err(Failure::Usage(
+                    "--fuel is not supported by the native target (use interp or wasm)".into(),
+                ))
+            } else {
+                let options = aura_host_api::Options {
+                    max_depth,
+                    fuel,
+                    max_memory: Some(4 << 30),
+                };
+                test_cmd::test(&paths, target, &options)
+            }
+        }
         Command::Build {
             file,
             target,
@@ -278,27 +452,45 @@ fn execute(cli: Cli) -> u8 {
             synthesizer_url,
             synthesizer_model,
             synthesizer_timeout,
-        } => serve(aura_host::Config {
-            synthesizer: synthesizer_cmd
-                .map(aura_host::synth::Source::Command)
-                .or(synthesizer_url.map(|url| aura_host::synth::Source::Url {
-                    url,
-                    model: synthesizer_model,
-                }))
-                .map(|source| aura_host::synth::Synthesizer {
-                    source,
-                    timeout: std::time::Duration::from_secs(synthesizer_timeout.max(1)),
-                }),
-            dir,
-            bind,
-            port,
-            data,
-            watch: (watch > 0).then(|| std::time::Duration::from_millis(watch)),
-            options: aura_host_api::Options {
-                max_depth,
-                fuel: Some(fuel),
-                max_memory: Some(max_memory),
-            },
+            token_file,
+            allow_host,
+            max_connections,
+            header_timeout,
+            body_timeout,
+            max_body,
+            deadline,
+        } => serve_token(token_file).and_then(|token| {
+            serve(aura_host::Config {
+                token,
+                allowed_hosts: allow_host,
+                limits: aura_host::Limits {
+                    max_connections: max_connections.max(1),
+                    header_timeout: std::time::Duration::from_secs(header_timeout.max(1)),
+                    body_timeout: std::time::Duration::from_secs(body_timeout.max(1)),
+                    max_body: usize::try_from(max_body).unwrap_or(usize::MAX),
+                    deadline: std::time::Duration::from_secs(deadline.max(1)),
+                },
+                synthesizer: synthesizer_cmd
+                    .map(aura_host::synth::Source::Command)
+                    .or(synthesizer_url.map(|url| aura_host::synth::Source::Url {
+                        url,
+                        model: synthesizer_model,
+                    }))
+                    .map(|source| aura_host::synth::Synthesizer {
+                        source,
+                        timeout: std::time::Duration::from_secs(synthesizer_timeout.max(1)),
+                    }),
+                dir,
+                bind,
+                port,
+                data,
+                watch: (watch > 0).then(|| std::time::Duration::from_millis(watch)),
+                options: aura_host_api::Options {
+                    max_depth,
+                    fuel: Some(fuel),
+                    max_memory: Some(max_memory),
+                },
+            })
         }),
         Command::Send {
             target,
@@ -307,7 +499,8 @@ fn execute(cli: Cli) -> u8 {
             url,
             health,
             timeout,
-        } => send(target, method, &args, &url, health, timeout),
+            token_file,
+        } => send(target, method, &args, &url, health, timeout, token_file),
     };
     match result {
         Ok(()) => 0,
@@ -342,13 +535,18 @@ fn run(file: &Path, target: Target, options: &aura_host_api::Options) -> Result<
 /// check → lower → emit → run in wasmtime, with the interpreter's limits and host.
 fn run_wasm(file: &Path, options: &aura_host_api::Options) -> Result<(), Failure> {
     let wasm = compile_wasm(file)?;
+    run_wasm_bytes(&wasm, options)
+}
+
+/// Runs a compiled module in wasmtime with the interpreter's limits and host.
+pub(crate) fn run_wasm_bytes(wasm: &[u8], options: &aura_host_api::Options) -> Result<(), Failure> {
     let limits = aura_wasm_sandbox::Limits {
         fuel: options.fuel,
         max_memory: options.max_memory.unwrap_or(u64::MAX),
         max_depth: options.max_depth as u64,
         max_wasm_stack: WASM_STACK_BYTES,
     };
-    aura_wasm_sandbox::run(&wasm, &limits, aura_wasm_sandbox::Io::std()).map_err(|e| match e {
+    aura_wasm_sandbox::run(wasm, &limits, aura_wasm_sandbox::Io::std()).map_err(|e| match e {
         aura_wasm_sandbox::RunError::Runtime(error) => Failure::Runtime(error),
         other => Failure::Io(other.to_string()),
     })
@@ -359,19 +557,27 @@ fn run_wasm(file: &Path, options: &aura_host_api::Options) -> Result<(), Failure
 /// or one x86-64 object (the runtime included in both).
 fn compile(file: &Path, target: CompiledTarget) -> Result<Vec<u8>, Failure> {
     let loaded = Loaded::checked(file)?;
-    let module = &loaded.checked.module;
-    let program = aura_lir::compile(module, &loaded.checked.prelude).map_err(|e| {
+    compile_checked(&loaded.checked, &loaded.path, target)
+}
+
+/// A checked program (from the file at `path`) through the compiled pipeline of `target`.
+pub(crate) fn compile_checked(
+    checked: &aura_compiler::Checked,
+    path: &str,
+    target: CompiledTarget,
+) -> Result<Vec<u8>, Failure> {
+    let module = &checked.module;
+    let program = aura_lir::compile(module, &checked.prelude).map_err(|e| {
         let suffix = match (&e, target) {
             (aura_lir::CompileError::Lower(_), CompiledTarget::Native) => " (native target)",
             _ => "",
         };
-        Failure::Io(format!("{}: {e}{suffix}", loaded.path))
+        Failure::Io(format!("{path}: {e}{suffix}"))
     })?;
     match target {
         CompiledTarget::Wasm => {
             let uses = aura_wasm::declared_capabilities(module);
-            aura_wasm::emit(&program, &uses)
-                .map_err(|e| Failure::Io(format!("{}: {e}", loaded.path)))
+            aura_wasm::emit(&program, &uses).map_err(|e| Failure::Io(format!("{path}: {e}")))
         }
         CompiledTarget::Native => {
             aura_native::build_object(&program).map_err(|e| Failure::Io(e.to_string()))
@@ -380,7 +586,7 @@ fn compile(file: &Path, target: CompiledTarget) -> Result<Vec<u8>, Failure> {
 }
 
 #[derive(Clone, Copy)]
-enum CompiledTarget {
+pub(crate) enum CompiledTarget {
     Wasm,
     Native,
 }
@@ -431,20 +637,21 @@ fn ast(file: &Path, no_spans: bool) -> Result<(), Failure> {
     print_stdout(&format!("{}\n", document.to_json(!no_spans)))
 }
 
-fn fmt(file: &Path, check: bool) -> Result<(), Failure> {
-    let loaded = Loaded::parsed(file)?;
-    let formatted = aura_compiler::fmt::format(&loaded.checked.module);
-    if check {
-        if formatted == loaded.source {
-            return Ok(());
+fn completions(shell: Shell) -> Result<(), Failure> {
+    let mut command = Cli::command();
+    let mut out = Vec::new();
+    match shell {
+        Shell::Bash => {
+            clap_complete::generate(clap_complete::Shell::Bash, &mut command, "aura", &mut out)
         }
-        eprintln!(
-            "{}: not in canonical form (run `aura fmt {}` to see it)",
-            loaded.path, loaded.path
-        );
-        return Err(Failure::Silent);
+        Shell::Zsh => {
+            clap_complete::generate(clap_complete::Shell::Zsh, &mut command, "aura", &mut out)
+        }
+        Shell::Fish => {
+            clap_complete::generate(clap_complete::Shell::Fish, &mut command, "aura", &mut out)
+        }
     }
-    print_stdout(&formatted)
+    print_stdout(&String::from_utf8_lossy(&out))
 }
 
 /// The checked program compiled to one x86-64 object (program + runtime).
@@ -519,7 +726,7 @@ fn build(
         .map_err(|e| Failure::Io(format!("cannot write {}: {e}", output.display())))
 }
 
-fn print_stdout(text: &str) -> Result<(), Failure> {
+pub(crate) fn print_stdout(text: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())
@@ -536,6 +743,19 @@ fn serve(config: aura_host::Config) -> Result<(), Failure> {
     .map_err(|e| Failure::Io(e.to_string()))
 }
 
+/// `aura serve`'s explicit admin token: `--token-file`, else `AURA_TOKEN`, else none (the host
+/// uses the one in its data directory).
+fn serve_token(file: Option<PathBuf>) -> Result<Option<String>, Failure> {
+    if let Some(file) = file {
+        return aura_host::auth::read_token_file(&file)
+            .map(Some)
+            .map_err(Failure::Io);
+    }
+    Ok(std::env::var("AURA_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty()))
+}
+
 fn send(
     target: Option<String>,
     method: Option<String>,
@@ -543,6 +763,7 @@ fn send(
     url: &str,
     health: bool,
     timeout: u64,
+    token_file: Option<PathBuf>,
 ) -> Result<(), Failure> {
     let timeout = std::time::Duration::from_secs(timeout.max(1));
     let response = if health {
@@ -556,7 +777,19 @@ fn send(
             "method": method,
             "args": aura_host::client::message_args(args),
         });
-        aura_host::client::request(url, "POST", "/message", Some(&message.to_string()), timeout)
+        let token = match token_file {
+            Some(file) => Some(aura_host::auth::read_token_file(&file).map_err(Failure::Io)?),
+            None => aura_host::client::find_token(&[PathBuf::from(".aura").join("token")])
+                .map_err(Failure::Io)?,
+        };
+        aura_host::client::request_as(
+            url,
+            "POST",
+            "/message",
+            Some(&message.to_string()),
+            timeout,
+            token.as_deref(),
+        )
     }
     .map_err(Failure::Io)?;
     let body: serde_json::Value = serde_json::from_str(&response.body)

@@ -284,3 +284,119 @@ fn aura_js_under_node_matches_the_interpreter() {
     assert_eq!(js.status.code(), Some(1));
     assert_eq!(interp.status.code(), Some(1));
 }
+
+/// Under Node, `load` reads a path or a file: URL from disk (it fetches only http(s) URLs) and
+/// takes bytes, an ArrayBuffer or a compiled module (runtime/browser/test/paths.mjs).
+#[test]
+fn aura_js_loads_paths_and_bytes_under_node() {
+    let node = Path::new("/usr/bin/node");
+    if !node.is_file() {
+        eprintln!("note: skipping the aura.js test under Node: no /usr/bin/node");
+        return;
+    }
+    let dir = temp_dir("paths");
+    let wasm = dir.join("hello.wasm");
+    aura_build(&repo().join("examples/browser/hello.aura"), &wasm);
+    let interp = Command::new(AURA)
+        .arg("run")
+        .arg(repo().join("examples/browser/hello.aura"))
+        .output()
+        .expect("run aura run");
+    let js = Command::new(node)
+        .arg(repo().join("runtime/browser/test/paths.mjs"))
+        .arg(&wasm)
+        .output()
+        .expect("run node");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(js.status.code(), Some(0), "{}", text(&js.stderr));
+    let stdout = serde_json::to_string(&text(&interp.stdout)).expect("json");
+    let expected: String = [
+        "path",
+        "file URL",
+        "file URL text",
+        "bytes",
+        "ArrayBuffer",
+        "module",
+    ]
+    .iter()
+    .map(|name| format!("{name}: {stdout}\n"))
+    .chain(std::iter::once("missing: error\n".to_string()))
+    .collect();
+    assert_eq!(text(&js.stdout), expected);
+}
+
+/// `chromium --headless --dump-dom` prints the page at its load event; the example is complete
+/// by then (output and messages shown, status `done`), with no `--virtual-time-budget`.
+#[test]
+fn example_page_is_complete_at_load_under_dump_dom() {
+    let Some(chromium) = chromium() else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "chromium is missing (/usr/bin/chromium or $AURA_CHROMIUM) and CI=true"
+        );
+        eprintln!("note: skipping the dump-dom test: no /usr/bin/chromium (set AURA_CHROMIUM)");
+        return;
+    };
+    let root = repo();
+    let dir = temp_dir("dump");
+    let wasm = dir.join("hello.wasm");
+    aura_build(&root.join("examples/browser/hello.aura"), &wasm);
+    let site = Site {
+        files: vec![
+            (
+                "/examples/browser/index.html",
+                root.join("examples/browser/index.html"),
+                "text/html; charset=utf-8",
+            ),
+            (
+                "/examples/browser/main.js",
+                root.join("examples/browser/main.js"),
+                "text/javascript",
+            ),
+            (
+                "/runtime/browser/aura.js",
+                root.join("runtime/browser/aura.js"),
+                "text/javascript",
+            ),
+            ("/examples/browser/hello.wasm", wasm, "application/wasm"),
+        ],
+    };
+    let (url, _results) = serve(site);
+    let mut child = Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+        .arg(format!("{url}/examples/browser/index.html"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromium");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    let _reader = std::thread::spawn(move || {
+        let mut dom = String::new();
+        let _ = stdout.read_to_string(&mut dom);
+        let _ = tx.send(dom);
+    });
+    let dom = rx.recv_timeout(TIMEOUT);
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    let dom = dom.expect("chromium --dump-dom printed nothing within 60 s");
+    assert!(dom.contains(r#"<p id="status">done</p>"#), "{dom}");
+    assert!(
+        dom.contains(r#"<pre id="out">hello from Aura in the browser"#),
+        "{dom}"
+    );
+    assert!(dom.contains(r#"{"result":46,"changed":true"#), "{dom}");
+}

@@ -489,3 +489,36 @@ fn native_unwritable_stdout_is_an_error() {
         text(&out.stderr)
     );
 }
+
+/// Issue 11: `str()` and `json_encode()` of a structure that shares its parts (`a = [a, a]` sixty
+/// times: 2^60 elements written out) are `out of memory` on every backend, never an abort or a
+/// hang; and builtins cost fuel in proportion to their work, so a `sha256()` loop over a large
+/// string runs out of fuel (it used to run 40 s and more on the statements' fuel alone).
+#[test]
+fn builtins_on_shared_or_large_values_are_bounded_on_every_backend() {
+    for (name, call) in [("str", "str(a)"), ("json", "json_encode(a)")] {
+        let source = format!(
+            "fn main() {{\n    let a = [1]\n    for i in range(60) {{ a = [a, a] }}\n    print(len({call}))\n}}\n"
+        );
+        let file = Scratch::new(&format!("shared_{name}.aura"), source.as_bytes());
+        for target in ["interp", "wasm", "native"] {
+            let out = aura(&["run", file.path(), "--target", target, "--max-memory", "8M"]);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{name} on {target}: {stderr}");
+            assert!(
+                stderr.starts_with("runtime error: out of memory"),
+                "{name} on {target}: {stderr}"
+            );
+        }
+    }
+    let hashing = Scratch::new(
+        "sha_loop.aura",
+        b"fn main() {\n    let s = \"x\"\n    for i in range(20) { s = s + s }\n    while true {\n        sha256(s)\n        print(\"hashed\")\n    }\n}\n",
+    );
+    // 40 000 units of fuel: thousands of statements, but each sha256() of 1 MiB costs 16 384.
+    let out = aura(&["run", hashing.path(), "--fuel", "40000"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.starts_with("runtime error: out of fuel"), "{stderr}");
+    assert_eq!(text(&out.stdout), "hashed\nhashed\n");
+}

@@ -24,6 +24,8 @@ struct Case {
     program: PathBuf,
     stdout: String,
     error: Option<ErrorKind>,
+    /// The whole first line of standard error, when the case fixes it (`NAME.stderr`).
+    stderr_first: Option<String>,
 }
 
 fn main() {
@@ -45,6 +47,7 @@ fn main() {
                 program: case.program.clone(),
                 stdout: case.stdout.clone(),
                 error: case.error,
+                stderr_first: case.stderr_first.clone(),
             };
             let tally = Arc::clone(&tally);
             trials.push(Trial::test(
@@ -103,11 +106,15 @@ fn load_cases(dir: &Path) -> Result<Vec<Case>, String> {
                 })?),
                 Err(_) => None,
             };
+            let stderr_first = std::fs::read_to_string(program.with_extension("stderr"))
+                .ok()
+                .map(|text| text.trim_end().to_string());
             Ok(Case {
                 name,
                 program,
                 stdout,
                 error,
+                stderr_first,
             })
         })
         .collect()
@@ -143,6 +150,14 @@ fn run_case(backend_args: &[&str], case: &Case) -> Result<(), Failed> {
                     output.status
                 ));
             }
+        }
+    }
+    if let Some(expected) = &case.stderr_first {
+        let first = stderr.lines().next().unwrap_or("");
+        if first != expected {
+            problems.push(format!(
+                "first line of stderr differs\n--- expected\n{expected}\n--- got\n{first}"
+            ));
         }
     }
     if problems.is_empty() {

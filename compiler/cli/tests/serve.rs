@@ -28,6 +28,8 @@ fn write(dir: &Path, file: &str, source: &str) {
 struct Host {
     child: Child,
     url: String,
+    /// The admin token the host generated in its data directory (sent with every request).
+    token: Option<String>,
 }
 
 impl Host {
@@ -61,15 +63,29 @@ impl Host {
             let _ = child.wait();
             panic!("unexpected first line from aura serve: {line:?}");
         };
+        let data = extra
+            .iter()
+            .position(|a| *a == "--data")
+            .and_then(|i| extra.get(i + 1))
+            .map_or_else(|| dir.join(".aura").join("image.redb"), PathBuf::from);
+        let token = aura_host::auth::read_token_file(&aura_host::auth::token_path(&data)).ok();
         Host {
             url: url.to_string(),
             child,
+            token,
         }
     }
 
     fn call(&self, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
-        let response = client::request(&self.url, method, path, body, TIMEOUT)
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let response = client::request_as(
+            &self.url,
+            method,
+            path,
+            body,
+            TIMEOUT,
+            self.token.as_deref(),
+        )
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         let body = serde_json::from_str(&response.body)
             .unwrap_or_else(|_| panic!("not JSON: {}", response.body));
         (response.status, body)
@@ -361,7 +377,10 @@ fn health_and_rejected_modules() {
     let (status, body) = host.get("/health");
     assert_eq!(
         (status, body),
-        (200, json!({ "status": "ok", "store": true, "modules": 1 }))
+        (
+            200,
+            json!({ "status": "ok", "store": true, "modules": 1, "worker": "idle" })
+        )
     );
     let (_, status) = host.get("/api/status");
     assert_eq!(status["rejected"][0]["name"], json!("broken"));
@@ -750,11 +769,12 @@ AURA
 esac
 "#;
 
-fn aura_send(url: &str, args: &[&str]) -> (Option<i32>, String, String) {
+fn aura_send(host: &Host, args: &[&str]) -> (Option<i32>, String, String) {
     let output = Command::new(AURA)
         .arg("send")
         .args(args)
-        .args(["--url", url, "--timeout", "30"])
+        .args(["--url", &host.url, "--timeout", "30"])
+        .env("AURA_TOKEN", host.token.as_deref().unwrap_or_default())
         .output()
         .expect("aura send");
     (
@@ -775,10 +795,7 @@ fn synthesiser_command_supplies_missing_methods_through_the_audit() {
     let command = format!("sh {}", stub.display());
     let host = Host::start(&modules, &["--synthesizer-cmd", &command]);
     // The seeds' first handshake.
-    let (code, out, err) = aura_send(
-        &host.url,
-        &["system", "set_attribute", "key=test", "value=123"],
-    );
+    let (code, out, err) = aura_send(&host, &["system", "set_attribute", "key=test", "value=123"]);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(
         serde_json::from_str::<Value>(&out).ok(),
@@ -796,7 +813,7 @@ fn synthesiser_command_supplies_missing_methods_through_the_audit() {
     assert_eq!(request["source"], json!("object system { }\n"));
     // Installed: the next send does not ask again.
     std::fs::remove_file(dir.join("request.json")).expect("remove");
-    let (code, out, _) = aura_send(&host.url, &["system", "set_attribute", "other=1"]);
+    let (code, out, _) = aura_send(&host, &["system", "set_attribute", "other=1"]);
     assert_eq!(code, Some(0));
     assert_eq!(
         serde_json::from_str::<Value>(&out).ok(),

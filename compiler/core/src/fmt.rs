@@ -2,35 +2,129 @@
 //!
 //! The style is described in `spec/fmt.md`. The printer is a pure function of the UAST (spans
 //! are ignored), so formatting is idempotent whenever `parse(format(m))` gives back `m`.
-//! Comments are not part of the UAST and are therefore not printed.
+//! Comments are not part of the UAST: the lexer collects them beside the tokens and
+//! [`format_source`] attaches them to nodes by span ([`comments`]) and prints them back.
 
+mod comments;
 mod expr;
 mod lit;
 
-use aura_uast::{Block, FnDef, Item, Module, ObjectMember, PluginMember, RouteDef, Stmt, Target};
+use crate::Diagnostic;
+use aura_uast::{
+    Block, FnDef, Item, Module, ObjectMember, PluginMember, RouteDef, Span, Stmt, Target,
+};
+use comments::{Attached, Comment};
 use expr::At;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 pub use lit::{is_bare_name, KEYWORDS};
 
 /// Lists, maps and argument lists longer than this many columns are broken one element per line.
 pub const MAX_WIDTH: usize = 100;
 
+thread_local! {
+    /// The comments of the module being printed (empty when printing a bare UAST).
+    static ATTACHED: RefCell<Rc<Attached>> = RefCell::new(Rc::new(Attached::default()));
+}
+
+fn attached() -> Rc<Attached> {
+    ATTACHED.with(|a| a.borrow().clone())
+}
+
 /// The canonical source text of `module`, ending with a newline (empty for an empty module).
+/// A UAST has no comments; [`format_source`] keeps them.
 pub fn format(module: &Module) -> String {
+    with_comments(Attached::default(), || print_module(module))
+}
+
+/// The canonical text of Aura source, its comments kept (`spec/fmt.md`), or the syntax errors
+/// that stop it from being formatted.
+pub fn format_source(source: &str) -> Result<String, Vec<Diagnostic>> {
+    let parsed = crate::parse::parse(source);
+    if !parsed.diagnostics.is_empty() {
+        return Err(parsed.diagnostics);
+    }
+    Ok(format_commented(&parsed.module, source, &parsed.comments))
+}
+
+/// The canonical text of `module` parsed from `source`, with the comments at `comments` (the
+/// spans [`crate::parse::Parsed::comments`] gives) printed where they belong.
+pub fn format_commented(module: &Module, source: &str, comments: &[Span]) -> String {
+    let attached = comments::attach(module, source, comments);
+    with_comments(attached, || print_module(module))
+}
+
+fn with_comments(attached: Attached, print: impl FnOnce() -> String) -> String {
+    let previous = ATTACHED.with(|a| a.replace(Rc::new(attached)));
+    let text = print();
+    ATTACHED.with(|a| a.replace(previous));
+    text
+}
+
+fn print_module(module: &Module) -> String {
+    let comments = attached();
     let mut out = String::new();
     let mut previous: Option<(&Item, String)> = None;
     for item in &module.items {
         let text = item_text(item);
+        let span = item.span();
+        let leading = comments.before(span);
         if let Some((p, p_text)) = &previous {
-            if !same_group(p, p_text, item, &text) {
+            let blank = leading.first().is_some_and(|c| c.blank_before);
+            if blank || !same_group(p, p_text, item, &text) {
                 out.push('\n');
             }
         }
+        for (i, comment) in leading.iter().enumerate() {
+            if i > 0 && comment.blank_before {
+                out.push('\n');
+            }
+            out.push_str(&comment.text);
+            out.push('\n');
+        }
+        if !leading.is_empty() && comments.blank_after_leading.get(&span) == Some(&true) {
+            out.push('\n');
+        }
         out.push_str(&text);
+        push_trailing(&mut out, comments.after(span));
         out.push('\n');
         previous = Some((item, text));
     }
+    for (i, comment) in comments
+        .end(Span::new(0, module_end(&comments)))
+        .iter()
+        .enumerate()
+    {
+        if (i > 0 || previous.is_some()) && comment.blank_before {
+            out.push('\n');
+        }
+        out.push_str(&comment.text);
+        out.push('\n');
+    }
     out
+}
+
+/// The span end-of-module comments are keyed by: the whole source (see [`comments::attach`]).
+fn module_end(comments: &Attached) -> usize {
+    comments.source_len
+}
+
+/// ` // text` after a line, when a comment follows the node on its last line.
+fn push_trailing(out: &mut String, comment: Option<&Comment>) {
+    if let Some(comment) = comment {
+        out.push(' ');
+        out.push_str(&comment.text);
+    }
+}
+
+/// Each comment on its own line at `indent`.
+fn push_leading(out: &mut String, comments: &[Comment], indent: usize) {
+    for comment in comments {
+        out.push_str(&indent_str(indent));
+        out.push_str(&comment.text);
+        out.push('\n');
+    }
 }
 
 /// Consecutive `uses` lines, and consecutive one-line `let` globals, are not separated by a blank
@@ -54,55 +148,67 @@ fn item_text(item: &Item) -> String {
                 head.push_str(" : ");
                 head.push_str(&proto.name);
             }
-            let members: Vec<(bool, String)> = def
+            let members: Vec<(bool, Span, String)> = def
                 .members
                 .iter()
                 .map(|m| match m {
-                    ObjectMember::Slot { name, value, .. } => {
+                    ObjectMember::Slot {
+                        span, name, value, ..
+                    } => {
                         let mut text = format!("{} = ", name.name);
                         let at = At {
                             indent: 1,
                             col: 4 + text.chars().count(),
                         };
                         text.push_str(&expr::expr(value, at));
-                        (true, text)
+                        (true, *span, text)
                     }
-                    ObjectMember::Method(def) => (false, fn_text(def, 1)),
+                    ObjectMember::Method(def) => (false, def.span, fn_text(def, 1)),
                 })
                 .collect();
-            format!("{head} {}", members_block(members))
+            format!("{head} {}", members_block(members, def.span))
         }
         Item::Plugin(def) => {
             let members = def
                 .members
                 .iter()
                 .map(|m| match m {
-                    PluginMember::Route(route) => (false, route_text(route)),
-                    PluginMember::Fn(def) => (false, fn_text(def, 1)),
+                    PluginMember::Route(route) => (false, route.span, route_text(route)),
+                    PluginMember::Fn(def) => (false, def.span, fn_text(def, 1)),
                 })
                 .collect();
-            format!("plugin {} {}", def.name.name, members_block(members))
+            format!(
+                "plugin {} {}",
+                def.name.name,
+                members_block(members, def.span)
+            )
         }
     }
 }
 
 /// The `{ }` body of an object or plugin (members at indentation 1). Each member is
-/// `(is_slot, text)`; a blank line separates members except between two slots.
-fn members_block(members: Vec<(bool, String)>) -> String {
-    if members.is_empty() {
+/// `(is_slot, span, text)`; a blank line separates members except between two slots. `span` is
+/// the object's or plugin's, which the comments at the end of the body are keyed by.
+fn members_block(members: Vec<(bool, Span, String)>, span: Span) -> String {
+    let comments = attached();
+    let end = comments.end(span);
+    if members.is_empty() && end.is_empty() {
         return "{}".to_string();
     }
     let mut text = "{\n".to_string();
     let mut previous_slot: Option<bool> = None;
-    for (is_slot, member) in members {
+    for (is_slot, span, member) in members {
         if previous_slot.is_some_and(|p| !(p && is_slot)) {
             text.push('\n');
         }
+        push_leading(&mut text, comments.before(span), 1);
         text.push_str(&indent_str(1));
         text.push_str(&member);
+        push_trailing(&mut text, comments.after(span));
         text.push('\n');
         previous_slot = Some(is_slot);
     }
+    push_leading(&mut text, end, 1);
     text.push('}');
     text
 }
@@ -148,18 +254,28 @@ pub(crate) fn indent_str(indent: usize) -> String {
 /// `{}` when empty, else the statements one per line at `indent + 1` and `}` at `indent`. The
 /// opening brace is expected at the end of a line at `indent`.
 pub(crate) fn block(b: &Block, indent: usize) -> String {
-    if b.stmts.is_empty() {
+    let comments = attached();
+    let end = comments.end(b.span);
+    if b.stmts.is_empty() && end.is_empty() {
         return "{}".to_string();
     }
     let mut text = "{\n".to_string();
     for s in &b.stmts {
+        push_leading(&mut text, comments.before(s.span()), indent + 1);
         text.push_str(&indent_str(indent + 1));
         text.push_str(&stmt(s, indent + 1));
+        push_trailing(&mut text, comments.after(s.span()));
         text.push('\n');
     }
+    push_leading(&mut text, end, indent + 1);
     text.push_str(&indent_str(indent));
     text.push('}');
     text
+}
+
+/// Whether `b` prints as `{}`: no statements and no comments.
+pub(crate) fn block_is_empty(b: &Block) -> bool {
+    b.stmts.is_empty() && attached().end(b.span).is_empty()
 }
 
 /// One statement, without its leading indentation.
@@ -190,7 +306,9 @@ fn stmt_inner(s: &Stmt, indent: usize) -> String {
             if let Some(otherwise) = otherwise {
                 text.push_str(" else ");
                 match otherwise.stmts.as_slice() {
-                    [chained @ Stmt::If { .. }] => text.push_str(&stmt(chained, indent)),
+                    [chained @ Stmt::If { .. }] if !has_comments(chained, otherwise) => {
+                        text.push_str(&stmt(chained, indent))
+                    }
                     _ => text.push_str(&block(otherwise, indent)),
                 }
             }
@@ -238,6 +356,15 @@ fn stmt_inner(s: &Stmt, indent: usize) -> String {
             }
         }
     }
+}
+
+/// Whether an `else` block holding only `chained` has comments of its own (then it prints as a
+/// block, not as `else if`, so that they have lines to go on).
+fn has_comments(chained: &Stmt, otherwise: &Block) -> bool {
+    let comments = attached();
+    !comments.before(chained.span()).is_empty()
+        || comments.after(chained.span()).is_some()
+        || !comments.end(otherwise.span).is_empty()
 }
 
 fn target_text(target: &Target, indent: usize) -> String {

@@ -1,6 +1,8 @@
 //! The pure core of the Aura compiler: source text in; UAST, diagnostics and audit facts out.
 //! No IO happens here: the CLI, hosts and test harnesses wrap it.
 
+#![forbid(unsafe_code)]
+
 pub mod audit;
 pub mod diagnostic;
 pub mod fmt;

@@ -34,11 +34,17 @@ pub struct Parsed {
     pub module: Module,
     /// Syntax errors in source order; empty when the source is valid.
     pub diagnostics: Vec<Diagnostic>,
+    /// The byte spans of the `//` comments, in source order (for [`crate::fmt::format_source`]).
+    pub comments: Vec<aura_uast::Span>,
 }
 
 /// Parses Aura source. Never panics, never overflows the stack, on any input.
 pub fn parse(source: &str) -> Parsed {
-    let lexer::Lexed { tokens, mut errors } = lexer::lex(source);
+    let lexer::Lexed {
+        tokens,
+        mut errors,
+        comments,
+    } = lexer::lex(source);
     let nesting = limits::scan_nesting(&tokens);
     let tokens = without(tokens, &nesting.excluded);
     let (module, parse_errors) = grammar::parse_tokens(&tokens, source.len());
@@ -76,6 +82,7 @@ pub fn parse(source: &str) -> Parsed {
     Parsed {
         module,
         diagnostics: errors.iter().map(ParseError::to_diagnostic).collect(),
+        comments,
     }
 }
 

@@ -7,12 +7,22 @@ use serde::Serialize;
 /// Renders diagnostics as a user sees them: `file:line:col`, the source line, a caret under the
 /// problem, and a help line where one helps. Plain text, no colour, so it is stable in snapshots.
 pub fn text(diagnostics: &[Diagnostic], path: &str, source: &str) -> String {
+    text_colored(diagnostics, path, source, false)
+}
+
+/// [`text`], or with `color` the same report in colour with Unicode box drawing, for a
+/// terminal (the CLI decides: `--color auto|always|never`, `NO_COLOR`).
+pub fn text_colored(diagnostics: &[Diagnostic], path: &str, source: &str, color: bool) -> String {
     let mut out = Vec::new();
     for diagnostic in diagnostics {
         let range = clamp(diagnostic.primary_span().range(), source);
         let config = Config::default()
-            .with_color(false)
-            .with_char_set(CharSet::Ascii)
+            .with_color(color)
+            .with_char_set(if color {
+                CharSet::Unicode
+            } else {
+                CharSet::Ascii
+            })
             .with_index_type(IndexType::Byte);
         let mut report = Report::build(ReportKind::Error, (path, range))
             .with_config(config)
@@ -39,7 +49,13 @@ pub fn text(diagnostics: &[Diagnostic], path: &str, source: &str) -> String {
             );
         }
     }
-    carets_for_single_characters(&String::from_utf8_lossy(&out))
+    let text = String::from_utf8_lossy(&out);
+    if color {
+        // Coloured rows carry escape codes between the characters; Unicode marks are clear.
+        text.into_owned()
+    } else {
+        carets_for_single_characters(&text)
+    }
 }
 
 /// Ariadne marks a one-character span with its connector `|` only; a user looks for a caret.

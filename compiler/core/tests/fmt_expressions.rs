@@ -144,3 +144,24 @@ fn trailing_commas_and_multi_line_input() {
 "#
     );
 }
+
+#[test]
+fn bit_operators() {
+    assert_fmt!(
+        r#"fn main() {
+    print(a | (b ^ (c & (d << 1))))
+    print((a | b) ^ c & d)
+    print(((a & b) == 0) and (x >> 1 != 0))
+    print((a + 1) << (b * 2))
+    print(a << (b << c))
+    print(~(~x))
+    print(~(-x))
+    print(-(~x))
+    print(~(x & 1))
+    print(~x.f)
+    print((~x).f)
+    print(~(5))
+}
+"#
+    );
+}

@@ -97,7 +97,7 @@ fn plugin_member_that_is_not_a_route_or_fn() {
 }
 
 #[test]
-fn else_must_be_followed_by_if_or_block_on_its_line() {
+fn allman_else_block_on_the_next_line() {
     assert_parse!("fn main() {\n    if x {\n    } else\n    {\n    }\n}");
 }
 
@@ -253,4 +253,14 @@ fn recovered_module_keeps_the_good_items() {
         "----- SOURCE\n{source}\n----- OUTPUT\nitems: {names:?}\n{}",
         support::output(source)
     ));
+}
+
+#[test]
+fn leading_operator_with_nothing_to_continue() {
+    assert_parse!("fn main() {\n    + 1\n}\nfn g() {\n    .f()\n}");
+}
+
+#[test]
+fn leading_operator_after_a_block() {
+    assert_parse!("fn main() {\n    if a {\n    }\n    * 2\n}");
 }

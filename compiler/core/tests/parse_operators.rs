@@ -107,8 +107,8 @@ fn line_continues_after_dot_and_assign() {
 }
 
 #[test]
-fn newline_before_operator_ends_the_statement() {
-    // Outside brackets a line that starts with `-` is a new statement.
+fn line_starting_with_an_operator_continues_the_line_before() {
+    // `let x = a` then `-b` is `let x = a - b`, never a silent statement `-b`.
     assert_parse!("fn main() {\n    let x = a\n    -b\n}");
 }
 
@@ -120,4 +120,39 @@ fn minus_after_an_operand_is_binary() {
 #[test]
 fn keywords_as_field_and_method_names() {
     assert_parse!("let x = req.query.for + o.if(1) + m.nil");
+}
+
+#[test]
+fn bit_operators_between_comparison_and_arithmetic() {
+    assert_parse!("let x = a | b ^ c & d << 1 + e == f");
+}
+
+#[test]
+fn bit_and_binds_tighter_than_equality() {
+    assert_parse!("let x = n & 1 == 0");
+}
+
+#[test]
+fn shifts_are_left_associative() {
+    assert_parse!("let x = a << b >> c");
+}
+
+#[test]
+fn bit_not_is_a_prefix_operator() {
+    assert_parse!("let x = ~a.f + ~-1 - -~b");
+}
+
+#[test]
+fn doubled_and_or_are_not_bit_operators() {
+    assert_parse!("let x = a && b || c");
+}
+
+#[test]
+fn leading_operators_and_dots_continue() {
+    assert_parse!("fn main() {\n    let x = a\n        + b * 2\n        .f\n    // a comment\n    and c\n    print(x)\n}");
+}
+
+#[test]
+fn allman_braces() {
+    assert_parse!("fn f(a)\n{\n    if a\n    {\n        return 1\n    }\n    else if b\n    {\n    }\n    while a\n    {\n    }\n    for x in a\n    {\n    }\n}\nobject O\n{\n    fn m()\n    {\n    }\n}\nplugin P\n{\n    route GET \"/\" (req)\n    {\n    }\n}");
 }

@@ -204,6 +204,11 @@ const BINARY: &[BinaryOp] = &[
     BinaryOp::Ge,
     BinaryOp::And,
     BinaryOp::Or,
+    BinaryOp::BitAnd,
+    BinaryOp::BitOr,
+    BinaryOp::BitXor,
+    BinaryOp::Shl,
+    BinaryOp::Shr,
 ];
 
 fn ident(name: &str) -> Ident {
@@ -274,7 +279,7 @@ fn expr(rng: &mut Rng, depth: usize) -> Expr {
         },
         4 => Expr::Unary {
             span,
-            op: UnaryOp::Not,
+            op: rng.pick(&[UnaryOp::Not, UnaryOp::BitNot]),
             operand: boxed(expr(rng, d)),
         },
         5 => Expr::Call {

@@ -69,6 +69,13 @@ core_table! {
     Le = "rt_le" / 2,
     Gt = "rt_gt" / 2,
     Ge = "rt_ge" / 2,
+    // bit operators on ints (slow paths; small-int cases are inlined)
+    BitAnd = "rt_bitand" / 2,
+    BitOr = "rt_bitor" / 2,
+    BitXor = "rt_bitxor" / 2,
+    BitNot = "rt_bitnot" / 1,
+    Shl = "rt_shl" / 2,
+    Shr = "rt_shr" / 2,
     // access
     Index = "rt_index" / 2,            // (container, key) -> val
     IndexSet = "rt_index_set" / 3,     // (container, key, val) -> nil

@@ -465,6 +465,25 @@ impl<'p> Vm<'p> {
                 }
                 None => return unsupported("neg"),
             },
+            Core::BitNot => match self.int_of(a[0]) {
+                Some(n) => self.int_value(!n),
+                None => return Err(Stop::Error("type error")),
+            },
+            Core::BitAnd | Core::BitOr | Core::BitXor | Core::Shl | Core::Shr => {
+                let Some((x, y)) = self.int2(a[0], a[1]) else {
+                    return Err(Stop::Error("type error"));
+                };
+                let n = u32::try_from(y).unwrap_or(u32::MAX);
+                let r = match core {
+                    Core::BitAnd => x & y,
+                    Core::BitOr => x | y,
+                    Core::BitXor => x ^ y,
+                    _ if y < 0 => return Err(Stop::Error("type error")),
+                    Core::Shl => x.checked_shl(n).unwrap_or(0),
+                    _ => x.checked_shr(n).unwrap_or(x >> 63),
+                };
+                self.int_value(r)
+            }
             Core::Eq => Self::bool(self.equal(a[0], a[1])?),
             Core::Ne => Self::bool(!self.equal(a[0], a[1])?),
             Core::Lt | Core::Le | Core::Gt | Core::Ge => {
@@ -942,11 +961,14 @@ fn int_fast_paths_match_the_interpreter() {
 }
 
 fn int_fast_paths() {
-    let edges: [i64; 24] = [
+    let edges: [i64; 27] = [
         0,
         1,
         -1,
         2,
+        63,
+        64,
+        65,
         -2,
         7,
         -7,
@@ -980,6 +1002,11 @@ fn int_fast_paths() {
         ("ge", ">="),
         ("eq", "=="),
         ("ne", "!="),
+        ("band", "&"),
+        ("bor", "|"),
+        ("bxor", "^"),
+        ("shl", "<<"),
+        ("shr", ">>"),
     ];
     let lit = |k: i64| {
         if k == i64::MIN {

@@ -5,6 +5,7 @@
 //! names before their body. Both backends walk in exactly this order.
 
 use crate as uast;
+use crate::visit::{walk_block, walk_expr, walk_stmt, walk_target, Visit};
 use std::collections::HashSet;
 
 /// Deep expressions (a UAST document may nest further than source can) grow the stack in
@@ -25,7 +26,7 @@ pub fn captured_in_expr(e: &uast::Expr) -> HashSet<u32> {
         level: 1,
         ..Analysis::default()
     };
-    a.expr(e);
+    a.visit_expr(e);
     a.captured
 }
 
@@ -58,20 +59,26 @@ impl<'a> Analysis<'a> {
         for p in params {
             self.declare(&p.name);
         }
-        self.block(body);
+        self.visit_block(body);
         self.scopes.truncate(mark);
         self.level -= 1;
     }
+}
 
-    fn block(&mut self, block: &'a uast::Block) {
+impl<'a> Visit<'a> for Analysis<'a> {
+    /// A nested `fn` statement: its name is visible in its own body.
+    fn visit_fn(&mut self, def: &'a uast::FnDef) {
+        self.declare(&def.name.name);
+        self.function(&def.params, &def.body);
+    }
+
+    fn visit_block(&mut self, block: &'a uast::Block) {
         let mark = self.scopes.len();
-        for stmt in &block.stmts {
-            self.stmt(stmt);
-        }
+        walk_block(self, block);
         self.scopes.truncate(mark);
     }
 
-    fn stmt(&mut self, stmt: &'a uast::Stmt) {
+    fn visit_stmt(&mut self, stmt: &'a uast::Stmt) {
         match stmt {
             // `let f = fn(..) { .. }` may call itself, like a nested `fn f`.
             uast::Stmt::Let {
@@ -83,93 +90,34 @@ impl<'a> Analysis<'a> {
                 self.function(params, body);
             }
             uast::Stmt::Let { name, value, .. } => {
-                self.expr(value);
+                self.visit_expr(value);
                 self.declare(&name.name);
-            }
-            uast::Stmt::Assign { target, value, .. } => {
-                match target {
-                    uast::Target::Var { name, .. } => self.reference(name),
-                    uast::Target::Field { object, .. } => self.expr(object),
-                    uast::Target::Index { object, index, .. } => {
-                        self.expr(object);
-                        self.expr(index);
-                    }
-                }
-                self.expr(value);
-            }
-            uast::Stmt::If {
-                cond,
-                then,
-                otherwise,
-                ..
-            } => {
-                self.expr(cond);
-                self.block(then);
-                if let Some(b) = otherwise {
-                    self.block(b);
-                }
-            }
-            uast::Stmt::While { cond, body, .. } => {
-                self.expr(cond);
-                self.block(body);
             }
             uast::Stmt::For {
                 var, iter, body, ..
             } => {
-                self.expr(iter);
+                self.visit_expr(iter);
                 let mark = self.scopes.len();
                 self.declare(&var.name);
-                self.block(body);
+                self.visit_block(body);
                 self.scopes.truncate(mark);
             }
-            uast::Stmt::Return { value, .. } => {
-                if let Some(v) = value {
-                    self.expr(v);
-                }
-            }
-            uast::Stmt::Break { .. } | uast::Stmt::Continue { .. } => {}
-            uast::Stmt::Fn(def) => {
-                self.declare(&def.name.name);
-                self.function(&def.params, &def.body);
-            }
-            uast::Stmt::Expr { expr, .. } => self.expr(expr),
+            _ => walk_stmt(self, stmt),
         }
     }
 
-    fn expr(&mut self, e: &'a uast::Expr) {
-        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.expr_inner(e))
+    fn visit_target(&mut self, target: &'a uast::Target) {
+        if let uast::Target::Var { name, .. } = target {
+            self.reference(name);
+        }
+        walk_target(self, target);
     }
 
-    fn expr_inner(&mut self, e: &'a uast::Expr) {
-        match e {
-            uast::Expr::Nil { .. }
-            | uast::Expr::Bool { .. }
-            | uast::Expr::Int { .. }
-            | uast::Expr::Float { .. }
-            | uast::Expr::Str { .. }
-            | uast::Expr::SelfRef { .. } => {}
-            uast::Expr::List { items, .. } => items.iter().for_each(|i| self.expr(i)),
-            uast::Expr::Map { entries, .. } => entries.iter().for_each(|en| self.expr(&en.value)),
+    fn visit_expr(&mut self, e: &'a uast::Expr) {
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || match e {
             uast::Expr::Var { name, .. } => self.reference(name),
-            uast::Expr::Unary { operand, .. } => self.expr(operand),
-            uast::Expr::Binary { lhs, rhs, .. } => {
-                self.expr(lhs);
-                self.expr(rhs);
-            }
-            uast::Expr::Call { callee, args, .. } => {
-                self.expr(callee);
-                args.iter().for_each(|a| self.expr(a));
-            }
-            uast::Expr::Send { receiver, args, .. } => {
-                self.expr(receiver);
-                args.iter().for_each(|a| self.expr(a));
-            }
-            uast::Expr::Field { object, .. } => self.expr(object),
-            uast::Expr::Index { object, index, .. } => {
-                self.expr(object);
-                self.expr(index);
-            }
             uast::Expr::Lambda { params, body, .. } => self.function(params, body),
-        }
+            _ => walk_expr(self, e),
+        })
     }
 }

@@ -1,9 +1,12 @@
 //! The universal AST (UAST): the one representation of an Aura module that every stage and every
 //! host consumes. Plain serde data with byte-offset spans; no parser types leak in here.
 
+#![forbid(unsafe_code)]
+
 mod builtins;
 pub mod captures;
 mod document;
+pub mod visit;
 
 pub use builtins::{Builtin, BUILTINS, CAPABILITIES};
 pub use document::{
@@ -235,6 +238,8 @@ pub enum Target {
 pub enum UnaryOp {
     Neg,
     Not,
+    /// `~x`: the bitwise complement of an int (`-x - 1`).
+    BitNot,
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -255,6 +260,14 @@ pub enum BinaryOp {
     And,
     /// Short-circuit; returns the deciding operand.
     Or,
+    /// `&`, `|`, `^`: bitwise on two ints (64-bit two's complement).
+    BitAnd,
+    BitOr,
+    BitXor,
+    /// `<<`: bits shifted out are lost; a count of 64 or more gives 0, a negative one is an error.
+    Shl,
+    /// `>>`: arithmetic (the sign bit is copied in); a count of 64 or more gives 0 or -1.
+    Shr,
 }
 
 impl BinaryOp {
@@ -274,11 +287,17 @@ impl BinaryOp {
             BinaryOp::Ge => ">=",
             BinaryOp::And => "and",
             BinaryOp::Or => "or",
+            BinaryOp::BitAnd => "&",
+            BinaryOp::BitOr => "|",
+            BinaryOp::BitXor => "^",
+            BinaryOp::Shl => "<<",
+            BinaryOp::Shr => ">>",
         }
     }
 
-    /// Binding strength, higher binds tighter: or 1, and 2, comparison 4, + - 5, * / % 6.
-    /// (`not` sits at 3, unary minus at 7.)
+    /// Binding strength, higher binds tighter: or 1, and 2, comparison 4, `|` 5, `^` 6, `&` 7,
+    /// `<< >>` 8, + - 9, * / % 10 (as in Rust and Python: bit operators bind tighter than
+    /// comparisons). `not` sits at 3, unary minus and `~` at 11.
     pub fn precedence(self) -> u8 {
         match self {
             BinaryOp::Or => 1,
@@ -289,8 +308,12 @@ impl BinaryOp {
             | BinaryOp::Le
             | BinaryOp::Gt
             | BinaryOp::Ge => 4,
-            BinaryOp::Add | BinaryOp::Sub => 5,
-            BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => 6,
+            BinaryOp::BitOr => 5,
+            BinaryOp::BitXor => 6,
+            BinaryOp::BitAnd => 7,
+            BinaryOp::Shl | BinaryOp::Shr => 8,
+            BinaryOp::Add | BinaryOp::Sub => 9,
+            BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => 10,
         }
     }
 }
@@ -300,6 +323,7 @@ impl UnaryOp {
         match self {
             UnaryOp::Neg => "-",
             UnaryOp::Not => "not",
+            UnaryOp::BitNot => "~",
         }
     }
 }

@@ -1,5 +1,9 @@
 //! What every engine must agree on, written once: the runtime error kinds and their spelling,
-//! the float printing rule, JSON string quoting and sha256.
+//! the float printing rule, JSON string quoting, sha256 and the "did you mean" rule.
+
+#![forbid(unsafe_code)]
+
+pub mod suggest;
 
 use sha2::{Digest, Sha256};
 use std::fmt;

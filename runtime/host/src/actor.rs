@@ -7,9 +7,10 @@ use crate::capabilities::Caps;
 use crate::db::{Batch, Db};
 use crate::routes::{self, Segment};
 use crate::synth::{self, Synthesizer};
+use crate::watch;
 use crate::{ModuleInfo, Reply, Shared};
 use aura_compiler::audit::MethodFact;
-use aura_interp::{from_json, to_json, Instance, Options, RuntimeError, Value};
+use aura_interp::{from_json, Instance, Options, RuntimeError, Value};
 use indexmap::IndexMap;
 use serde_json::{json, Value as Json};
 use std::collections::HashMap;
@@ -33,6 +34,8 @@ pub enum Job {
         target: String,
         method: String,
         args: Vec<Json>,
+        /// The request carried the admin token: the synthesiser may install a method.
+        may_synthesize: bool,
         reply: oneshot::Sender<Reply>,
     },
     Evolve {
@@ -70,6 +73,8 @@ pub struct Actor {
     pub shared: Arc<Shared>,
     /// Asked for a method a message does not find (see `synth`).
     pub synthesizer: Option<Synthesizer>,
+    /// Wall-clock time each job's Aura code may run (checked by the interpreter with its fuel).
+    pub deadline: std::time::Duration,
     modules: IndexMap<String, Loaded>,
 }
 
@@ -81,17 +86,37 @@ pub fn error_reply(status: u16, kind: &str, message: impl Into<String>) -> Reply
 }
 
 fn runtime_reply(e: &RuntimeError) -> Reply {
+    if e.kind == aura_interp::ErrorKind::OutOfFuel && aura_interp::deadline_passed() {
+        return error_reply(
+            503,
+            "timeout",
+            "the request ran past its deadline (--deadline) and was stopped",
+        );
+    }
     error_reply(500, e.kind.as_str(), e.message.clone())
 }
 
-/// A module name is an identifier, so it is also a safe file stem.
+/// Longest module name: the file `.NAME.aura.tmp` an evolve writes must fit in the 255 bytes
+/// a file name may have.
+pub const MAX_MODULE_NAME: usize = 200;
+
+/// A module name is an identifier of at most [`MAX_MODULE_NAME`] bytes, so it is also a safe
+/// file stem.
 pub fn valid_module_name(name: &str) -> bool {
     let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+    name.len() <= MAX_MODULE_NAME
+        && matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Why a module could not be loaded.
+/// A rejected module's diagnostics as the log shows them: rendered like `aura check` does (the
+/// JSON form goes to `/api/status` and to the evolve reply).
+fn rendered_diagnostics(name: &str, source: &str) -> String {
+    let checked = aura_compiler::check_source(source);
+    aura_compiler::render::text(&checked.diagnostics, &format!("{name}.aura"), source)
+}
+
 enum LoadError {
     /// Syntax or audit diagnostics, as JSON.
     Diagnostics(Json),
@@ -108,6 +133,7 @@ impl Actor {
             db,
             shared,
             synthesizer: None,
+            deadline: std::time::Duration::from_secs(10),
             modules: IndexMap::new(),
         }
     }
@@ -163,7 +189,13 @@ impl Actor {
                         LoadError::Runtime(e) => e.to_string(),
                         LoadError::Store(e) => e.clone(),
                     };
-                    eprintln!("aura serve: not loading {name}: {detail}");
+                    match &error {
+                        LoadError::Diagnostics(_) => eprint!(
+                            "aura serve: not loading {name}:\n{}",
+                            rendered_diagnostics(&name, &source)
+                        ),
+                        _ => eprintln!("aura serve: not loading {name}: {detail}"),
+                    }
                     if let Ok(mut rejected) = self.shared.rejected.lock() {
                         let _ = rejected.insert(name, detail);
                     }
@@ -266,14 +298,26 @@ impl Actor {
         if let Ok(mut modules) = self.shared.modules.lock() {
             *modules = infos;
         }
+        if let Ok(mut loaded) = self.shared.loaded_hashes.lock() {
+            loaded.0 += 1;
+            loaded.1 = self
+                .modules
+                .iter()
+                .map(|(name, m)| (name.clone(), watch::content_hash(m.source.as_bytes())))
+                .collect();
+        }
     }
 
     /// Runs jobs until every sender is gone. A job that panics (a bug in aura) drops its reply
     /// sender, which the HTTP side answers with a 500; the thread goes on with the next job.
     pub fn run(mut self, mut jobs: mpsc::Receiver<Job>) {
         while let Some(job) = jobs.blocking_recv() {
+            self.shared.set_busy(true);
+            aura_interp::set_deadline(Some(std::time::Instant::now() + self.deadline));
             let outcome =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handle(job)));
+            aura_interp::set_deadline(None);
+            self.shared.set_busy(false);
             if outcome.is_err() {
                 eprintln!("aura serve: internal error while handling a request (see above)");
             }
@@ -289,9 +333,10 @@ impl Actor {
                 target,
                 method,
                 args,
+                may_synthesize,
                 reply,
             } => {
-                let _ = reply.send(self.message(&target, &method, args));
+                let _ = reply.send(self.message(&target, &method, args, may_synthesize));
             }
             Job::Evolve {
                 module,
@@ -354,7 +399,7 @@ impl Actor {
         let result = module
             .instance
             .call_route(index, from_json(&req), &mut caps)
-            .and_then(|value| to_json(&value));
+            .and_then(|value| to_json_bounded(&value, &self.options));
         let pending = std::mem::take(&mut caps.pending);
         match result {
             Ok(value) => {
@@ -371,16 +416,34 @@ impl Actor {
         }
     }
 
-    fn message(&mut self, target: &str, method: &str, args: Vec<Json>) -> Reply {
+    fn message(
+        &mut self,
+        target: &str,
+        method: &str,
+        args: Vec<Json>,
+        may_synthesize: bool,
+    ) -> Reply {
         self.shared.messages.fetch_add(1, Ordering::Relaxed);
         let (name, object) = match self.resolve_target(target) {
             Ok(found) => found,
             Err(reply) => return reply,
         };
         if self.synthesizer.is_some() && !self.understands(&name, &object, method) {
+            if !may_synthesize {
+                return error_reply(
+                    500,
+                    "does not understand",
+                    format!(
+                        "`{object}` does not understand `{method}`; the synthesiser installs \
+                         methods only for messages sent with the admin token"
+                    ),
+                );
+            }
             if let Err(reply) = self.synthesize(&name, &object, method, &args) {
                 return reply;
             }
+            // The synthesiser's time (bounded by its own timeout) is not the message's.
+            aura_interp::set_deadline(Some(std::time::Instant::now() + self.deadline));
         }
         self.send(&name, &object, method, args)
     }
@@ -435,6 +498,8 @@ impl Actor {
         let answer = synthesizer
             .ask(&request)
             .map_err(|e| dnu(format!("no method from the synthesiser: {e}")))?;
+        // The synthesiser's wait (bounded by its own timeout) is not the job's Aura time.
+        aura_interp::set_deadline(Some(std::time::Instant::now() + self.deadline));
         let source = synth::splice(&module.source, object, method, &answer).map_err(|e| {
             let mut reply = dnu(format!("the synthesised method was not installed: {e}"));
             reply.body["method_source"] = Json::String(answer.clone());
@@ -483,7 +548,13 @@ impl Actor {
                     return error_reply(500, "store error", e);
                 }
                 // A result JSON cannot hold (an object, a function) is sent as its printed form.
-                let result = to_json(&value).unwrap_or_else(|_| Json::String(value.to_string()));
+                let result = match to_json_bounded(&value, &self.options) {
+                    Ok(json) => json,
+                    Err(e) if e.kind == aura_interp::ErrorKind::OutOfMemory => {
+                        return runtime_reply(&e)
+                    }
+                    Err(_) => Json::String(value.to_string()),
+                };
                 Reply {
                     status: 200,
                     body: json!({ "result": result }),
@@ -539,7 +610,11 @@ impl Actor {
 
     fn evolve(&mut self, name: &str, source: &str) -> Reply {
         if !valid_module_name(name) {
-            return error_reply(400, "bad request", "a module name must be an identifier");
+            return error_reply(
+                400,
+                "bad request",
+                format!("a module name must be an identifier of at most {MAX_MODULE_NAME} bytes"),
+            );
         }
         self.stage_and_swap(name, source, true)
     }
@@ -559,13 +634,22 @@ impl Actor {
         let reply = self.stage_and_swap(name, &source, false);
         if reply.status != 200 {
             let why = match reply.body.get("diagnostics") {
-                Some(Json::Array(d)) if !d.is_empty() => Json::Array(d.clone()).to_string(),
-                _ => reply.body["message"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
+                Some(Json::Array(d)) if !d.is_empty() => {
+                    eprint!(
+                        "aura serve: not reloading {name}:\n{}",
+                        rendered_diagnostics(name, &source)
+                    );
+                    Json::Array(d.clone()).to_string()
+                }
+                _ => {
+                    let why = reply.body["message"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string();
+                    eprintln!("aura serve: not reloading {name}: {why}");
+                    why
+                }
             };
-            eprintln!("aura serve: not reloading {name}: {why}");
             if let Ok(mut rejected) = self.shared.rejected.lock() {
                 let _ = rejected.insert(name.to_string(), why);
             }
@@ -606,11 +690,9 @@ impl Actor {
             if let Err(e) =
                 std::fs::write(&temp, source).and_then(|()| std::fs::rename(&temp, &path))
             {
-                return error_reply(
-                    500,
-                    "io error",
-                    format!("cannot write {}: {e}", path.display()),
-                );
+                // Logged with the path; the answer names only the module's file.
+                eprintln!("aura serve: cannot write {}: {e}", path.display());
+                return error_reply(500, "io error", format!("cannot write {name}.aura: {e}"));
             }
         }
         let routes = loaded.routes.len();
@@ -695,11 +777,22 @@ fn restore(module: &Loaded, snapshot: &Snapshot) {
     }
 }
 
+/// JSON of a value the host sends or stores, at most `--max-memory` of it (a value sharing
+/// its parts can stand for far more JSON than it takes in memory).
+fn to_json_bounded(value: &Value, options: &Options) -> Result<Json, RuntimeError> {
+    aura_interp::to_json_limited(value, options.max_memory.unwrap_or(u64::MAX))
+}
+
+/// Most JSON one persisted slot may take.
+const MAX_SLOT_JSON: u64 = 64 << 20;
+
 /// JSON text of a slot value worth persisting (not methods, objects or other non-JSON values).
 fn persistable(value: &Value) -> Option<String> {
     match value {
         Value::Fn(_) | Value::Object(_) => None,
-        _ => to_json(value).ok().map(|j| j.to_string()),
+        _ => aura_interp::to_json_limited(value, MAX_SLOT_JSON)
+            .ok()
+            .map(|j| j.to_string()),
     }
 }
 

@@ -26,6 +26,37 @@ pub fn request(
     body: Option<&str>,
     timeout: Duration,
 ) -> Result<Response, String> {
+    request_as(url, method, path, body, timeout, None)
+}
+
+/// The admin token for a client: `AURA_TOKEN`, else the first of `files` that exists (e.g.
+/// `--token-file`, then `.aura/token` of the current directory). `None`: no token; requests
+/// that change code will be refused.
+pub fn find_token(files: &[std::path::PathBuf]) -> Result<Option<String>, String> {
+    if let Ok(token) = std::env::var("AURA_TOKEN") {
+        if !token.trim().is_empty() {
+            return Ok(Some(token.trim().to_string()));
+        }
+    }
+    for file in files {
+        match std::fs::read_to_string(file) {
+            Ok(text) => return Ok(Some(text.trim().to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
+        }
+    }
+    Ok(None)
+}
+
+/// [`request`], with `Authorization: Bearer TOKEN` when a token is given.
+pub fn request_as(
+    url: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    timeout: Duration,
+    token: Option<&str>,
+) -> Result<Response, String> {
     let rest = url
         .strip_prefix("http://")
         .ok_or_else(|| format!("`{url}` is not an http:// URL"))?;
@@ -74,10 +105,13 @@ pub fn request(
     stream.set_read_timeout(Some(timeout)).map_err(io)?;
     stream.set_write_timeout(Some(timeout)).map_err(io)?;
     let body = body.unwrap_or("");
+    let authorization = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     let head = format!(
         "{method} {prefix}{path} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: aura-send\r\n\
 Accept: application/json\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-Connection: close\r\n\r\n",
+{authorization}Connection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes()).map_err(io)?;

@@ -2,11 +2,13 @@
 //! shared counters) and a reply into a JSON response. No Aura value crosses this boundary.
 
 use crate::actor::{error_reply, HttpRequest, Job};
+use crate::auth::Guard;
 use crate::db::Db;
-use crate::{Reply, Shared};
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use crate::{Limits, Reply, Shared};
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -20,7 +22,15 @@ pub struct AppState {
     pub jobs: mpsc::Sender<Job>,
     pub shared: Arc<Shared>,
     pub db: Arc<Db>,
+    pub guard: Arc<Guard>,
+    pub limits: Limits,
 }
+
+/// Longest request target (path and query) the host reads.
+const MAX_URI: usize = 8 * 1024;
+/// Most header bytes (names and values) and header lines in one request.
+const MAX_HEADER_BYTES: usize = 16 * 1024;
+const MAX_HEADERS: usize = 100;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -29,7 +39,160 @@ pub fn router(state: AppState) -> Router {
         .route("/message", post(message))
         .route("/api/evolve_plugin", post(evolve))
         .fallback(plugin_route)
+        .layer(middleware::from_fn_with_state(state.clone(), screen))
         .with_state(state)
+}
+
+/// Every request passes here first: the request target and header limits, the `Host` check;
+/// and every answer on the way out: an error without a JSON body (axum's own 405, for one) gets
+/// one.
+async fn screen(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let uri_len = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    if uri_len > MAX_URI {
+        let reply = error_reply(
+            414,
+            "uri too long",
+            format!("the request target is {uri_len} bytes; at most {MAX_URI} are read"),
+        );
+        return respond(&state.shared, reply);
+    }
+    let headers = request.headers();
+    let header_bytes: usize = headers
+        .iter()
+        .map(|(n, v)| n.as_str().len() + v.as_bytes().len())
+        .sum();
+    if headers.len() > MAX_HEADERS || header_bytes > MAX_HEADER_BYTES {
+        let reply = error_reply(
+            431,
+            "headers too large",
+            format!(
+                "{} headers, {header_bytes} bytes; at most {MAX_HEADERS} headers and \
+                 {MAX_HEADER_BYTES} bytes are read",
+                headers.len()
+            ),
+        );
+        return respond(&state.shared, reply);
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    if !state.guard.host_allowed(host) {
+        let reply = error_reply(
+            421,
+            "misdirected request",
+            "this host does not answer to that Host name (see --allow-host)",
+        );
+        return respond(&state.shared, reply);
+    }
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
+    if (status.is_client_error() || status.is_server_error()) && !is_json {
+        let kind = status
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_ascii_lowercase();
+        let body = serde_json::json!({ "error": kind, "message": format!("{status}") });
+        // Keeps the answer's other headers (`Allow` on a 405).
+        let (mut parts, _) = response.into_parts();
+        let _ = parts.headers.remove(header::CONTENT_LENGTH);
+        let _ = parts.headers.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/json"),
+        );
+        return Response::from_parts(parts, Body::from(body.to_string()));
+    }
+    response
+}
+
+/// Why a request was refused before it reached the interpreter.
+fn refused(status: u16, kind: &str, message: &str) -> Reply {
+    error_reply(status, kind, message)
+}
+
+/// The checks of the host's own POST endpoints: a JSON content type and no foreign `Origin`.
+/// (A page in a browser cannot send `application/json` across origins without the browser
+/// asking first, and a browser always names the page's origin.)
+fn same_origin_json(state: &AppState, headers: &HeaderMap) -> Result<(), Reply> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|t| t.to_str().ok())
+        .is_some_and(|t| {
+            t.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        });
+    if !json {
+        return Err(refused(
+            415,
+            "unsupported media type",
+            "send the request with Content-Type: application/json",
+        ));
+    }
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    if !state.guard.origin_allowed(origin, host) {
+        return Err(refused(
+            403,
+            "forbidden",
+            "a request from another origin cannot reach this endpoint",
+        ));
+    }
+    Ok(())
+}
+
+fn authorized(state: &AppState, headers: &HeaderMap) -> bool {
+    state
+        .guard
+        .authorized(headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()))
+}
+
+/// Reads a request body: at most `max_body` bytes (a larger `Content-Length` is refused before
+/// any of it is read) within `body_timeout`.
+async fn read_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Bytes, Reply> {
+    let max = state.limits.max_body;
+    let too_large = || {
+        error_reply(
+            413,
+            "payload too large",
+            format!("the request body is over {max} bytes"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(too_large());
+    }
+    match tokio::time::timeout(state.limits.body_timeout, axum::body::to_bytes(body, max)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) => {
+            let length_limit = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if length_limit {
+                Err(too_large())
+            } else {
+                Err(error_reply(
+                    400,
+                    "bad request",
+                    format!("cannot read the body: {e}"),
+                ))
+            }
+        }
+        Err(_) => Err(error_reply(
+            408,
+            "request timeout",
+            format!(
+                "the body did not arrive within {} s",
+                state.limits.body_timeout.as_secs_f64()
+            ),
+        )),
+    }
 }
 
 fn respond(shared: &Shared, reply: Reply) -> Response {
@@ -68,14 +231,21 @@ fn parse_body(body: &Bytes) -> Result<Value, Reply> {
 async fn health(State(state): State<AppState>) -> Response {
     let store = state.db.reachable();
     let modules = state.shared.module_count.load(Ordering::SeqCst);
-    let ok = store && modules > 0;
+    let busy = state.shared.busy_for();
+    let stuck = busy.is_some_and(|b| b > state.shared.stuck_after);
+    let ok = store && modules > 0 && !stuck;
+    let mut body = json!({
+        "status": if ok { "ok" } else { "unavailable" },
+        "store": store,
+        "modules": modules,
+        "worker": if stuck { "stuck" } else if busy.is_some() { "busy" } else { "idle" },
+    });
+    if let Some(busy) = busy {
+        body["busy_seconds"] = json!(busy.as_secs_f64());
+    }
     let reply = Reply {
         status: if ok { 200 } else { 503 },
-        body: json!({
-            "status": if ok { "ok" } else { "unavailable" },
-            "store": store,
-            "modules": modules,
-        }),
+        body,
     };
     respond(&state.shared, reply)
 }
@@ -134,7 +304,15 @@ async fn status(State(state): State<AppState>) -> Response {
     respond(shared, Reply { status: 200, body })
 }
 
-async fn message(State(state): State<AppState>, body: Bytes) -> Response {
+async fn message(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    if let Err(reply) = same_origin_json(&state, &headers) {
+        return respond(&state.shared, reply);
+    }
+    let body = match read_body(&state, &headers, body).await {
+        Ok(body) => body,
+        Err(reply) => return respond(&state.shared, reply),
+    };
+    let may_synthesize = authorized(&state, &headers);
     let request = match parse_body(&body) {
         Ok(request) => request,
         Err(reply) => return respond(&state.shared, reply),
@@ -159,13 +337,30 @@ async fn message(State(state): State<AppState>, body: Bytes) -> Response {
         target,
         method,
         args,
+        may_synthesize,
         reply,
     })
     .await;
     respond(&state.shared, reply)
 }
 
-async fn evolve(State(state): State<AppState>, body: Bytes) -> Response {
+async fn evolve(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    if let Err(reply) = same_origin_json(&state, &headers) {
+        return respond(&state.shared, reply);
+    }
+    if !authorized(&state, &headers) {
+        let reply = refused(
+            401,
+            "unauthorized",
+            "changing code needs Authorization: Bearer TOKEN (the token is in the data \
+             directory's `token` file, or was given with --token-file / AURA_TOKEN)",
+        );
+        return respond(&state.shared, reply);
+    }
+    let body = match read_body(&state, &headers, body).await {
+        Ok(body) => body,
+        Err(reply) => return respond(&state.shared, reply),
+    };
     let request = match parse_body(&body) {
         Ok(request) => request,
         Err(reply) => return respond(&state.shared, reply),
@@ -195,8 +390,12 @@ async fn plugin_route(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    let body = match read_body(&state, &headers, body).await {
+        Ok(body) => body,
+        Err(reply) => return respond(&state.shared, reply),
+    };
     let body = match parse_body(&body) {
         Ok(body) => body,
         Err(reply) => return respond(&state.shared, reply),

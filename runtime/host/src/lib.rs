@@ -8,9 +8,13 @@
 //! and runs one job at a time; the HTTP handlers in [`http`] only translate requests into jobs and
 //! replies into responses.
 
+#![forbid(unsafe_code)]
+
 mod actor;
+pub mod auth;
 mod capabilities;
 pub mod client;
+mod conn;
 mod db;
 mod http;
 mod routes;
@@ -24,11 +28,15 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 
 /// Jobs waiting for the interpreter before senders wait too.
 const QUEUE: usize = 1024;
+/// How much longer than its deadline a job may run before `/health` calls the worker stuck (a
+/// synthesiser's wait counts: meanwhile no other job runs).
+const STUCK_GRACE: Duration = Duration::from_secs(2);
 
 /// How to run the host.
 #[derive(Clone, Debug)]
@@ -47,6 +55,41 @@ pub struct Config {
     /// Asked for methods that messages do not find; `None`: such a message is `does not
     /// understand`.
     pub synthesizer: Option<synth::Synthesizer>,
+    /// The admin token given by the operator (`--token-file`, `AURA_TOKEN`); `None`: the one
+    /// in the data directory, generated at first start.
+    pub token: Option<String>,
+    /// `Host` names answered besides the loopback ones (see `auth`).
+    pub allowed_hosts: Vec<String>,
+    /// Connection and request limits.
+    pub limits: Limits,
+}
+
+/// Limits on connections and requests (the interpreter's own are in `Config::options`).
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Connections served at once; one more is answered 503 and closed.
+    pub max_connections: usize,
+    /// Time to receive a whole request head, counted from when the connection starts waiting
+    /// for it (so it is also how long a kept-alive connection may stay idle).
+    pub header_timeout: Duration,
+    /// Time to receive a request's body once its head is in.
+    pub body_timeout: Duration,
+    /// Largest request body, in bytes.
+    pub max_body: usize,
+    /// Wall-clock time one job (route call, message, evolve) may run on the interpreter.
+    pub deadline: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 256,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            max_body: 1 << 20,
+            deadline: Duration::from_secs(10),
+        }
+    }
 }
 
 /// A failure to start or run the host.
@@ -89,6 +132,34 @@ pub struct Shared {
     rejected: Mutex<IndexMap<String, String>>,
     /// Calls per route, keyed `MODULE METHOD PATH`.
     route_counts: Mutex<IndexMap<String, u64>>,
+    /// Milliseconds after `started` at which the running job began; 0: no job is running.
+    busy_since: AtomicU64,
+    /// A job running longer than this makes `/health` report the worker stuck.
+    stuck_after: Duration,
+    /// The content hash (`watch::content_hash`) of each loaded module's source, with a count
+    /// of the swaps so far (see `watch`).
+    loaded_hashes: Mutex<(u64, std::collections::HashMap<String, u64>)>,
+}
+
+impl Shared {
+    /// Marks the start (`true`) or end of a job on the interpreter thread.
+    fn set_busy(&self, busy: bool) {
+        let now = if busy {
+            (self.started.elapsed().as_millis() as u64).max(1)
+        } else {
+            0
+        };
+        self.busy_since
+            .store(now, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// How long the running job has run, if one is.
+    fn busy_for(&self) -> Option<Duration> {
+        let since = self.busy_since.load(std::sync::atomic::Ordering::SeqCst);
+        (since != 0).then(|| {
+            Duration::from_millis((self.started.elapsed().as_millis() as u64).saturating_sub(since))
+        })
+    }
 }
 
 /// A running host.
@@ -132,9 +203,26 @@ pub async fn start(config: Config) -> Result<Server, HostError> {
             config.dir.display()
         )));
     }
+    if !config.bind.is_loopback() && config.token.is_none() {
+        return Err(HostError(format!(
+            "refusing to listen on {} (not a loopback address) without an explicit admin token: \
+             give one with --token-file PATH or the AURA_TOKEN environment variable (and put a \
+             TLS proxy in front: the host speaks plain HTTP)",
+            config.bind
+        )));
+    }
     if let Some(parent) = data.parent() {
         std::fs::create_dir_all(parent)
             .map_err(|e| HostError(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    let (token, source) =
+        auth::load_or_create(config.token.clone(), &auth::token_path(&data)).map_err(HostError)?;
+    if let auth::TokenSource::Generated(path) = &source {
+        // Printed once, at the start that generates it; clients read it from the file.
+        eprintln!(
+            "aura serve: admin token (needed to change code; kept in {}): {token}",
+            path.display()
+        );
     }
     let db = Arc::new(
         db::Db::open(&data)
@@ -149,17 +237,21 @@ pub async fn start(config: Config) -> Result<Server, HostError> {
         modules: Mutex::new(Vec::new()),
         rejected: Mutex::new(IndexMap::new()),
         route_counts: Mutex::new(IndexMap::new()),
+        busy_since: AtomicU64::new(0),
+        stuck_after: config.limits.deadline + STUCK_GRACE,
+        loaded_hashes: Mutex::new((0, std::collections::HashMap::new())),
     });
     // Taken before loading, so a file that changes while the modules load is picked up.
     let files = watch::scan(&config.dir);
     let (jobs, receiver) = mpsc::channel(QUEUE);
     let (ready, loaded) = oneshot::channel();
-    let (dir, options, actor_db, actor_shared, synthesizer) = (
+    let (dir, options, actor_db, actor_shared, synthesizer, deadline) = (
         config.dir.clone(),
         config.options.clone(),
         db.clone(),
         shared.clone(),
         config.synthesizer.clone(),
+        config.limits.deadline,
     );
     let actor = std::thread::Builder::new()
         .name("aura-interp".into())
@@ -168,6 +260,7 @@ pub async fn start(config: Config) -> Result<Server, HostError> {
             // Built here: module instances hold `Rc`s and never leave this thread.
             let mut interpreter = actor::Actor::new(dir, options, actor_db, actor_shared);
             interpreter.synthesizer = synthesizer;
+            interpreter.deadline = deadline;
             interpreter.load_dir();
             let _ = ready.send(());
             interpreter.run(receiver);
@@ -188,18 +281,25 @@ pub async fn start(config: Config) -> Result<Server, HostError> {
         .local_addr()
         .map_err(|e| HostError(format!("no local address: {e}")))?;
     if let Some(interval) = config.watch {
-        watch::spawn(config.dir.clone(), interval, files, jobs.downgrade())
-            .map_err(|e| HostError(format!("cannot start the watcher thread: {e}")))?;
+        watch::spawn(
+            config.dir.clone(),
+            interval,
+            files,
+            shared.clone(),
+            jobs.downgrade(),
+        )
+        .map_err(|e| HostError(format!("cannot start the watcher thread: {e}")))?;
     }
-    let app = http::router(http::AppState { jobs, shared, db });
-    let (shutdown, stop) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop.await;
-            })
-            .await
+    let guard = auth::Guard::new(token, config.bind, &config.allowed_hosts);
+    let app = http::router(http::AppState {
+        jobs,
+        shared,
+        db,
+        guard: Arc::new(guard),
+        limits: config.limits.clone(),
     });
+    let (shutdown, stop) = oneshot::channel::<()>();
+    let task = tokio::spawn(conn::serve(listener, app, config.limits.clone(), stop));
     Ok(Server {
         addr,
         shutdown,

@@ -260,6 +260,19 @@ static void test_arith(void) {
     ERR(AURA_E_OVERFLOW, rt_neg(I(-9223372036854775807LL - 1)));
     ERR(AURA_E_DIV_ZERO, rt_div(I(1), I(0)));
     ERR(AURA_E_DIV_ZERO, rt_mod(I(1), I(0)));
+    T(rt_bitand(I(-12), I(10)), "0");
+    T(rt_bitor(I(-12), I(10)), "-2");
+    T(rt_bitxor(I(9223372036854775807LL), I(-1)), "-9223372036854775808");
+    T(rt_bitnot(I(1LL << 62)), "-4611686018427387905");
+    T(rt_shl(I(1), I(62)), "4611686018427387904");
+    T(rt_shl(I(3), I(63)), "-9223372036854775808");
+    T(rt_shl(I(1), I(64)), "0");
+    T(rt_shr(I(-5), I(64)), "-1");
+    T(rt_shr(I(-9223372036854775807LL - 1), I(62)), "-2");
+    OK(rt_shr(I(1LL << 62), I(1)) == I(1LL << 61)); /* canonical: small again */
+    ERR(AURA_E_TYPE, rt_shl(I(1), I(-1)));
+    ERR(AURA_E_TYPE, rt_bitand(F(1), I(1)));
+    ERR(AURA_E_TYPE, rt_bitnot(F(1)));
     T(rt_div(I(1), F(0.0)), "inf");
     T(rt_div(F(-1), I(0)), "-inf");
     T(rt_add(I(1), F(0.5)), "1.5");

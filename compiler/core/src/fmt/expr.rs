@@ -2,18 +2,18 @@
 //! makes (a list, map or argument list stays on one line when its first line fits in
 //! [`MAX_WIDTH`] columns, else it puts one element per line with a trailing comma).
 
-use super::{block, indent_str, lit, MAX_WIDTH};
+use super::{block, block_is_empty, indent_str, lit, MAX_WIDTH};
 use aura_uast::{BinaryOp, Expr, Ident, MapEntry, UnaryOp};
 
 /// `not` binds looser than the comparisons and tighter than `and`.
 const PREC_NOT: u8 = 3;
 /// `== != < <= > >=`: non-associative, so a comparison operand of a comparison needs parentheses.
 const PREC_COMPARE: u8 = 4;
-/// Unary minus (and a negative numeric literal, which the parser folds from one).
-const PREC_NEG: u8 = 7;
+/// Unary minus and `~` (and a negative numeric literal, which the parser folds from a minus).
+const PREC_NEG: u8 = 11;
 /// Call, send, field and index.
-const PREC_POSTFIX: u8 = 8;
-const PREC_PRIMARY: u8 = 9;
+const PREC_POSTFIX: u8 = 12;
+const PREC_PRIMARY: u8 = 13;
 
 /// Where the text being rendered starts: the indentation level of its line and its column.
 #[derive(Clone, Copy, Debug)]
@@ -109,7 +109,8 @@ fn precedence(e: &Expr) -> u8 {
             op: UnaryOp::Not, ..
         } => PREC_NOT,
         Expr::Unary {
-            op: UnaryOp::Neg, ..
+            op: UnaryOp::Neg | UnaryOp::BitNot,
+            ..
         } => PREC_NEG,
         Expr::Int { value, .. } if *value < 0 => PREC_NEG,
         Expr::Float { value, .. } if value.is_sign_negative() => PREC_NEG,
@@ -163,11 +164,17 @@ fn rhs_needs_parens(op: BinaryOp, rhs: &Expr) -> bool {
 }
 
 /// Whether the printed expression would start with `{` (read as a block at the start of a
-/// statement) or `fn` (read as a nested fn declaration). Such a statement is wrapped in
-/// parentheses.
+/// statement), `fn` (read as a nested fn declaration) or `-` (which continues the line before).
+/// Such a statement is wrapped in parentheses.
 pub(super) fn starts_ambiguously(e: &Expr) -> bool {
     match e {
         Expr::Map { .. } | Expr::Lambda { .. } => true,
+        // A line that starts with `-` continues the line before it.
+        Expr::Unary {
+            op: UnaryOp::Neg, ..
+        } => true,
+        Expr::Int { value, .. } if *value < 0 => true,
+        Expr::Float { value, .. } if value.is_sign_negative() => true,
         Expr::Binary { op, lhs, .. } => !lhs_needs_parens(*op, lhs) && starts_ambiguously(lhs),
         Expr::Call { callee, .. } => !callee_needs_parens(callee) && starts_ambiguously(callee),
         Expr::Send {
@@ -246,6 +253,14 @@ fn render_inner(e: &Expr, out: &mut Out) {
             render_wrapped(operand, neg_operand_needs_parens(operand), out);
         }
         Expr::Unary {
+            op: UnaryOp::BitNot,
+            operand,
+            ..
+        } => {
+            out.push("~");
+            render_wrapped(operand, precedence(operand) < PREC_NEG, out);
+        }
+        Expr::Unary {
             op: UnaryOp::Not,
             operand,
             ..
@@ -290,7 +305,7 @@ fn render_inner(e: &Expr, out: &mut Out) {
             out.push("fn(");
             out.push(&names(params));
             out.push(") ");
-            if out.measuring && !body.stmts.is_empty() {
+            if out.measuring && !block_is_empty(body) {
                 out.push("{");
                 out.end_line();
             } else {

@@ -148,6 +148,11 @@ impl ParseError {
                     format!("unknown character{plural} `{text}`"),
                 )
                 .with_label(*span, "not part of any token");
+                if text.starts_with("/*") {
+                    return diagnostic.with_hint(
+                        "Aura has no block comments: start each commented line with `//`",
+                    );
+                }
                 match text.chars().next() {
                     Some('!') => {
                         diagnostic.with_hint("use `not` for negation and `!=` for not-equal")
@@ -322,6 +327,7 @@ fn starts_expression(token: &Token) -> bool {
         token,
         Token::Minus
             | Token::Not
+            | Token::Tilde
             | Token::LParen
             | Token::LBracket
             | Token::LBrace
@@ -437,6 +443,23 @@ fn unexpected(span: Span, expected: &[Expected], found: &Option<Token>) -> Diagn
         }
         _ if label("plugin member") => {
             Some("a plugin holds routes `route GET \"/path\" (req) { }` and `fn`s".to_string())
+        }
+        Some(op)
+            if (op.is_binary_operator() || *op == Token::Dot)
+                && (label("statement") || label("item")) =>
+        {
+            let text = op.spelling().unwrap_or("");
+            Some(format!(
+                "a line that starts with `{text}` continues the expression of the line before, \
+                 and there is none here: write the operator between its operands"
+            ))
+        }
+        Some(op) if (op.is_binary_operator() || *op == Token::Dot) && expects(&Token::Newline) => {
+            let text = op.spelling().unwrap_or("");
+            Some(format!(
+                "a line that starts with `{text}` continues the line before it, which cannot go \
+                 on after the `}}` of a block"
+            ))
         }
         Some(Token::Not) if label("expression") => Some(
             "`not` binds looser than comparisons and arithmetic: put it in parentheses, \

@@ -8,17 +8,25 @@ use super::token::Token;
 use aura_uast::Span;
 use logos::Logos;
 
-/// The lexer's result: tokens with byte spans, and every error found.
+/// The lexer's result: tokens with byte spans, every error found, and the comments (trivia the
+/// parser never sees; the formatter puts them back).
 pub struct Lexed {
     pub tokens: Vec<(Token, Span)>,
     pub errors: Vec<ParseError>,
+    /// Each `// ...` comment, from `//` to the end of its line (the newline excluded).
+    pub comments: Vec<Span>,
 }
 
 pub fn lex(source: &str) -> Lexed {
     let mut errors = Vec::new();
-    let raw = raw_lexemes(source, &mut errors);
+    let mut comments = Vec::new();
+    let raw = raw_lexemes(source, &mut errors, &mut comments);
     let tokens = layout(raw, source, &mut errors);
-    Lexed { tokens, errors }
+    Lexed {
+        tokens,
+        errors,
+        comments,
+    }
 }
 
 /// A number literal as logos cut it; the layout pass turns it into a token.
@@ -33,9 +41,14 @@ enum Num {
 
 #[derive(Logos, Clone, Debug, PartialEq)]
 #[logos(skip r"[ \t\r\f]+")]
-#[logos(skip(r"//[^\n]*", allow_greedy = true))]
 #[logos(extras = Vec<ParseError>)]
 enum Raw {
+    /// `// ...`: trivia, collected for the formatter and left out of the tokens.
+    #[regex(r"//[^\n]*", allow_greedy = true)]
+    Comment,
+    /// `/*`: Aura has no block comments; reported as an unknown character with a hint.
+    #[token("/*")]
+    BlockComment,
     #[regex("[A-Za-z_][A-Za-z0-9_]*")]
     Word,
     #[regex("[0-9]", number)]
@@ -91,6 +104,22 @@ enum Raw {
     Slash,
     #[token("%")]
     Percent,
+    #[token("&")]
+    Amp,
+    #[token("|")]
+    Pipe,
+    #[token("^")]
+    Caret,
+    #[token("~")]
+    Tilde,
+    #[token("<<")]
+    Shl,
+    #[token(">>")]
+    Shr,
+    /// `&&` and `||` are not Aura (`and`, `or`): reported as unknown characters, with a hint.
+    #[token("&&")]
+    #[token("||")]
+    Doubled,
 }
 
 /// What the first pass produces: a token, or an int whose range is checked by the layout pass.
@@ -100,7 +129,11 @@ enum Lexeme {
     Int(u64),
 }
 
-fn raw_lexemes(source: &str, errors: &mut Vec<ParseError>) -> Vec<(Lexeme, Span)> {
+fn raw_lexemes(
+    source: &str,
+    errors: &mut Vec<ParseError>,
+    comments: &mut Vec<Span>,
+) -> Vec<(Lexeme, Span)> {
     let mut lexer = Raw::lexer_with_extras(source, Vec::new());
     let mut out: Vec<(Lexeme, Span)> = Vec::new();
     while let Some(result) = lexer.next() {
@@ -108,6 +141,11 @@ fn raw_lexemes(source: &str, errors: &mut Vec<ParseError>) -> Vec<(Lexeme, Span)
         let span = Span::new(range.start, range.end);
         let lexeme = match result {
             Ok(raw) => match raw {
+                Raw::Comment => {
+                    comments.push(span);
+                    continue;
+                }
+                Raw::BlockComment => Lexeme::Tok(Token::Error),
                 Raw::Word => {
                     let word = lexer.slice();
                     Lexeme::Tok(
@@ -150,6 +188,13 @@ fn raw_lexemes(source: &str, errors: &mut Vec<ParseError>) -> Vec<(Lexeme, Span)
                 Raw::Star => Lexeme::Tok(Token::Star),
                 Raw::Slash => Lexeme::Tok(Token::Slash),
                 Raw::Percent => Lexeme::Tok(Token::Percent),
+                Raw::Amp => Lexeme::Tok(Token::Amp),
+                Raw::Pipe => Lexeme::Tok(Token::Pipe),
+                Raw::Caret => Lexeme::Tok(Token::Caret),
+                Raw::Tilde => Lexeme::Tok(Token::Tilde),
+                Raw::Shl => Lexeme::Tok(Token::Shl),
+                Raw::Shr => Lexeme::Tok(Token::Shr),
+                Raw::Doubled => Lexeme::Tok(Token::Error),
             },
             // A byte-order mark at the very start is not part of the program.
             Err(()) if span.start == 0 && lexer.slice() == "\u{feff}" => continue,
@@ -351,7 +396,8 @@ fn unicode_escape(
     char::from_u32(value).ok_or(EscapeProblem::NotAScalar)
 }
 
-/// Applies the newline rules, folds `-` into numeric literals and range-checks ints.
+/// Applies the newline rules (`spec/syntax.md`, Layout), folds `-` into numeric literals and
+/// range-checks ints.
 fn layout(
     raw: Vec<(Lexeme, Span)>,
     source: &str,
@@ -360,18 +406,32 @@ fn layout(
     let mut out: Vec<(Token, Span)> = Vec::with_capacity(raw.len());
     // Open brackets, to know whether a newline is inside `( )` / `[ ]`.
     let mut open: Vec<(Token, Span)> = Vec::new();
+    // Bracket depths of the headers (`if`, `fn`, `object`, ...) whose `{` has not come yet.
+    let mut headers: Vec<usize> = Vec::new();
     let mut i = 0;
     while let Some((lexeme, span)) = raw.get(i) {
         let (lexeme, span) = (lexeme.clone(), *span);
         i += 1;
+        // A line that starts with a binary operator or `.` continues the line before it.
+        if let Lexeme::Tok(token) = &lexeme {
+            if token.is_binary_operator() || *token == Token::Dot {
+                while matches!(out.last(), Some((Token::Newline, _))) {
+                    out.pop();
+                }
+            }
+        }
         let token = match lexeme {
             Lexeme::Int(magnitude) => int_token(magnitude, false, span, source, errors),
             Lexeme::Tok(Token::Newline) => {
                 let in_parens = matches!(open.last(), Some((Token::LParen | Token::LBracket, _)));
+                // Allman style: the `{` of a header may start the next line.
+                let header_brace = headers.last() == Some(&open.len())
+                    && matches!(next_token(&raw, i), Some(Token::LBrace));
                 let keep = match out.last() {
                     None => false,
                     Some((prev, _)) => {
                         !in_parens
+                            && !header_brace
                             && !prev.continues_line()
                             && !matches!(prev, Token::Newline | Token::Semi)
                     }
@@ -386,6 +446,7 @@ fn layout(
                 while matches!(out.last(), Some((Token::Newline, _))) {
                     out.pop();
                 }
+                headers.push(open.len());
                 Token::Else
             }
             Lexeme::Tok(Token::Minus) => {
@@ -413,7 +474,19 @@ fn layout(
                 }
             }
             Lexeme::Tok(token) => {
+                if token.opens_header()
+                    && !matches!(out.last(), Some((Token::Dot, _)))
+                    && !matches!(next_token(&raw, i), Some(Token::Colon))
+                {
+                    headers.push(open.len());
+                }
+                if token == Token::LBrace {
+                    while headers.last() == Some(&open.len()) {
+                        headers.pop();
+                    }
+                }
                 track_bracket(&mut open, &token, span);
+                headers.retain(|depth| *depth <= open.len());
                 token
             }
         };
@@ -434,6 +507,15 @@ fn layout(
         });
     }
     out
+}
+
+/// The next token after position `i` that is not a newline.
+fn next_token(raw: &[(Lexeme, Span)], i: usize) -> Option<&Token> {
+    raw.get(i..)?.iter().find_map(|(lexeme, _)| match lexeme {
+        Lexeme::Tok(Token::Newline) => None,
+        Lexeme::Tok(token) => Some(Some(token)),
+        Lexeme::Int(_) => Some(None),
+    })?
 }
 
 /// Keeps the stack of open brackets. A `}` also closes any `(` or `[` left open inside its block

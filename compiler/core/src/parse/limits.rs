@@ -102,7 +102,7 @@ pub fn scan_nesting(tokens: &[(Token, aura_uast::Span)]) -> Nesting {
                     line_start = index + 1;
                 }
             }
-            Token::Not => {
+            Token::Not | Token::Tilde => {
                 prefix_run += 1;
                 total += 1;
             }

@@ -62,6 +62,18 @@ pub enum Token {
     Star,
     Slash,
     Percent,
+    /// `&`
+    Amp,
+    /// `|`
+    Pipe,
+    /// `^`
+    Caret,
+    /// `~`
+    Tilde,
+    /// `<<`
+    Shl,
+    /// `>>`
+    Shr,
 
     /// A newline that separates statements (the layout pass drops the others).
     Newline,
@@ -96,6 +108,21 @@ impl Token {
                 | Token::Route
                 | Token::Uses
                 | Token::SelfKw
+        )
+    }
+
+    /// Keywords that start a header ending in a `{` (which may be on the next line).
+    pub fn opens_header(&self) -> bool {
+        matches!(
+            self,
+            Token::If
+                | Token::Else
+                | Token::While
+                | Token::For
+                | Token::Fn
+                | Token::Object
+                | Token::Plugin
+                | Token::Route
         )
     }
 
@@ -162,6 +189,11 @@ impl Token {
                 | Token::Ge
                 | Token::And
                 | Token::Or
+                | Token::Amp
+                | Token::Pipe
+                | Token::Caret
+                | Token::Shl
+                | Token::Shr
         )
     }
 
@@ -171,6 +203,7 @@ impl Token {
             || matches!(
                 self,
                 Token::Not
+                    | Token::Tilde
                     | Token::Comma
                     | Token::Dot
                     | Token::Colon
@@ -235,6 +268,12 @@ impl Token {
             Token::Star => "*",
             Token::Slash => "/",
             Token::Percent => "%",
+            Token::Amp => "&",
+            Token::Pipe => "|",
+            Token::Caret => "^",
+            Token::Tilde => "~",
+            Token::Shl => "<<",
+            Token::Shr => ">>",
             Token::Ident(_)
             | Token::Int(_)
             | Token::Float(_)

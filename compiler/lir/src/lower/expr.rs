@@ -83,6 +83,14 @@ fn fits31(e: &Expr) -> Expr {
     )
 }
 
+/// Raw non-zero when the small int word `e` holds a shift count in `0..64`.
+fn count_below_64(e: &Expr) -> Expr {
+    if let Some(w) = small_const(e) {
+        return c(i64::from((0..64).contains(&(w >> 1))));
+    }
+    bin(BinOp::LtU, untag(e), c(64))
+}
+
 fn cmp_ops(op: BinaryOp) -> Option<(BinOp, Core)> {
     Some(match op {
         BinaryOp::Eq => (BinOp::Eq, Core::Eq),
@@ -553,6 +561,7 @@ impl Lowerer {
                 let v = self.expr(operand, out)?;
                 match op {
                     UnaryOp::Neg => rt(Core::Neg, vec![v]),
+                    UnaryOp::BitNot => self.bit_not(v, out)?,
                     // `Select` operands must call nothing: the operand is computed first.
                     UnaryOp::Not => Expr::Select(
                         Box::new(truthy(self.stable(v, out)?)),
@@ -680,6 +689,18 @@ impl Lowerer {
         })
     }
 
+    /// `~v`: on a small int word, flipping every bit but the tag gives the tagged complement.
+    fn bit_not(&mut self, v: Expr, out: &mut Vec<Stmt>) -> R<Expr> {
+        let a = self.stable(v, out)?;
+        let r = self.temp()?;
+        out.push(Stmt::If {
+            cond: bin(BinOp::And, a.clone(), c(1)),
+            then: vec![Stmt::Set(r, bin(BinOp::Xor, a.clone(), c(-2)))],
+            otherwise: vec![Stmt::Set(r, rt(Core::BitNot, vec![a]))],
+        });
+        Ok(Expr::Local(r))
+    }
+
     fn binary(
         &mut self,
         op: BinaryOp,
@@ -778,6 +799,53 @@ impl Lowerer {
                     cond: and(both_small(&a, &b), positive),
                     then: vec![Stmt::Set(r, tag(bin(raw, untag(&a), untag(&b))))],
                     otherwise: slow(core),
+                }
+            }
+            BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor => {
+                // On tagged words `a & b` and `a | b` are already the tagged result; `a ^ b`
+                // clears the tag bit, which is set back.
+                let (raw, core) = match op {
+                    BinaryOp::BitAnd => (bin(BinOp::And, a.clone(), b.clone()), Core::BitAnd),
+                    BinaryOp::BitOr => (bin(BinOp::Or, a.clone(), b.clone()), Core::BitOr),
+                    _ => (
+                        bin(BinOp::Or, bin(BinOp::Xor, a.clone(), b.clone()), c(1)),
+                        Core::BitXor,
+                    ),
+                };
+                Stmt::If {
+                    cond: both_small(&a, &b),
+                    then: vec![Stmt::Set(r, raw)],
+                    otherwise: slow(core),
+                }
+            }
+            BinaryOp::Shr => {
+                // A small int shifted right stays small; counts outside 0..63 take the slow path.
+                Stmt::If {
+                    cond: and(both_small(&a, &b), count_below_64(&b)),
+                    then: vec![Stmt::Set(r, tag(bin(BinOp::ShrS, untag(&a), untag(&b))))],
+                    otherwise: slow(Core::Shr),
+                }
+            }
+            BinaryOp::Shl => {
+                // Shifted in 64 bits, then tagged when the result is still a small int (shifting
+                // one bit out and back gives it back); else the runtime boxes it.
+                let raw = Expr::Local(r);
+                let fits = bin(
+                    BinOp::Eq,
+                    bin(BinOp::ShrS, bin(BinOp::Shl, raw.clone(), c(1)), c(1)),
+                    raw.clone(),
+                );
+                Stmt::If {
+                    cond: and(both_small(&a, &b), count_below_64(&b)),
+                    then: vec![
+                        Stmt::Set(r, bin(BinOp::Shl, untag(&a), untag(&b))),
+                        Stmt::If {
+                            cond: fits,
+                            then: vec![Stmt::Set(r, tag(raw))],
+                            otherwise: slow(Core::Shl),
+                        },
+                    ],
+                    otherwise: slow(Core::Shl),
                 }
             }
             other => {

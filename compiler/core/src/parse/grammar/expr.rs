@@ -1,5 +1,6 @@
 //! Expressions: a precedence climb of left folds, lowest first
-//! `or` < `and` < `not` < comparisons < `+ -` < `* / %` < unary `-` < postfix < atoms.
+//! `or` < `and` < `not` < comparisons < `|` < `^` < `&` < `<< >>` < `+ -` < `* / %` <
+//! unary `-` and `~` < postfix < atoms.
 //!
 //! Every expression is built as an [`Ex`] that knows its depth in operators. A node that would go
 //! past [`MAX_EXPR_DEPTH`] is reported once and replaced by a "poisoned" `nil`; everything built
@@ -327,11 +328,15 @@ where
             }
         });
 
-        // Unary minus (a `-` directly before a number literal is already part of the literal).
-        let negation = op(Token::Minus, UnaryOp::Neg)
-            .repeated()
-            .foldr_with(postfix.boxed(), |op, operand, e| unary(e, op, operand))
-            .boxed();
+        // Unary minus and `~` (a `-` directly before a number literal is already part of the
+        // literal).
+        let negation = choice((
+            op(Token::Minus, UnaryOp::Neg),
+            op(Token::Tilde, UnaryOp::BitNot),
+        ))
+        .repeated()
+        .foldr_with(postfix.boxed(), |op, operand, e| unary(e, op, operand))
+        .boxed();
 
         let product = negation
             .clone()
@@ -360,6 +365,39 @@ where
             )
             .boxed();
 
+        // Bit operators bind tighter than comparisons (as in Rust and Python, unlike C), so
+        // `x & mask == 0` is `(x & mask) == 0`.
+        let shift = sum
+            .clone()
+            .foldl_with(
+                choice((op(Token::Shl, BinaryOp::Shl), op(Token::Shr, BinaryOp::Shr)))
+                    .then(sum)
+                    .repeated(),
+                |lhs, (op, rhs), e| binary(e, lhs, op, rhs),
+            )
+            .boxed();
+        let bit_and = shift
+            .clone()
+            .foldl_with(
+                op(Token::Amp, BinaryOp::BitAnd).then(shift).repeated(),
+                |lhs, (op, rhs), e| binary(e, lhs, op, rhs),
+            )
+            .boxed();
+        let bit_xor = bit_and
+            .clone()
+            .foldl_with(
+                op(Token::Caret, BinaryOp::BitXor).then(bit_and).repeated(),
+                |lhs, (op, rhs), e| binary(e, lhs, op, rhs),
+            )
+            .boxed();
+        let bit_or = bit_xor
+            .clone()
+            .foldl_with(
+                op(Token::Pipe, BinaryOp::BitOr).then(bit_xor).repeated(),
+                |lhs, (op, rhs), e| binary(e, lhs, op, rhs),
+            )
+            .boxed();
+
         // Comparisons do not chain: `a < b < c` is an error (built left to right all the same).
         let comparison_op = choice((
             op(Token::EqEq, BinaryOp::Eq),
@@ -369,9 +407,9 @@ where
             op(Token::Gt, BinaryOp::Gt),
             op(Token::Ge, BinaryOp::Ge),
         ));
-        let comparison = sum
+        let comparison = bit_or
             .clone()
-            .then(comparison_op.then(sum).repeated().collect::<Vec<_>>())
+            .then(comparison_op.then(bit_or).repeated().collect::<Vec<_>>())
             .map_with(|(first, rest), e| {
                 if let Some((((_, second), _), last)) = rest.get(1).zip(rest.last()) {
                     let chain = first.span.join(last.1.span);
