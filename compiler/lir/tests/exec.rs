@@ -295,7 +295,13 @@ impl<'p> Vm<'p> {
     }
 
     fn equal_at(&self, a: i64, b: i64, depth: u32, deep: &std::cell::Cell<bool>) -> bool {
-        if a == b {
+        // No identity short-cut for containers and floats: a list holding NaN is not equal to
+        // itself (deep `==`, as in the real runtimes).
+        let container = matches!(
+            self.obj(a),
+            Some(Obj::List(_)) | Some(Obj::Map(_)) | Some(Obj::Float(_))
+        );
+        if a == b && !container {
             return true;
         }
         if depth > 50 {
