@@ -55,6 +55,8 @@ struct Vm<'p> {
     globals: Vec<i64>,
     out: String,
     steps: u64,
+    /// Nodes visited by the current `==`, which bounds a walk over a heavily shared value.
+    equal_steps: std::cell::Cell<u64>,
 }
 
 const ARG_STACK_WORDS: usize = 1 << 16;
@@ -75,6 +77,7 @@ impl<'p> Vm<'p> {
             globals: vec![0; program.globals as usize],
             out: String::new(),
             steps: 0,
+            equal_steps: std::cell::Cell::new(0),
         }
     }
 
@@ -284,9 +287,11 @@ impl<'p> Vm<'p> {
         }
     }
 
-    /// `==`; values nested more than 50 deep (or cyclic) are not supported here.
+    /// `==`; values nested more than 50 deep, cyclic, or so shared that the walk takes more
+    /// than a million steps are not supported here.
     fn equal(&self, a: i64, b: i64) -> R<bool> {
         let deep = std::cell::Cell::new(false);
+        self.equal_steps.set(0);
         let eq = self.equal_at(a, b, 0, &deep);
         if deep.get() {
             return unsupported("deep or cyclic value");
@@ -304,7 +309,8 @@ impl<'p> Vm<'p> {
         if a == b && !container {
             return true;
         }
-        if depth > 50 {
+        self.equal_steps.set(self.equal_steps.get() + 1);
+        if deep.get() || depth > 50 || self.equal_steps.get() > 1_000_000 {
             deep.set(true);
             return true;
         }
