@@ -58,6 +58,8 @@ struct Vm<'p> {
     /// Base of the shadow stack (0 until the program asks for it) and the collector's flag word.
     shadow: i64,
     gc_flag: i64,
+    /// Nodes visited by the current `==`, which bounds a walk over a heavily shared value.
+    equal_steps: std::cell::Cell<u64>,
 }
 
 const ARG_STACK_WORDS: usize = 1 << 16;
@@ -81,6 +83,7 @@ impl<'p> Vm<'p> {
             steps: 0,
             shadow: 0,
             gc_flag: 0,
+            equal_steps: std::cell::Cell::new(0),
         }
     }
 
@@ -290,9 +293,11 @@ impl<'p> Vm<'p> {
         }
     }
 
-    /// `==`; values nested more than 50 deep (or cyclic) are not supported here.
+    /// `==`; values nested more than 50 deep, cyclic, or so shared that the walk takes more
+    /// than a million steps are not supported here.
     fn equal(&self, a: i64, b: i64) -> R<bool> {
         let deep = std::cell::Cell::new(false);
+        self.equal_steps.set(0);
         let eq = self.equal_at(a, b, 0, &deep);
         if deep.get() {
             return unsupported("deep or cyclic value");
@@ -301,10 +306,17 @@ impl<'p> Vm<'p> {
     }
 
     fn equal_at(&self, a: i64, b: i64, depth: u32, deep: &std::cell::Cell<bool>) -> bool {
-        if a == b {
+        // No identity short-cut for containers and floats: a list holding NaN is not equal to
+        // itself (deep `==`, as in the real runtimes).
+        let container = matches!(
+            self.obj(a),
+            Some(Obj::List(_)) | Some(Obj::Map(_)) | Some(Obj::Float(_))
+        );
+        if a == b && !container {
             return true;
         }
-        if depth > 50 {
+        self.equal_steps.set(self.equal_steps.get() + 1);
+        if deep.get() || depth > 50 || self.equal_steps.get() > 1_000_000 {
             deep.set(true);
             return true;
         }
