@@ -20,6 +20,7 @@
 extern int64_t aura_main(void);
 extern void rt_set_max_depth(long long n);
 extern void rt_set_max_memory(long long n);
+extern void rt_set_gc_trigger(long long n);
 
 /* The heap's region (spec/abi.md "External symbols"), set before aura_main runs. */
 uint8_t *aura_heap_base;
@@ -501,6 +502,9 @@ int main(void) {
     aura_heap_base = heap;
     aura_heap_size = size;
     rt_set_max_memory((long long)live);
+    /* A test knob: collect after this many bytes (spec/abi.md, "Memory model"). */
+    const char *trigger = getenv("AURA_GC_TRIGGER");
+    if (trigger && *trigger) rt_set_gc_trigger((long long)env_u64("AURA_GC_TRIGGER", 0));
     const char *depth = getenv("AURA_MAX_DEPTH");
     if (depth && *depth) rt_set_max_depth((long long)env_u64("AURA_MAX_DEPTH", 10000));
 

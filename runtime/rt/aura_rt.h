@@ -95,6 +95,9 @@ AURA_API unsigned long long rt_shadow_stack(void);
 AURA_API unsigned long long rt_shadow_limit(void);
 /* Called by hosts: the cap on the live heap after a collection (--max-memory; 0: none). */
 AURA_API void rt_set_max_memory(long long n);
+/* Called by hosts (tests): collect once n bytes were allocated since the last collection, or as
+ * much as was live after it if that is more (0: the default, 4 MiB). AURA_GC_TRIGGER. */
+AURA_API void rt_set_gc_trigger(long long n);
 /* 0 collections so far, 1 live bytes after the last, 2 bytes of pages, 3 bytes since the last. */
 AURA_API unsigned long long rt_gc_stat(long long which);
 

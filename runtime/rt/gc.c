@@ -47,6 +47,7 @@ static u64 since;            /* bytes handed out since the last collection */
 static u64 trigger;          /* a collection is wanted once `since` passes this */
 static u64 live;             /* bytes live after the last collection */
 static u64 max_live = ~0ULL; /* --max-memory */
+static u64 min_trigger;      /* the smallest trigger (rt_set_gc_trigger; 0: MIN_TRIGGER) */
 static u64 collections;
 static u64 rt_gc_wanted;
 
@@ -456,7 +457,8 @@ val rt_gc_collect(unsigned long long shadow_top, unsigned long long arg_top) {
     collections++;
     since = 0;
     rt_gc_wanted = 0;
-    trigger = live > MIN_TRIGGER ? live : MIN_TRIGGER;
+    u64 least = min_trigger ? min_trigger : MIN_TRIGGER;
+    trigger = live > least ? live : least;
     if (live > max_live) gc_out_of_memory();
     return AURA_NIL;
 }
@@ -479,7 +481,7 @@ void gc_init(u64 heap_start) {
     nroots = nraw = 0;
     free_runs = 0;
     since = live = collections = 0;
-    trigger = MIN_TRIGGER;
+    trigger = min_trigger ? min_trigger : MIN_TRIGGER;
     rt_gc_wanted = 0;
     mstack = 0;
     mtop = mcap = mpages = 0;
@@ -507,6 +509,10 @@ unsigned long long rt_gc_flag(void) { return (u64)(uptr)&rt_gc_wanted; }
 unsigned long long rt_shadow_stack(void) { return shadow_base; }
 unsigned long long rt_shadow_limit(void) { return shadow_end; }
 void rt_set_max_memory(long long n) { max_live = n > 0 ? (u64)n : ~0ULL; }
+void rt_set_gc_trigger(long long n) {
+    min_trigger = n > 0 ? (u64)n : 0;
+    trigger = min_trigger ? min_trigger : MIN_TRIGGER;
+}
 
 /* Statistics for tests and hosts: 0 collections, 1 live bytes after the last one, 2 bytes of
  * pages in use, 3 bytes allocated since the last collection. */

@@ -320,6 +320,23 @@ fn instantiate(
             .call(&mut *store, &params, &mut results)
             .map_err(|e| trap_error(e, limits))?;
     }
+    // A test knob (spec/abi.md, "Memory model"): collect after this many bytes.
+    let trigger = std::env::var("AURA_GC_TRIGGER")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if let (Some(trigger), Some(set_trigger)) =
+        (trigger, instance.get_func(&mut *store, "rt_set_gc_trigger"))
+    {
+        let params: Vec<Val> = set_trigger
+            .ty(&*store)
+            .params()
+            .map(|ty| word(&ty, trigger))
+            .collect();
+        let mut results = vec![Val::I64(0); set_trigger.ty(&*store).results().len()];
+        set_trigger
+            .call(&mut *store, &params, &mut results)
+            .map_err(|e| trap_error(e, limits))?;
+    }
     Ok(instance)
 }
 
