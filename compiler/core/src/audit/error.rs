@@ -22,6 +22,11 @@ pub enum AuditError {
         span: Span,
         name: String,
         suggestion: Option<String>,
+        /// As for E0201: the object along the prototype chain that has a slot of this name,
+        /// when the assignment is in one of its methods.
+        slot_of: Option<String>,
+        /// The object whose method contains the assignment, if any.
+        method_of: Option<String>,
     },
     /// E0203: `f = ...` where `f` names a function, object, plugin, builtin or capability.
     AssignToDefinition {
@@ -193,9 +198,23 @@ impl AuditError {
                 span,
                 name,
                 suggestion,
+                slot_of,
+                method_of,
             } => {
-                let hint = did_you_mean(&suggestion)
-                    .unwrap_or_else(|| format!("declare it first with `let {name} = ...`"));
+                // Inside a method the likely intent is a slot of `self`: say so, as E0201 does
+                // for a read of the same name, rather than suggest a new local.
+                let hint = match (slot_of, did_you_mean(&suggestion), method_of) {
+                    (Some(object), _, _) => format!(
+                        "`{name}` is a slot of `{object}`: inside a method, write \
+                         `self.{name} = ...`"
+                    ),
+                    (None, Some(hint), _) => hint,
+                    (None, None, Some(object)) => format!(
+                        "to set a slot of `{object}`, write `self.{name} = ...`; to declare a \
+                         local, `let {name} = ...`"
+                    ),
+                    (None, None, None) => format!("declare it first with `let {name} = ...`"),
+                };
                 Diagnostic::new(code, format!("assignment to undeclared name `{name}`"))
                     .with_label(
                         span,

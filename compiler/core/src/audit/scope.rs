@@ -249,10 +249,13 @@ impl<'a> Walker<'a, '_> {
             None if name == "self" => "keyword",
             None => {
                 let suggestion = suggest::closest(name, self.assignable_names());
+                let slot_of = self.object.and_then(|o| self.slot_owner(o, name));
                 self.errors.push(AuditError::AssignUndeclared {
                     span,
                     name: name.to_string(),
                     suggestion,
+                    slot_of,
+                    method_of: self.object.map(|o| o.name.name.clone()),
                 });
                 return;
             }
