@@ -3,7 +3,7 @@
 use crate::Diagnostic;
 use aura_uast::Span;
 
-/// One problem the audit found. Codes `E0201`..`E0213`, documented in `spec/audit.md`.
+/// One problem the audit found. Codes `E0201`..`E0213` and `E0220`, documented in `spec/audit.md`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AuditError {
     /// E0201: a name that is not a local, parameter, global, function, object, plugin, builtin,
@@ -115,6 +115,20 @@ pub enum AuditError {
         /// The other links of the cycle.
         links: Vec<Span>,
     },
+    /// E0220: a method the runtime calls by itself (`does_not_understand`) declared with another
+    /// number of parameters than the runtime passes.
+    HookArity {
+        /// The method's name.
+        span: Span,
+        hook: &'static str,
+        /// "object" or "plugin".
+        owner_kind: &'static str,
+        owner: String,
+        expected: usize,
+        found: usize,
+        /// How the runtime calls it, e.g. `does_not_understand(name, args)`.
+        call: &'static str,
+    },
 }
 
 fn plural(n: usize) -> &'static str {
@@ -170,6 +184,7 @@ impl AuditError {
             AuditError::UndeclaredCapability { .. } => "E0211",
             AuditError::UnknownPrototype { .. } => "E0212",
             AuditError::PrototypeCycle { .. } => "E0213",
+            AuditError::HookArity { .. } => "E0220",
         }
     }
 
@@ -389,6 +404,30 @@ impl AuditError {
                 }
                 d.with_hint("a prototype chain must end: remove one of these links")
             }
+            AuditError::HookArity {
+                span,
+                hook,
+                owner_kind,
+                owner,
+                expected,
+                found,
+                call,
+            } => Diagnostic::new(
+                code,
+                format!(
+                    "`{hook}` of {owner_kind} `{owner}` takes {found} parameter{}, but the \
+                     runtime calls it with {expected}",
+                    plural(found)
+                ),
+            )
+            .with_label(
+                span,
+                format!("declared with {found} parameter{}", plural(found)),
+            )
+            .with_hint(format!(
+                "a send that finds no method calls `{call}`: `name` is the message's name, `args` \
+                 the list of its arguments"
+            )),
         }
     }
 }
