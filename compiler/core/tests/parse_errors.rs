@@ -210,6 +210,25 @@ fn unclosed_brace() {
 }
 
 #[test]
+fn unclosed_if_inside_a_plugin_is_reported_at_the_if() {
+    assert_parse!(
+        "plugin p {\n    fn f(x) {\n        if x > 1 {\n            print(x)\n        return 2\n    }\n}"
+    );
+}
+
+#[test]
+fn unclosed_if_inside_an_object_method_is_reported_at_the_if() {
+    assert_parse!(
+        "object o {\n    fn f(x) {\n        while x > 1 {\n            x = x - 1\n        if x == 3 {\n            print(x)\n        }\n    }\n}"
+    );
+}
+
+#[test]
+fn unclosed_block_at_the_end_with_consistent_indentation() {
+    assert_parse!("fn a() {\n    if x {\n        foo()\n    }\n");
+}
+
+#[test]
 fn unclosed_parenthesis_at_end() {
     assert_parse!("let x = f(1,");
 }

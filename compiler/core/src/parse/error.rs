@@ -78,6 +78,9 @@ pub enum ParseError {
     Unclosed {
         span: Span,
         delimiter: Token,
+        /// When the indentation shows which `{` lacks its `}`: the less indented `}` that the
+        /// bracket count paired with it, which most likely closes an outer block.
+        closed_by: Option<Span>,
     },
 }
 
@@ -267,16 +270,31 @@ impl ParseError {
                     .with_label(*span, format!("more than {MAX_EXPR_DEPTH} operators deep"))
                     .with_hint("split the expression into several statements with `let`")
             }
-            ParseError::Unclosed { span, delimiter } => {
+            ParseError::Unclosed {
+                span,
+                delimiter,
+                closed_by,
+            } => {
                 let open = delimiter.spelling().unwrap_or("(");
                 let close = match delimiter {
                     Token::LBracket => "]",
                     Token::LBrace => "}",
                     _ => ")",
                 };
-                Diagnostic::new(UNCLOSED_DELIMITER, format!("unclosed `{open}`"))
-                    .with_label(*span, format!("this `{open}` is never closed"))
-                    .with_hint(format!("add the missing `{close}`"))
+                let diagnostic = Diagnostic::new(UNCLOSED_DELIMITER, format!("unclosed `{open}`"))
+                    .with_label(*span, format!("this `{open}` is never closed"));
+                match closed_by {
+                    Some(outer) => diagnostic
+                        .with_label(
+                            *outer,
+                            "this `}` is indented less than the line of that `{`: it closes \
+                             an outer block",
+                        )
+                        .with_hint(format!(
+                            "add the missing `{close}` where the block of that `{open}` ends"
+                        )),
+                    None => diagnostic.with_hint(format!("add the missing `{close}`")),
+                }
             }
         }
     }
