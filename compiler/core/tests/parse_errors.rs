@@ -77,6 +77,23 @@ fn map_entry_without_colon() {
 }
 
 #[test]
+fn missing_comma_between_map_entries_on_separate_lines() {
+    assert_parse!("fn main() {\n    let m = {\n        a: 1\n        b: 2\n    }\n    print(m)\n}");
+}
+
+#[test]
+fn missing_commas_in_a_nested_multi_line_map() {
+    assert_parse!(
+        "let config = {\n    name: \"x\",\n    \"limits\": {\n        depth: [1,\n            2]\n        if: 3\n    }\n    on: true\n}"
+    );
+}
+
+#[test]
+fn map_entry_on_a_new_line_without_a_colon() {
+    assert_parse!("fn main() {\n    let m = {\n        a: 1\n        b 2\n    }\n}");
+}
+
+#[test]
 fn map_key_must_be_a_name_or_string() {
     assert_parse!("let n = {1: 2}");
 }

@@ -74,6 +74,12 @@ pub enum ParseError {
     ExpressionTooDeep {
         span: Span,
     },
+    /// Two entries of a map literal on separate lines with no `,` between them: `span` is the
+    /// end of the first entry's line, `next` the key of the second entry.
+    MissingMapComma {
+        span: Span,
+        next: Span,
+    },
     /// An opening bracket without its closing one before the end of the file.
     Unclosed {
         span: Span,
@@ -133,6 +139,7 @@ impl ParseError {
             | ParseError::StatementAtTopLevel { span }
             | ParseError::NestingTooDeep { span }
             | ParseError::ExpressionTooDeep { span }
+            | ParseError::MissingMapComma { span, .. }
             | ParseError::Unclosed { span, .. } => *span,
         }
     }
@@ -269,6 +276,15 @@ impl ParseError {
                 Diagnostic::new(NESTING_TOO_DEEP, "expression nested too deep")
                     .with_label(*span, format!("more than {MAX_EXPR_DEPTH} operators deep"))
                     .with_hint("split the expression into several statements with `let`")
+            }
+            ParseError::MissingMapComma { span, next } => {
+                Diagnostic::new(UNEXPECTED_TOKEN, "missing `,` between map entries")
+                    .with_label(*span, "expected `,` after this entry")
+                    .with_label(*next, "the next entry starts here")
+                    .with_hint(
+                        "separate the entries of a map with `,`, also when each is on its own \
+                         line: `{a: 1, b: 2}`",
+                    )
             }
             ParseError::Unclosed {
                 span,
