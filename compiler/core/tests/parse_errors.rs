@@ -77,6 +77,28 @@ fn map_entry_without_colon() {
 }
 
 #[test]
+fn misspelled_return_suggests_the_keyword() {
+    assert_parse!("fn f(s) {\n    retrun s\n}");
+}
+
+#[test]
+fn misspelled_statement_keywords_suggest_the_keyword() {
+    assert_parse!(
+        "fucntion main() {\n    print(1)\n}\n\nfn g(x) {\n    whlie x < 3 { x = x + 1 }\n    lte y = 3\n    fi x > 1 { print(x) }\n    fro i in [1] { print(i) }\n}"
+    );
+}
+
+#[test]
+fn words_of_other_languages_suggest_the_aura_keyword() {
+    assert_parse!("function f(x) {\n    var y = x\n    return y\n}");
+}
+
+#[test]
+fn a_name_near_a_keyword_without_what_the_keyword_needs_gets_no_keyword_hint() {
+    assert_parse!("fn g() {\n    foo 3\n    lte(1) 2\n}");
+}
+
+#[test]
 fn missing_comma_between_map_entries_on_separate_lines() {
     assert_parse!("fn main() {\n    let m = {\n        a: 1\n        b: 2\n    }\n    print(m)\n}");
 }
