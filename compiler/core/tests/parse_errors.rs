@@ -99,6 +99,11 @@ fn a_name_near_a_keyword_without_what_the_keyword_needs_gets_no_keyword_hint() {
 }
 
 #[test]
+fn a_name_near_a_keyword_where_no_statement_could_end_gets_no_keyword_hint() {
+    assert_parse!("fn g() {\n    let m = {whlie x}\n}");
+}
+
+#[test]
 fn missing_comma_between_map_entries_on_separate_lines() {
     assert_parse!("fn main() {\n    let m = {\n        a: 1\n        b: 2\n    }\n    print(m)\n}");
 }

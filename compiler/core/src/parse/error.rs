@@ -391,18 +391,24 @@ impl ParseError {
     pub fn with_keyword_guess(self, tokens: &[(Token, Span)]) -> ParseError {
         let ParseError::Unexpected {
             span,
+            expected,
             found: Some(found),
-            ..
         } = &self
         else {
             return self;
         };
-        if !starts_expression(found) {
+        // The statement could have ended here: not `{lte x}`, where a map key wants its `:`.
+        let statement_could_end = expected
+            .iter()
+            .any(|e| matches!(e, Expected::Token(Token::Newline | Token::Semi)));
+        if !starts_expression(found) || !statement_could_end {
             return self;
         }
-        let Some(at) = tokens.iter().position(|(_, s)| s.start == span.start) else {
+        // The tokens are in source order.
+        let at = tokens.partition_point(|(_, s)| s.start < span.start);
+        if tokens.get(at).is_none_or(|(_, s)| s.start != span.start) {
             return self;
-        };
+        }
         let before = |back: usize| at.checked_sub(back).and_then(|i| tokens.get(i));
         let Some((Token::Ident(word), word_span)) = before(1) else {
             return self;
