@@ -162,3 +162,17 @@ fn assignment_to_an_inherited_slot_name_without_self_hints_at_self() {
 fn assignment_to_an_undeclared_name_in_a_method_offers_self_or_let() {
     assert_audit!("object counter {\n    fn reset() {\n        total = 0\n    }\n}");
 }
+
+#[test]
+fn slot_name_in_a_fn_literal_of_a_method_hints_at_binding_self() {
+    assert_audit!(
+        "object counter {\n    count = 0\n    fn add(by) {\n        let f = fn() { count = count + by }\n        f()\n    }\n}"
+    );
+}
+
+#[test]
+fn undeclared_assignment_in_a_nested_fn_of_a_method_does_not_offer_self() {
+    assert_audit!(
+        "object counter {\n    fn reset() {\n        fn helper() {\n            total = 0\n        }\n        helper()\n    }\n}"
+    );
+}

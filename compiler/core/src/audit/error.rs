@@ -16,6 +16,8 @@ pub enum AuditError {
         /// When the name is a slot of the object whose method uses it (or of a prototype of
         /// that object): the object that defines the slot.
         slot_of: Option<String>,
+        /// The use is in a `fn` nested in the method, where `self` is not the receiver.
+        nested_fn: bool,
     },
     /// E0202: `x = ...` where no `let x` is in scope and there is no global `x`.
     AssignUndeclared {
@@ -25,8 +27,10 @@ pub enum AuditError {
         /// As for E0201: the object along the prototype chain that has a slot of this name,
         /// when the assignment is in one of its methods.
         slot_of: Option<String>,
-        /// The object whose method contains the assignment, if any.
+        /// The object whose method contains the assignment directly (not in a nested `fn`).
         method_of: Option<String>,
+        /// The assignment is in a `fn` nested in a method, where `self` is not the receiver.
+        nested_fn: bool,
     },
     /// E0203: `f = ...` where `f` names a function, object, plugin, builtin or capability.
     AssignToDefinition {
@@ -168,6 +172,15 @@ fn maybe_hint(diagnostic: Diagnostic, hint: Option<String>) -> Diagnostic {
     }
 }
 
+/// A slot named bare inside a `fn` nested in a method: `self` there is not the method's
+/// receiver, so `self.NAME` would not reach the slot either.
+fn nested_slot_hint(name: &str, object: &str, assign: &str) -> String {
+    format!(
+        "`{name}` is a slot of `{object}`, but `self` in a nested `fn` is not the method's \
+         receiver: bind it in the method (`let me = self`) and write `me.{name}{assign}` here"
+    )
+}
+
 impl AuditError {
     pub fn code(&self) -> &'static str {
         match self {
@@ -196,8 +209,10 @@ impl AuditError {
                 name,
                 suggestion,
                 slot_of,
+                nested_fn,
             } => {
                 let hint = match (slot_of, did_you_mean(&suggestion)) {
+                    (Some(object), _) if nested_fn => Some(nested_slot_hint(&name, &object, "")),
                     (Some(object), _) => Some(format!(
                         "`{name}` is a slot of `{object}`: inside a method, write `self.{name}`"
                     )),
@@ -215,10 +230,12 @@ impl AuditError {
                 suggestion,
                 slot_of,
                 method_of,
+                nested_fn,
             } => {
                 // Inside a method the likely intent is a slot of `self`: say so, as E0201 does
                 // for a read of the same name, rather than suggest a new local.
                 let hint = match (slot_of, did_you_mean(&suggestion), method_of) {
+                    (Some(object), _, _) if nested_fn => nested_slot_hint(&name, &object, " = ..."),
                     (Some(object), _, _) => format!(
                         "`{name}` is a slot of `{object}`: inside a method, write \
                          `self.{name} = ...`"
