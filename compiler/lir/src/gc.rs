@@ -233,6 +233,164 @@ fn collect_sets(stmts: &[Stmt], values: &mut Vec<bool>) {
     }
 }
 
+/// Which locals hold a value across a safepoint: a forward pass over the structured body that
+/// tracks, on every path, the locals that may still hold a value set before the latest
+/// safepoint ("stale"); a read of a stale local means its value lived across a safepoint, so it
+/// keeps a shadow slot. Every call (compiled or runtime) is a safepoint, and so is the head of
+/// every loop (it polls). An operand that is a plain local is read when its consumer runs, after
+/// its later siblings (whose calls may collect); the arguments of a call are read by the call
+/// itself, which stores them in its own frame (a compiled callee) or pushes them as roots (a
+/// runtime function that calls back into compiled code) before any safepoint.
+#[derive(Clone, PartialEq)]
+struct Flow {
+    /// Locals some path may have set so far.
+    set: Vec<bool>,
+    /// Locals that may hold a value from before the latest safepoint.
+    stale: Vec<bool>,
+}
+
+impl Flow {
+    fn join(a: Option<Flow>, b: Option<Flow>) -> Option<Flow> {
+        match (a, b) {
+            (Some(mut a), Some(b)) => {
+                for (x, y) in a.set.iter_mut().zip(&b.set) {
+                    *x |= *y;
+                }
+                for (x, y) in a.stale.iter_mut().zip(&b.stale) {
+                    *x |= *y;
+                }
+                Some(a)
+            }
+            (a, None) => a,
+            (None, b) => b,
+        }
+    }
+}
+
+struct Across {
+    across: Vec<bool>,
+    /// For each enclosing loop (innermost last): the joined states of its `Break`s.
+    breaks: Vec<Option<Flow>>,
+}
+
+impl Across {
+    fn safepoint(flow: &mut Flow) {
+        flow.stale.clone_from(&flow.set);
+    }
+
+    fn read(&mut self, flow: &Flow, l: Local) {
+        if flow.stale.get(l as usize).copied().unwrap_or(false) {
+            if let Some(a) = self.across.get_mut(l as usize) {
+                *a = true;
+            }
+        }
+    }
+
+    fn operands<'e>(&mut self, flow: &mut Flow, ops: impl IntoIterator<Item = &'e Expr>) {
+        let mut pending = Vec::new();
+        for op in ops {
+            match op {
+                Expr::Local(l) => pending.push(*l),
+                other => self.expr(flow, other),
+            }
+        }
+        for l in pending {
+            self.read(flow, l);
+        }
+    }
+
+    fn expr(&mut self, flow: &mut Flow, e: &Expr) {
+        match e {
+            Expr::Local(l) => self.read(flow, *l),
+            Expr::Load(a, _) => self.expr(flow, a),
+            Expr::Bin(_, a, b) => self.operands(flow, [&**a, &**b]),
+            Expr::Select(c, a, b) => self.operands(flow, [&**c, &**a, &**b]),
+            Expr::CallRt(_, args) | Expr::Call(_, args) => {
+                self.operands(flow, args);
+                Self::safepoint(flow);
+            }
+            Expr::Const(_) | Expr::Global(_) | Expr::FnAddr(_) | Expr::DataAddr(_) => {}
+        }
+    }
+
+    /// The state after `stmts` run from `flow` (`None`: no path falls through).
+    fn stmts(&mut self, mut flow: Flow, stmts: &[Stmt]) -> Option<Flow> {
+        for s in stmts {
+            match s {
+                Stmt::Set(l, e) => {
+                    self.expr(&mut flow, e);
+                    if let Some(x) = flow.set.get_mut(*l as usize) {
+                        *x = true;
+                    }
+                    if let Some(x) = flow.stale.get_mut(*l as usize) {
+                        *x = false;
+                    }
+                }
+                Stmt::SetGlobal(_, e) | Stmt::Expr(e) => self.expr(&mut flow, e),
+                Stmt::Return(e) => {
+                    self.expr(&mut flow, e);
+                    return None;
+                }
+                Stmt::Store { addr, value, .. } => self.operands(&mut flow, [addr, value]),
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    self.expr(&mut flow, cond);
+                    let a = self.stmts(flow.clone(), then);
+                    let b = self.stmts(flow, otherwise);
+                    flow = Flow::join(a, b)?;
+                }
+                Stmt::Loop(body) => {
+                    // At the head (a poll) every local set before or anywhere in the body may
+                    // hold a value from before it, whichever iteration this is.
+                    let mut head = flow;
+                    collect_sets_all(body, &mut head.set);
+                    Self::safepoint(&mut head);
+                    self.breaks.push(None);
+                    let _ = self.stmts(head, body);
+                    flow = self.breaks.pop().flatten()?;
+                }
+                Stmt::Break(depth) => {
+                    let n = self.breaks.len();
+                    if let Some(slot) = n
+                        .checked_sub(1 + *depth as usize)
+                        .and_then(|i| self.breaks.get_mut(i))
+                    {
+                        *slot = Flow::join(slot.take(), Some(flow));
+                    }
+                    return None;
+                }
+                // The target loop's head already assumes every local set in it is stale.
+                Stmt::Continue(_) => return None,
+            }
+        }
+        Some(flow)
+    }
+}
+
+/// Marks every local some `Set` in `stmts` assigns (of any kind).
+fn collect_sets_all(stmts: &[Stmt], set: &mut [bool]) {
+    for s in stmts {
+        match s {
+            Stmt::Set(l, _) => {
+                if let Some(x) = set.get_mut(*l as usize) {
+                    *x = true;
+                }
+            }
+            Stmt::If {
+                then, otherwise, ..
+            } => {
+                collect_sets_all(then, set);
+                collect_sets_all(otherwise, set);
+            }
+            Stmt::Loop(body) => collect_sets_all(body, set),
+            _ => {}
+        }
+    }
+}
+
 struct Framer {
     g: Globals,
     gc_fn: FnId,
@@ -408,6 +566,27 @@ pub fn add_gc(program: &mut Program) {
         collect_reads(&tail, &mut read);
         for (v, r) in values.iter_mut().zip(&read) {
             *v = *v && *r;
+        }
+        // A local (other than a parameter) whose value never lives across a safepoint needs no
+        // slot either: no collection can happen while it is the only reference.
+        let mut across = Across {
+            across: vec![false; next_local as usize],
+            breaks: Vec::new(),
+        };
+        // Parameters are set on entry, and a direct function polls before its body.
+        let mut entry = Flow {
+            set: vec![false; next_local as usize],
+            stale: vec![false; next_local as usize],
+        };
+        for p in 0..f.params as usize {
+            entry.set[p] = true;
+        }
+        if is_direct {
+            Across::safepoint(&mut entry);
+        }
+        let _ = across.stmts(entry, &tail);
+        for (l, v) in values.iter_mut().enumerate().skip(f.params as usize) {
+            *v = *v && across.across[l];
         }
         let slots: BTreeMap<Local, u32> = values
             .iter()
