@@ -277,6 +277,8 @@ type Value = cranelift_codegen::ir::Value;
 /// A loop being emitted: its header and exit blocks, and the locals passed to each as block
 /// parameters (in parameter order).
 struct LoopCtx {
+    /// The `Loop` statement, to look up its facts.
+    stmt: *const Stmt,
     header: Block,
     exit: Block,
     carried: Vec<u32>,
@@ -360,6 +362,17 @@ impl Body<'_, '_> {
         Ok((0..count)
             .map(|_| self.builder.append_block_param(block, types::I64))
             .collect())
+    }
+
+    /// Whether `local` may be read after the statement spanning `span` (directly inside the
+    /// current loops) without being set first: it is read outside the statement, or it is
+    /// unclean for one of the loops around it (see `clif/ssa.rs`).
+    fn live_after(&self, local: u32, span: (u32, u32)) -> bool {
+        self.facts.read_outside(local, span)
+            || self
+                .loops
+                .iter()
+                .any(|l| self.facts.unclean(l.stmt).contains(&local))
     }
 
     fn loop_index(&self, depth: u32) -> Result<usize, CompileError> {
@@ -474,7 +487,7 @@ impl Body<'_, '_> {
                             let e = else_changes.get(&local).copied().unwrap_or(before);
                             if t == e {
                                 joined.push((local, t));
-                            } else if self.facts.live_after(local, span, !self.loops.is_empty()) {
+                            } else if self.live_after(local, span) {
                                 params.push((local, t, e));
                             }
                         }
@@ -501,15 +514,15 @@ impl Body<'_, '_> {
                 let mut assigned = Vec::new();
                 ssa::assigned_in(body, &mut HashSet::new(), &mut assigned);
                 assigned.retain(|&l| l < self.locals);
-                let in_loop = !self.loops.is_empty();
+                let unclean = self.facts.unclean(stmt);
                 let carried: Vec<u32> = assigned
                     .iter()
                     .copied()
-                    .filter(|&l| self.facts.live_after(l, span, true))
+                    .filter(|&l| unclean.contains(&l) || self.facts.read_outside(l, span))
                     .collect();
                 let exit_carried: Vec<u32> = assigned
                     .into_iter()
-                    .filter(|&l| self.facts.live_after(l, span, in_loop))
+                    .filter(|&l| self.live_after(l, span))
                     .collect();
                 let header = self.builder.create_block();
                 let exit = self.builder.create_block();
@@ -523,6 +536,7 @@ impl Body<'_, '_> {
                     self.set(local, param);
                 }
                 self.loops.push(LoopCtx {
+                    stmt: stmt as *const Stmt,
                     header,
                     exit,
                     carried,

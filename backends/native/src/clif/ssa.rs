@@ -5,15 +5,16 @@
 //! loop header, after a loop). A join needs a parameter only for a local that may be read later
 //! without being set first; this walk finds, conservatively:
 //!
-//! - `unclean`: locals with a read that is not preceded, on every path since the start of the
-//!   current iteration of its innermost loop (or the function entry), by a set of the local —
-//!   such a read may see a value from before (the initial zero, or an earlier iteration);
+//! - for each loop, the locals with a read inside it that is not preceded, on every path since
+//!   the start of the loop's current iteration, by a set of the local — such a read may see a
+//!   value from an earlier iteration (or from before the loop); outside loops, a read before any
+//!   set sees the initial zero and needs no join;
 //! - the first and last read position of each local, in preorder of statements, and the span of
 //!   every `If` and `Loop` statement, so that "read outside this statement" is two comparisons.
 //!
-//! A local that is not unclean and has no read outside a statement is dead when that statement
-//! ends (every later read is preceded by a set), so it needs no parameter there; outside every
-//! loop, no read inside a statement can follow its end, so only reads outside it count. Everything here
+//! A local with no read outside a statement, and not unclean for any loop around the statement,
+//! is dead when that statement ends: control can only come back into the statement through the
+//! start of an iteration of such a loop, and every read is preceded by a set since then. Everything here
 //! is linear in the size of the function (sets inside nested `If`s count once per level).
 
 use aura_lir::{Expr, Function, Stmt};
@@ -21,26 +22,29 @@ use std::collections::{HashMap, HashSet};
 
 /// The facts about one function (see the module documentation).
 pub(super) struct Facts {
-    unclean: Vec<bool>,
     first_read: Vec<u32>,
     last_read: Vec<u32>,
     /// Preorder span `[start, end)` of each `If` and `Loop` statement, keyed by address.
     spans: HashMap<*const Stmt, (u32, u32)>,
+    /// The unclean locals of each loop, keyed by address.
+    unclean: HashMap<*const Stmt, HashSet<u32>>,
 }
+
+/// No unclean locals.
+static NONE: std::sync::LazyLock<HashSet<u32>> = std::sync::LazyLock::new(HashSet::new);
 
 impl Facts {
     pub(super) fn of(function: &Function) -> Facts {
         let count = function.params as usize + function.locals as usize;
         let mut walk = Walk {
             facts: Facts {
-                unclean: vec![false; count],
                 first_read: vec![u32::MAX; count],
                 last_read: vec![0; count],
                 spans: HashMap::new(),
+                unclean: HashMap::new(),
             },
-            assigned: vec![0; count],
-            epoch: 1,
-            epochs: 1,
+            assigned: vec![None; count],
+            loops: Vec::new(),
             log: Vec::new(),
             stamp: vec![0; count],
             generation: 0,
@@ -48,7 +52,7 @@ impl Facts {
             at: 0,
         };
         for local in 0..(function.params as usize).min(count) {
-            walk.assigned[local] = 1;
+            walk.assigned[local] = Some(0);
         }
         walk.list(&function.body);
         walk.facts
@@ -62,27 +66,30 @@ impl Facts {
             .unwrap_or((0, u32::MAX))
     }
 
-    /// Whether `local` may be read after the statement spanning `span` without being set
-    /// first: it is read outside the statement, or (inside a loop, `in_loop`) it is unclean.
-    /// (Without an enclosing loop, control never comes back into the statement.)
-    pub(super) fn live_after(&self, local: u32, span: (u32, u32), in_loop: bool) -> bool {
+    /// The unclean locals of a `Loop` statement (by address).
+    pub(super) fn unclean(&self, stmt: *const Stmt) -> &HashSet<u32> {
+        self.unclean.get(&stmt).unwrap_or(&NONE)
+    }
+
+    /// Whether `local` is read outside the statement spanning `span`.
+    pub(super) fn read_outside(&self, local: u32, span: (u32, u32)) -> bool {
         let l = local as usize;
-        let unclean = self.unclean.get(l).copied().unwrap_or(true);
         let first = self.first_read.get(l).copied().unwrap_or(0);
         let last = self.last_read.get(l).copied().unwrap_or(u32::MAX);
-        (unclean && in_loop) || first < span.0 || last >= span.1
+        first < span.0 || last >= span.1
     }
 }
 
 struct Walk {
     facts: Facts,
-    /// The epoch in which each local is definitely assigned (0: never); a loop body starts a
-    /// fresh epoch, so nothing is assigned at its start.
-    assigned: Vec<u32>,
-    epoch: u32,
-    epochs: u32,
+    /// For each local definitely assigned on every path to here: the deepest loop level (0:
+    /// outside loops) of such a set in the current iterations. It is assigned since the start of
+    /// the current iteration of the loops at that level and above, not of the deeper ones.
+    assigned: Vec<Option<u32>>,
+    /// The loops around the current statement, outermost first.
+    loops: Vec<*const Stmt>,
     /// (local, previous `assigned`) for every change, to undo at the end of a branch or loop.
-    log: Vec<(usize, u32)>,
+    log: Vec<(usize, Option<u32>)>,
     stamp: Vec<u32>,
     generation: u32,
     /// Preorder number of the next statement, and of the one whose expressions are being read.
@@ -101,10 +108,11 @@ impl Walk {
     }
 
     fn assign(&mut self, local: usize) {
+        let level = Some(self.loops.len() as u32);
         if let Some(a) = self.assigned.get_mut(local) {
-            if *a != self.epoch {
+            if *a != level {
                 self.log.push((local, *a));
-                *a = self.epoch;
+                *a = level;
             }
         }
     }
@@ -190,11 +198,12 @@ impl Walk {
             }
             Stmt::Loop(body) => {
                 let mark = self.log.len();
-                let outer = self.epoch;
-                self.epochs = self.epochs.saturating_add(1);
-                self.epoch = self.epochs;
+                self.facts
+                    .unclean
+                    .insert(stmt as *const Stmt, HashSet::new());
+                self.loops.push(stmt as *const Stmt);
                 self.list(body);
-                self.epoch = outer;
+                self.loops.pop();
                 self.rollback(mark);
                 self.facts
                     .spans
@@ -209,8 +218,12 @@ impl Walk {
             Expr::Local(local) => {
                 let l = *local as usize;
                 if l < self.assigned.len() {
-                    if self.assigned[l] != self.epoch {
-                        self.facts.unclean[l] = true;
+                    // Unclean for the loops deeper than the level of the last definite set.
+                    let from = self.assigned[l].map_or(0, |a| a as usize);
+                    for key in self.loops.iter().skip(from) {
+                        if let Some(set) = self.facts.unclean.get_mut(key) {
+                            set.insert(*local);
+                        }
                     }
                     let first = &mut self.facts.first_read[l];
                     *first = (*first).min(self.at);
