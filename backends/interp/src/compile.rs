@@ -647,23 +647,18 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    /// `Some(args)` when `iter` is a call of the builtin `range` with 1 to 3 arguments.
+    /// `Some(args)` when `iter` is a call of the builtin `range` the counting loop can run
+    /// (`aura_uast::range_loop`: 1 to 3 arguments) and `range` is not shadowed here.
     fn range_call(&mut self, iter: &uast::Expr) -> R<Option<Box<[Expr]>>> {
-        let uast::Expr::Call { callee, args, .. } = iter else {
+        let Some(range) = aura_uast::range_loop(iter) else {
             return Ok(None);
         };
-        let uast::Expr::Var { name, .. } = callee.as_ref() else {
-            return Ok(None);
-        };
-        if name != "range" || args.is_empty() || args.len() > 3 {
-            return Ok(None);
-        }
-        match self.resolve(name)? {
+        match self.resolve("range")? {
             Resolved::Global(Global::Builtin(id))
                 if aura_uast::BUILTINS[id as usize].name == "range" => {}
             _ => return Ok(None),
         }
-        Ok(Some(self.exprs(args)?))
+        Ok(Some(self.exprs(range.args)?))
     }
 
     fn assign(&mut self, target: &uast::Target, value: &uast::Expr) -> R<Stmt> {

@@ -75,7 +75,7 @@ pub(crate) struct SendNode {
 
 /// Where a send last found its method: `hops` prototype links up from the receiver at
 /// `receiver` (an address), own slot `index`. Valid while the shape epoch is `epoch` (see
-/// `value::shape_epoch`); the slot's key is checked again on every use.
+/// `value::object::shape_epoch`); the slot's key is checked again on every use.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct SendCache {
     pub epoch: u64,

@@ -505,6 +505,19 @@ fn every_error_answer_is_json() {
         assert_eq!(status, expected, "{line}: {body}");
         assert!(is_json_error(&body), "{line}: {body}");
     }
+    // Requests hyper cannot parse at all, which it answers itself.
+    let unparsable: [(&[u8], u16); 2] = [
+        (b"GARBAGE\r\n\r\n", 400),
+        (
+            b"GET /hi HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n",
+            400,
+        ),
+    ];
+    for (request, expected) in unparsable {
+        let (status, body) = host.raw(request, TIMEOUT);
+        assert_eq!(status, expected, "{body}");
+        assert!(is_json_error(&body), "{body}");
+    }
     // A module name over 255 bytes: 400 with JSON, and no path of the data directory.
     let name = "m".repeat(300);
     let (status, body) = host.evolve(&name, "fn f() { return 1 }");

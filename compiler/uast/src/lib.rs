@@ -6,6 +6,7 @@
 mod builtins;
 pub mod captures;
 mod document;
+mod range;
 pub mod visit;
 
 pub use builtins::{Builtin, BUILTINS, CAPABILITIES};
@@ -13,6 +14,7 @@ pub use document::{
     canonical, content_hash, strip_spans, Definition, Document, DocumentError, SCHEMA_NAME,
     SCHEMA_VERSION,
 };
+pub use range::{range_loop, RangeArgs};
 
 use serde::{Deserialize, Serialize};
 

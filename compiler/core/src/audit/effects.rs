@@ -10,6 +10,7 @@
 //! body that defines them.
 
 use super::env::{Env, Global, TopDef};
+use aura_uast::visit::{walk_expr, walk_fn, walk_stmt, Visit};
 use aura_uast::{Block, Expr, FnDef, Ident, Span, Stmt, Target};
 use std::collections::{HashMap, HashSet};
 
@@ -201,96 +202,41 @@ pub fn analyze<'a>(
 
 /// Every name bound anywhere in a body: lets, `for` variables, nested fns and fn-literal params.
 fn collect_locals<'a>(block: &'a Block, out: &mut HashSet<&'a str>) {
-    stacker::maybe_grow(RED_ZONE, STACK_GROWTH, || {
-        for stmt in &block.stmts {
-            collect_stmt(stmt, out);
-        }
-    });
+    Locals { out }.visit_block(block);
 }
 
-fn collect_stmt<'a>(stmt: &'a Stmt, out: &mut HashSet<&'a str>) {
-    match stmt {
-        Stmt::Let { name, value, .. } => {
-            let _ = out.insert(&name.name);
-            collect_expr(value, out);
-        }
-        Stmt::Assign { target, value, .. } => {
-            match target {
-                Target::Var { .. } => {}
-                Target::Field { object, .. } => collect_expr(object, out),
-                Target::Index { object, index, .. } => {
-                    collect_expr(object, out);
-                    collect_expr(index, out);
-                }
+/// The walk behind `collect_locals`.
+struct Locals<'a, 's> {
+    out: &'s mut HashSet<&'a str>,
+}
+
+impl<'a> Visit<'a> for Locals<'a, '_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::Let { name, .. } => {
+                let _ = self.out.insert(&name.name);
             }
-            collect_expr(value, out);
-        }
-        Stmt::If {
-            cond,
-            then,
-            otherwise,
-            ..
-        } => {
-            collect_expr(cond, out);
-            collect_locals(then, out);
-            if let Some(otherwise) = otherwise {
-                collect_locals(otherwise, out);
+            Stmt::For { var, .. } => {
+                let _ = self.out.insert(&var.name);
             }
+            _ => {}
         }
-        Stmt::While { cond, body, .. } => {
-            collect_expr(cond, out);
-            collect_locals(body, out);
-        }
-        Stmt::For {
-            var, iter, body, ..
-        } => {
-            let _ = out.insert(&var.name);
-            collect_expr(iter, out);
-            collect_locals(body, out);
-        }
-        Stmt::Return { value, .. } => {
-            if let Some(value) = value {
-                collect_expr(value, out);
-            }
-        }
-        Stmt::Break { .. } | Stmt::Continue { .. } => {}
-        Stmt::Fn(def) => {
-            let _ = out.insert(&def.name.name);
-            out.extend(def.params.iter().map(|p| p.name.as_str()));
-            collect_locals(&def.body, out);
-        }
-        Stmt::Expr { expr, .. } => collect_expr(expr, out),
+        walk_stmt(self, stmt);
     }
-}
 
-fn collect_expr<'a>(expr: &'a Expr, out: &mut HashSet<&'a str>) {
-    stacker::maybe_grow(RED_ZONE, STACK_GROWTH, || match expr {
-        Expr::Lambda { params, body, .. } => {
-            out.extend(params.iter().map(|p| p.name.as_str()));
-            collect_locals(body, out);
+    /// Only nested `fn` statements: the walk starts at a body.
+    fn visit_fn(&mut self, def: &'a FnDef) {
+        let _ = self.out.insert(&def.name.name);
+        self.out.extend(def.params.iter().map(|p| p.name.as_str()));
+        walk_fn(self, def);
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if let Expr::Lambda { params, .. } = expr {
+            self.out.extend(params.iter().map(|p| p.name.as_str()));
         }
-        Expr::List { items, .. } => items.iter().for_each(|e| collect_expr(e, out)),
-        Expr::Map { entries, .. } => entries.iter().for_each(|e| collect_expr(&e.value, out)),
-        Expr::Unary { operand, .. } => collect_expr(operand, out),
-        Expr::Binary { lhs, rhs, .. } => {
-            collect_expr(lhs, out);
-            collect_expr(rhs, out);
-        }
-        Expr::Call { callee, args, .. } => {
-            collect_expr(callee, out);
-            args.iter().for_each(|e| collect_expr(e, out));
-        }
-        Expr::Send { receiver, args, .. } => {
-            collect_expr(receiver, out);
-            args.iter().for_each(|e| collect_expr(e, out));
-        }
-        Expr::Field { object, .. } => collect_expr(object, out),
-        Expr::Index { object, index, .. } => {
-            collect_expr(object, out);
-            collect_expr(index, out);
-        }
-        _ => {}
-    });
+        walk_expr(self, expr);
+    }
 }
 
 impl<'a> Walker<'a, '_> {

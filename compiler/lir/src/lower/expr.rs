@@ -384,22 +384,17 @@ impl Lowerer {
         Ok(())
     }
 
-    /// The arguments of `range(..)` with 1 or 2 arguments when `range` is the builtin.
+    /// The arguments of a `range(..)` loop (`aura_uast::range_loop`) without a step (this
+    /// counting loop has none; a step goes through the builtin) when `range` is the builtin.
     fn range_args<'e>(&mut self, iter: &'e uast::Expr) -> R<Option<&'e [uast::Expr]>> {
-        let uast::Expr::Call { callee, args, .. } = iter else {
+        let Some(range) = aura_uast::range_loop(iter).filter(|r| r.step.is_none()) else {
             return Ok(None);
         };
-        let uast::Expr::Var { name, .. } = callee.as_ref() else {
-            return Ok(None);
-        };
-        if name != "range" || args.is_empty() || args.len() > 2 {
-            return Ok(None);
-        }
-        match self.resolve(name)? {
+        match self.resolve("range")? {
             Resolved::Global(Global::Builtin(id))
                 if aura_uast::BUILTINS[id as usize].name == "range" =>
             {
-                Ok(Some(args))
+                Ok(Some(range.args))
             }
             _ => Ok(None),
         }
