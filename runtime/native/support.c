@@ -19,12 +19,14 @@
 /* Provided by the merged object (compiled program + runtime). */
 extern int64_t aura_main(void);
 extern void rt_set_max_depth(long long n);
+extern void rt_set_max_memory(long long n);
+extern void rt_set_gc_trigger(long long n);
 
-/* The arena's region (spec/abi.md "External symbols"), set before aura_main runs. */
+/* The heap's region (spec/abi.md "External symbols"), set before aura_main runs. */
 uint8_t *aura_heap_base;
 uint64_t aura_heap_size;
 
-/* Default arena size (the CLI's --max-memory default); reserved, not committed. */
+/* Default live heap cap (the CLI's --max-memory default); reserved, not committed. */
 #define DEFAULT_HEAP (4ull << 30)
 /* Machine stack of the thread that runs the program: far more than --max-depth 10000 nested
  * Aura calls plus the runtime's own recursion need, so the depth limit always fires first. */
@@ -484,9 +486,13 @@ static void *run(void *arg) {
 int main(void) {
     /* A closed pipe is a failed write (reported above), not a silent death by SIGPIPE. */
     signal(SIGPIPE, SIG_IGN);
-    uint64_t size = env_u64("AURA_MAX_MEMORY", DEFAULT_HEAP);
-    if (size < 4096) size = 4096;
-    /* Reserved, not committed: pages cost memory only once the arena reaches them. */
+    /* AURA_MAX_MEMORY caps the live heap after a collection; the region is twice that (the
+     * collector's headroom: as much garbage as live data between two collections) plus 64 MiB
+     * for the runtime's argument and shadow stacks. */
+    uint64_t live = env_u64("AURA_MAX_MEMORY", DEFAULT_HEAP);
+    if (live < 4096) live = 4096;
+    uint64_t size = live > (1ull << 46) ? live : 2 * live + (64ull << 20);
+    /* Reserved, not committed: pages cost memory only once the heap reaches them. */
     void *heap = mmap(NULL, size, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (heap == MAP_FAILED) {
@@ -495,6 +501,10 @@ int main(void) {
     }
     aura_heap_base = heap;
     aura_heap_size = size;
+    rt_set_max_memory((long long)live);
+    /* A test knob: collect after this many bytes (spec/abi.md, "Memory model"). */
+    const char *trigger = getenv("AURA_GC_TRIGGER");
+    if (trigger && *trigger) rt_set_gc_trigger((long long)env_u64("AURA_GC_TRIGGER", 0));
     const char *depth = getenv("AURA_MAX_DEPTH");
     if (depth && *depth) rt_set_max_depth((long long)env_u64("AURA_MAX_DEPTH", 10000));
 

@@ -68,7 +68,7 @@ AURA_IMPORT(aura_cap_clock)
 long long aura_cap_clock(const unsigned char *req, unsigned long req_len, unsigned char *resp,
                          unsigned long resp_cap);
 #ifndef __wasm__
-/* The arena's memory region (native only; wasm grows its linear memory). */
+/* The memory region of the heap (native only; wasm grows its linear memory). */
 extern unsigned char *aura_heap_base;
 extern unsigned long long aura_heap_size;
 #endif
@@ -83,6 +83,23 @@ AURA_API void rt_set_max_depth(long long n);
 AURA_API val rt_finish(void);
 AURA_API __attribute__((noreturn)) val rt_stack_overflow(void);
 AURA_API __attribute__((noreturn)) val rt_arity_error(val fn, unsigned long long argc);
+
+/* ---- the collector (spec/abi.md, "Memory model") --------------------------------------- */
+/* Address of the word compiled code polls at its safepoints: non-zero when a collection is due. */
+AURA_API unsigned long long rt_gc_flag(void);
+/* Collects; roots: the shadow stack below shadow_top, the argument stack below arg_top, the
+ * runtime's own. */
+AURA_API val rt_gc_collect(unsigned long long shadow_top, unsigned long long arg_top);
+/* The shadow stack: its base and its end. */
+AURA_API unsigned long long rt_shadow_stack(void);
+AURA_API unsigned long long rt_shadow_limit(void);
+/* Called by hosts: the cap on the live heap after a collection (--max-memory; 0: none). */
+AURA_API void rt_set_max_memory(long long n);
+/* Called by hosts (tests): collect once n bytes were allocated since the last collection, or as
+ * much as was live after it if that is more (0: the default, 4 MiB). AURA_GC_TRIGGER. */
+AURA_API void rt_set_gc_trigger(long long n);
+/* 0 collections so far, 1 live bytes after the last, 2 bytes of pages, 3 bytes since the last. */
+AURA_API unsigned long long rt_gc_stat(long long which);
 
 /* ---- constructors ---------------------------------------------------------------------- */
 AURA_API val rt_str_lit(unsigned long long addr, unsigned long long len);
@@ -142,7 +159,7 @@ AURA_API val rt_iter_get(val list, unsigned long long index);
 AURA_API val rt_range_arg(val v);
 
 /* ---- message ABI (spec/abi.md): called by the host after aura_init, not by compiled code --- */
-/* Room for a request of len bytes in the arena; returns its address. */
+/* Room for a request of len bytes in the heap; returns its address. */
 AURA_API unsigned long long rt_input(unsigned long long len);
 /* Sends the JSON request at ptr[0..len) ({"target","method","args","state"}) and returns
  * (reply address << 32) | reply length; the reply is {"result","changed","state"}. */

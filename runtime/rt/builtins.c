@@ -103,6 +103,7 @@ val rt_builtin_fn(unsigned long long index) {
 
 void builtins_reset(void) {
     for (int i = 0; i < B_COUNT; i++) builtin_fns[i] = 0;
+    gc_add_root(builtin_fns, B_COUNT);
     ops_reset();
     caps_reset();
 }

@@ -341,7 +341,10 @@ static int str_is(val s, const char *c) {
 
 static val cap_values[3];
 
-void caps_reset(void) { cap_values[0] = cap_values[1] = cap_values[2] = 0; }
+void caps_reset(void) {
+    cap_values[0] = cap_values[1] = cap_values[2] = 0;
+    gc_add_root(cap_values, 3);
+}
 
 val rt_capability(val cap, val method, unsigned long long argc, unsigned long long argv) {
     cap_fn call;

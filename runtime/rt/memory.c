@@ -1,4 +1,4 @@
-/* The platform layer (arena allocation), mem* functions, buffered output, errors and the
+/* The mem* functions, buffered output, errors and the
  * lifecycle entry points. */
 #include "rt_internal.h"
 
@@ -44,60 +44,6 @@ NO_LOOP_CALLS int memcmp(const void *a, const void *b, uptr n) {
     for (uptr i = 0; i < n; i++)
         if (x[i] != y[i]) return x[i] < y[i] ? -1 : 1;
     return 0;
-}
-
-/* ---- the arena ------------------------------------------------------------------------- */
-static uptr heap_ptr, heap_end;
-
-#ifdef __wasm__
-extern unsigned char __heap_base;
-
-static int heap_grow(uptr need) {
-    uptr have = (uptr)__builtin_wasm_memory_size(0) * 65536;
-    if (need <= have) {
-        heap_end = have;
-        return 1;
-    }
-    u64 pages = ((u64)need - have + 65535) / 65536;
-    /* Grow by at least a quarter of the memory so a long run does not grow page by page. */
-    u64 extra = have / 4 / 65536;
-    if (extra > pages && __builtin_wasm_memory_grow(0, (uptr)extra) != (uptr)-1) {
-        heap_end = (uptr)__builtin_wasm_memory_size(0) * 65536;
-        return 1;
-    }
-    if ((u64)need > 0xffffffffULL || __builtin_wasm_memory_grow(0, (uptr)pages) == (uptr)-1)
-        return 0;
-    heap_end = (uptr)__builtin_wasm_memory_size(0) * 65536;
-    return 1;
-}
-
-static void heap_init(u64 start) {
-    if (start == 0) start = (u64)(uptr)&__heap_base;
-    heap_ptr = ((uptr)start + 7) & ~(uptr)7;
-    heap_end = (uptr)__builtin_wasm_memory_size(0) * 65536;
-}
-#else
-static int heap_grow(uptr need) {
-    (void)need;
-    return 0;
-}
-
-static void heap_init(u64 start) {
-    (void)start;
-    heap_ptr = ((uptr)aura_heap_base + 7) & ~(uptr)7;
-    heap_end = (uptr)aura_heap_base + (uptr)aura_heap_size;
-}
-#endif
-
-void *rt_alloc(u64 n) {
-    n = (n + 7) & ~7ULL;
-    if (n > heap_end - heap_ptr) {
-        if (n > (u64)((uptr)-1 - heap_ptr) || !heap_grow(heap_ptr + (uptr)n))
-            rt_error(AURA_E_MEMORY, "the arena is full");
-    }
-    void *p = (void *)heap_ptr;
-    heap_ptr += (uptr)n;
-    return p;
 }
 
 /* ---- output ---------------------------------------------------------------------------- */
@@ -253,16 +199,30 @@ static u64 arg_stack;
 static i64 max_depth = 10000;
 void builtins_reset(void);
 
+/* The shadow stack holds the frames of compiled functions (their value locals): room for
+ * max_depth frames of 128 words, at least 4 MiB, at most 256 MiB. */
+static u64 shadow_bytes(void) {
+    u64 n = max_depth > 0 ? (u64)max_depth * 1024 : 0;
+    if (n < (4u << 20)) n = 4u << 20;
+    if (n > (256u << 20)) n = 256u << 20;
+    return n;
+}
+
 val rt_start(unsigned long long heap_start) {
-    heap_init(heap_start);
+    gc_init(heap_start);
     out_len = 0;
     scratch_sb.p = 0;
     scratch_sb.len = scratch_sb.cap = 0;
     err_sb.p = 0;
     err_sb.len = err_sb.cap = 0;
+    arg_stack = (u64)(uptr)gc_perm(ARG_STACK_BYTES);
+    u64 shadow = shadow_bytes();
+    gc_set_stacks((u64)(uptr)gc_perm(shadow), shadow, arg_stack);
+    gc_start_pages();
+    gc_add_raw_root((void **)&scratch_sb.p);
+    gc_add_raw_root((void **)&err_sb.p);
     builtins_reset();
     objects_reset();
-    arg_stack = (u64)(uptr)rt_alloc(ARG_STACK_BYTES);
     return AURA_NIL;
 }
 

@@ -6,7 +6,10 @@
 /* Named objects made by rt_object_new (the module's `object` definitions), by name. */
 static val registry;
 
-void objects_reset(void) { registry = 0; }
+void objects_reset(void) {
+    registry = 0;
+    gc_add_root(&registry, 1);
+}
 
 void obj_register(val name, val object) {
     if (!is_str(name)) return;
@@ -87,8 +90,12 @@ unsigned long long rt_message(unsigned long long ptr, unsigned long long len) {
     Sb before = {0};
     encode_state(&before, object);
 
+    /* The send runs compiled code, which may collect: `before` must survive it. */
+    int pinned = gc_raw_roots();
+    gc_add_raw_root((void **)&before.p);
     List *l = AS_LIST(args);
     val result = rt_send(object, method, l->len, l->items);
+    gc_drop_raw_roots(pinned);
 
     Sb reply = {0};
     sb_cstr(&reply, "{\"result\":");

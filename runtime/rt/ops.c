@@ -454,7 +454,13 @@ val rt_send(val r, val name, unsigned long long argc, unsigned long long argv) {
     dnu((const u8 *)t, n, name, r);
 }
 
-void ops_reset(void) { dnu_name = 0; }
+void ops_reset(void) {
+    dnu_name = 0;
+    seen.keys = 0;
+    seen.cap = seen.count = 0;
+    gc_add_root(&dnu_name, 1);
+    gc_add_raw_root((void **)&seen.keys);
+}
 
 val rt_arity_error(val f, unsigned long long argc) {
     Sb *e = err_begin();

@@ -54,6 +54,15 @@
 #define parse_f64 aura_rt__parse_f64
 #define obj_register aura_rt__obj_register
 #define objects_reset aura_rt__objects_reset
+#define gc_init aura_rt__gc_init
+#define gc_perm aura_rt__gc_perm
+#define gc_set_stacks aura_rt__gc_set_stacks
+#define gc_start_pages aura_rt__gc_start_pages
+#define gc_add_root aura_rt__gc_add_root
+#define gc_add_raw_root aura_rt__gc_add_raw_root
+#define gc_raw_roots aura_rt__gc_raw_roots
+#define gc_drop_raw_roots aura_rt__gc_drop_raw_roots
+#define gc_out_of_memory aura_rt__gc_out_of_memory
 
 typedef unsigned long long u64;
 typedef long long i64;
@@ -167,8 +176,23 @@ static inline u64 bits_of(double d) {
     return u.i;
 }
 
-/* memory.c */
+/* gc.c: the heap. rt_alloc never collects (compiled code calls rt_gc_collect at safepoints);
+ * memory it returns is not zeroed. */
 void *rt_alloc(u64 n);
+void gc_init(u64 heap_start);
+void *gc_perm(u64 n); /* permanent memory, only inside rt_start before gc_start_pages */
+void gc_set_stacks(u64 shadow, u64 shadow_bytes, u64 args);
+void gc_start_pages(void);
+/* Roots of the runtime: n values at p (statics), or a static pointer into the heap. */
+void gc_add_root(val *p, u64 n);
+void gc_add_raw_root(void **p);
+/* Raw roots pushed for a while (a runtime function that calls compiled code): the count to
+ * return to with gc_drop_raw_roots. */
+int gc_raw_roots(void);
+void gc_drop_raw_roots(int n);
+__attribute__((noreturn)) void gc_out_of_memory(void);
+
+/* memory.c */
 void *memcpy(void *d, const void *s, uptr n);
 void *memset(void *d, int c, uptr n);
 void *memmove(void *d, const void *s, uptr n);
@@ -176,7 +200,7 @@ int memcmp(const void *a, const void *b, uptr n);
 void out_write(const u8 *p, u64 n);
 void out_flush(void);
 
-/* A growable byte buffer in the arena. */
+/* A growable byte buffer in the heap (reclaimed by the collector once unreachable). */
 typedef struct {
     u8 *p;
     u64 len, cap;

@@ -571,7 +571,14 @@ fn merge(program: &Program, uses: &[String], rt: &RtModule) -> Result<Vec<u8>, E
     exports.export("rt_finish", ExportKind::Func, finish.index);
     // The message ABI (spec/abi.md): the host writes a request with rt_input, sends it with
     // rt_message. A stand-in runtime without them just gives a module without messages.
-    for name in ["rt_input", "rt_message"] {
+    // rt_set_max_memory: the host's cap on the live heap (--max-memory);
+    // rt_set_gc_trigger: a test knob, the bytes between two collections (AURA_GC_TRIGGER).
+    for name in [
+        "rt_input",
+        "rt_message",
+        "rt_set_max_memory",
+        "rt_set_gc_trigger",
+    ] {
         if let Some(f) = layout.runtime.get(name) {
             exports.export(name, ExportKind::Func, f.index);
         }

@@ -16,6 +16,11 @@ const BACKENDS: &[(&str, &[&str])] = &[
     ("native", &["run", "--target", "native"]),
 ];
 
+/// The compiled backends collect after every 64 KiB allocated (`AURA_GC_TRIGGER`, spec/abi.md
+/// "Memory model") instead of 4 MiB, so that every case, not only the large ones, runs through
+/// many collections: a value the collector failed to find as a root shows up as a wrong output.
+const GC_TRIGGER: &str = "65536";
+
 /// The suite must not shrink by accident.
 const MIN_CASES: usize = 80;
 
@@ -124,6 +129,7 @@ fn run_case(backend_args: &[&str], case: &Case) -> Result<(), Failed> {
     let output = Command::new(env!("CARGO_BIN_EXE_aura"))
         .args(backend_args)
         .arg(&case.program)
+        .env("AURA_GC_TRIGGER", GC_TRIGGER)
         .output()
         .map_err(|e| format!("cannot start aura: {e}"))?;
     let stdout = String::from_utf8_lossy(&output.stdout);

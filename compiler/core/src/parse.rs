@@ -57,14 +57,17 @@ pub fn parse(source: &str) -> Parsed {
             ParseError::Unclosed { .. } | ParseError::UnterminatedString { .. }
         )
     });
-    let parse_errors = parse_errors.into_iter().filter(|e| match e {
-        ParseError::Unexpected {
-            found: Some(Token::Error),
-            ..
-        } => false,
-        ParseError::Unexpected { found: None, .. } => !swallowed_end,
-        _ => true,
-    });
+    let parse_errors = parse_errors
+        .into_iter()
+        .filter(|e| match e {
+            ParseError::Unexpected {
+                found: Some(Token::Error),
+                ..
+            } => false,
+            ParseError::Unexpected { found: None, .. } => !swallowed_end,
+            _ => true,
+        })
+        .map(|e| e.with_keyword_guess(&tokens));
     errors.extend(nesting.errors);
     errors.extend(parse_errors);
     let too_deep = |e: &ParseError| {

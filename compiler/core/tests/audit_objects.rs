@@ -47,3 +47,26 @@ fn an_object_that_is_its_own_prototype() {
 fn a_longer_cycle_with_a_tail_is_reported_once() {
     assert_audit!("object tail : a {}\n\nobject a : b {}\n\nobject b : c {}\n\nobject c : a {}");
 }
+
+// E0220: hooks the runtime calls by itself take the parameters it passes (issue 14).
+
+#[test]
+fn does_not_understand_with_one_parameter() {
+    assert_audit!(
+        "object proxy {\n    fn does_not_understand(name) {\n        return name\n    }\n}"
+    );
+}
+
+#[test]
+fn does_not_understand_slot_and_plugin_fn_with_wrong_arity() {
+    assert_audit!(
+        "object a {\n    does_not_understand = fn(name, args, extra) { return nil }\n}\n\nplugin p {\n    fn does_not_understand() { return nil }\n}"
+    );
+}
+
+#[test]
+fn does_not_understand_with_two_parameters_is_fine() {
+    assert_audit!(
+        "object proxy {\n    fn does_not_understand(name, args) {\n        return name\n    }\n}\n\nobject b {\n    does_not_understand = fn(n, a) { return n }\n}"
+    );
+}

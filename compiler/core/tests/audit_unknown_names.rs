@@ -141,3 +141,38 @@ fn assignment_to_a_capability() {
 fn assignment_to_a_plugin_fn() {
     assert_audit!("plugin p {\n    fn helper() {}\n    route GET \"/x\" (req) {\n        helper = nil\n    }\n}");
 }
+
+// Issue 14: E0202 inside a method agrees with E0201 on the same line.
+
+#[test]
+fn assignment_to_a_slot_name_without_self_hints_at_self() {
+    assert_audit!(
+        "object counter {\n    count = 0\n    fn add(by) {\n        count = count + by\n    }\n}"
+    );
+}
+
+#[test]
+fn assignment_to_an_inherited_slot_name_without_self_hints_at_self() {
+    assert_audit!(
+        "object base {\n    size = 1\n}\n\nobject box : base {\n    fn grow() {\n        size = 2\n    }\n}"
+    );
+}
+
+#[test]
+fn assignment_to_an_undeclared_name_in_a_method_offers_self_or_let() {
+    assert_audit!("object counter {\n    fn reset() {\n        total = 0\n    }\n}");
+}
+
+#[test]
+fn slot_name_in_a_fn_literal_of_a_method_hints_at_binding_self() {
+    assert_audit!(
+        "object counter {\n    count = 0\n    fn add(by) {\n        let f = fn() { count = count + by }\n        f()\n    }\n}"
+    );
+}
+
+#[test]
+fn undeclared_assignment_in_a_nested_fn_of_a_method_does_not_offer_self() {
+    assert_audit!(
+        "object counter {\n    fn reset() {\n        fn helper() {\n            total = 0\n        }\n        helper()\n    }\n}"
+    );
+}

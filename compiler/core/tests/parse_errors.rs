@@ -77,6 +77,50 @@ fn map_entry_without_colon() {
 }
 
 #[test]
+fn misspelled_return_suggests_the_keyword() {
+    assert_parse!("fn f(s) {\n    retrun s\n}");
+}
+
+#[test]
+fn misspelled_statement_keywords_suggest_the_keyword() {
+    assert_parse!(
+        "fucntion main() {\n    print(1)\n}\n\nfn g(x) {\n    whlie x < 3 { x = x + 1 }\n    lte y = 3\n    fi x > 1 { print(x) }\n    fro i in [1] { print(i) }\n}"
+    );
+}
+
+#[test]
+fn words_of_other_languages_suggest_the_aura_keyword() {
+    assert_parse!("function f(x) {\n    var y = x\n    return y\n}");
+}
+
+#[test]
+fn a_name_near_a_keyword_without_what_the_keyword_needs_gets_no_keyword_hint() {
+    assert_parse!("fn g() {\n    foo 3\n    lte(1) 2\n}");
+}
+
+#[test]
+fn a_name_near_a_keyword_where_no_statement_could_end_gets_no_keyword_hint() {
+    assert_parse!("fn g() {\n    let m = {whlie x}\n}");
+}
+
+#[test]
+fn missing_comma_between_map_entries_on_separate_lines() {
+    assert_parse!("fn main() {\n    let m = {\n        a: 1\n        b: 2\n    }\n    print(m)\n}");
+}
+
+#[test]
+fn missing_commas_in_a_nested_multi_line_map() {
+    assert_parse!(
+        "let config = {\n    name: \"x\",\n    \"limits\": {\n        depth: [1,\n            2]\n        if: 3\n    }\n    on: true\n}"
+    );
+}
+
+#[test]
+fn map_entry_on_a_new_line_without_a_colon() {
+    assert_parse!("fn main() {\n    let m = {\n        a: 1\n        b 2\n    }\n}");
+}
+
+#[test]
 fn map_key_must_be_a_name_or_string() {
     assert_parse!("let n = {1: 2}");
 }
@@ -207,6 +251,25 @@ fn statements_at_top_level() {
 #[test]
 fn unclosed_brace() {
     assert_parse!("fn a() {\n    if x {\n        foo()\n\n}\nfn b() {}");
+}
+
+#[test]
+fn unclosed_if_inside_a_plugin_is_reported_at_the_if() {
+    assert_parse!(
+        "plugin p {\n    fn f(x) {\n        if x > 1 {\n            print(x)\n        return 2\n    }\n}"
+    );
+}
+
+#[test]
+fn unclosed_if_inside_an_object_method_is_reported_at_the_if() {
+    assert_parse!(
+        "object o {\n    fn f(x) {\n        while x > 1 {\n            x = x - 1\n        if x == 3 {\n            print(x)\n        }\n    }\n}"
+    );
+}
+
+#[test]
+fn unclosed_block_at_the_end_with_consistent_indentation() {
+    assert_parse!("fn a() {\n    if x {\n        foo()\n    }\n");
 }
 
 #[test]

@@ -10,6 +10,7 @@
 
 mod compile;
 mod display;
+pub mod gc;
 pub mod ir;
 pub mod lower;
 pub mod runtime;

@@ -330,13 +330,15 @@ impl Lowerer {
                 }
             }
         }
-        Ok(Program {
+        let mut program = Program {
             functions,
             globals: self.globals,
             data: std::mem::take(&mut self.data),
             entry,
             exports: std::mem::take(&mut self.exports),
-        })
+        };
+        crate::gc::add_gc(&mut program);
+        Ok(program)
     }
 
     /// Globals for the top-level names of one module, with function ids reserved for its `fn`s.

@@ -39,6 +39,11 @@ core_table! {
     Finish = "rt_finish" / 0,          // () -> nil; flushes output
     StackOverflow = "rt_stack_overflow" / 0, // () -> never returns
     ArityError = "rt_arity_error" / 2, // (val fn, raw argc) -> never returns
+    // the collector (spec/abi.md, "Memory model"; added by `gc::add_gc`)
+    GcFlag = "rt_gc_flag" / 0,         // () -> raw address of the word polled at safepoints
+    GcCollect = "rt_gc_collect" / 2,   // (raw shadow stack top, raw argument stack top) -> nil
+    ShadowStack = "rt_shadow_stack" / 0, // () -> raw base of the shadow stack
+    ShadowLimit = "rt_shadow_limit" / 0, // () -> raw end of the shadow stack
     // constructors
     StrLit = "rt_str_lit" / 2,         // (raw addr, raw len) -> str
     FloatLit = "rt_float_lit" / 1,     // (raw f64 bits) -> float

@@ -55,11 +55,15 @@ struct Vm<'p> {
     globals: Vec<i64>,
     out: String,
     steps: u64,
+    /// Base of the shadow stack (0 until the program asks for it) and the collector's flag word.
+    shadow: i64,
+    gc_flag: i64,
     /// Nodes visited by the current `==`, which bounds a walk over a heavily shared value.
     equal_steps: std::cell::Cell<u64>,
 }
 
 const ARG_STACK_WORDS: usize = 1 << 16;
+const SHADOW_WORDS: usize = 1 << 18;
 const OBJ_BASE: i64 = 1 << 40;
 const CLOSURE_TYPE: i64 = 7;
 const CELL_TYPE: i64 = 8;
@@ -77,6 +81,8 @@ impl<'p> Vm<'p> {
             globals: vec![0; program.globals as usize],
             out: String::new(),
             steps: 0,
+            shadow: 0,
+            gc_flag: 0,
             equal_steps: std::cell::Cell::new(0),
         }
     }
@@ -357,6 +363,23 @@ impl<'p> Vm<'p> {
         Ok(match core {
             Core::Start | Core::Finish => NIL,
             Core::ArgStack => 8,
+            Core::ShadowStack | Core::ShadowLimit => {
+                if self.shadow == 0 {
+                    self.shadow = self.alloc_words(&vec![0; SHADOW_WORDS]);
+                }
+                match core {
+                    Core::ShadowStack => self.shadow,
+                    _ => self.shadow + 8 * SHADOW_WORDS as i64,
+                }
+            }
+            // The toy runtime never collects: the flag stays 0.
+            Core::GcFlag => {
+                if self.gc_flag == 0 {
+                    self.gc_flag = self.alloc_words(&[0]);
+                }
+                self.gc_flag
+            }
+            Core::GcCollect => NIL,
             Core::MaxDepth => 10_000,
             Core::StackOverflow => return Err(Stop::Error("stack overflow")),
             Core::ArityError => return Err(Stop::Error("type error")),

@@ -678,10 +678,10 @@ static void test_capabilities(void) {
 }
 
 static void test_out_of_memory(void) {
-    /* A fresh arena of 8 MiB (4 of them the argument stack) fills up. */
+    /* A fresh region of 16 MiB (4 of them the argument stack, 4 the shadow stack) fills up. */
     unsigned char *saved = aura_heap_base;
     unsigned long long saved_size = aura_heap_size;
-    aura_heap_size = 8u << 20;
+    aura_heap_size = 16u << 20;
     rt_start(0);
     val l = LIST();
     ERR(AURA_E_MEMORY, ({
@@ -690,6 +690,123 @@ static void test_out_of_memory(void) {
         }));
     aura_heap_base = saved;
     aura_heap_size = saved_size;
+    rt_start(0);
+}
+
+/* The collector, driven as compiled code drives it: values on the shadow stack, a collection
+ * whenever the flag says so. */
+static val *shadow;
+static int nshadow;
+
+static void safepoint(void) {
+    if (*(unsigned long long *)(unsigned long)rt_gc_flag())
+        rt_gc_collect((unsigned long long)(unsigned long)(shadow + nshadow), rt_arg_stack() + 8);
+}
+
+static void collect_now(void) {
+    rt_gc_collect((unsigned long long)(unsigned long)(shadow + nshadow), rt_arg_stack() + 8);
+}
+
+static val item(long long i) {
+    val n = CALL(str, I(i));
+    return rt_add(S("item-"), n);
+}
+
+static void test_collector(void) {
+    rt_start(0);
+    shadow = (val *)(unsigned long)rt_shadow_stack();
+    nshadow = 0;
+    OK(rt_shadow_limit() > rt_shadow_stack() + (1u << 20));
+    OK(*(unsigned long long *)(unsigned long)rt_gc_flag() == 0);
+    /* Live data: a list of strings, a map, a cycle of objects with a prototype, a closure
+     * capturing a cell, a string grown in place. */
+    val keep = LIST();
+    shadow[nshadow++] = keep;
+    val map = rt_map_new();
+    shadow[nshadow++] = map;
+    val proto = rt_object_new(AURA_NIL, AURA_NIL);
+    rt_field_set(proto, S("kind"), S("proto"));
+    val a = rt_object_new(AURA_NIL, proto), b = rt_object_new(AURA_NIL, proto);
+    rt_field_set(a, S("next"), b);
+    rt_field_set(b, S("next"), a);
+    shadow[nshadow++] = a;
+    val cell = rt_cell_new(I(40));
+    val adder = rt_closure_new((unsigned long long)(unsigned long)adder_entry, 1, S("adder"), 1);
+    ((val *)(unsigned long)adder)[5] = cell;
+    shadow[nshadow++] = adder;
+    val grown = S("");
+    shadow[nshadow++] = grown;
+    /* The argument stack is a root too. */
+    val *args = (val *)(unsigned long)rt_arg_stack();
+    args[0] = LIST(F(1.5), I(1LL << 62));
+    for (long long i = 0; i < 300000; i++) {
+        val s = item(i);
+        val garbage = LIST(s, I(i), F(0.5));
+        val m = rt_map_new();
+        rt_map_put(m, S("self"), m);
+        rt_map_put(m, S("list"), garbage);
+        CALL(push, garbage, m); /* a cycle: list -> map -> list */
+        if (i % 100 == 0) {
+            CALL(push, keep, s);
+            rt_index_set(map, s, I(i));
+            grown = rt_add(grown, S("ab"));
+            shadow[nshadow - 1] = grown;
+        }
+        safepoint();
+    }
+    collect_now();
+    unsigned long long cycles = rt_gc_stat(0);
+    OK(cycles >= 5);
+    /* Memory follows the live data: a few MiB of pages, not the ~100 MiB allocated. */
+    OK(rt_gc_stat(2) < (24u << 20));
+    OK(rt_gc_stat(1) < (2u << 20));
+    T(CALL(len, keep), "3000");
+    T(rt_index(keep, I(2999)), "item-299900");
+    T(rt_index(map, S("item-1200")), "1200");
+    T(CALL(len, map), "3000");
+    T(rt_field(rt_field(rt_field(a, S("next")), S("next")), S("kind")), "proto");
+    OK(rt_field(rt_field(a, S("next")), S("next")) == a);
+    T(rt_call(adder, AURA_NIL, 1, ARGV(I(2))), "42");
+    T(CALL(len, grown), "6000");
+    T(args[0], "[1.5, 4611686018427387904]");
+    /* Dropped roots are collected: the list of 3000 strings and the map go. */
+    unsigned long long before = rt_gc_stat(1);
+    nshadow = 2; /* keep, map stay; the cycle, the closure and the string go */
+    collect_now();
+    OK(rt_gc_stat(1) < before);
+    nshadow = 0;
+    args[0] = AURA_NIL;
+    collect_now();
+    OK(rt_gc_stat(1) < 4096);
+    /* Blocks of every size, large ones included, come back after a collection. */
+    for (int round = 0; round < 3; round++) {
+        for (unsigned long long n = 1; n < (1u << 20); n = n * 3 + 5) {
+            val l = rt_list_new(0, 0);
+            for (unsigned long long k = 0; k < n / 64 + 1; k++) CALL(push, l, I((long long)k));
+        }
+        collect_now();
+    }
+    unsigned long long pages = rt_gc_stat(2);
+    for (int round = 0; round < 3; round++) {
+        for (unsigned long long n = 1; n < (1u << 20); n = n * 3 + 5) {
+            val l = rt_list_new(0, 0);
+            for (unsigned long long k = 0; k < n / 64 + 1; k++) CALL(push, l, I((long long)k));
+        }
+        collect_now();
+    }
+    OK(rt_gc_stat(2) == pages);
+    /* --max-memory caps the live heap after a collection. */
+    rt_set_max_memory(1u << 20);
+    shadow[nshadow++] = rt_list_new(0, 0);
+    ERR(AURA_E_MEMORY, ({
+            for (;;) {
+                CALL(push, shadow[0], CALL(str, I(123456789)));
+                safepoint();
+            }
+            0;
+        }));
+    OK(strcmp(fail_msg, "the program used more memory than allowed") == 0);
+    rt_set_max_memory(0);
     rt_start(0);
 }
 
@@ -710,6 +827,7 @@ int main(int argc, char **argv) {
     test_deep_nesting();
     test_capabilities();
     test_out_of_memory();
+    test_collector();
     (void)argv_of;
     printf("%d checks, %d failures\n", checks, failures);
     return failures != 0;

@@ -26,7 +26,9 @@ const BUFFER: usize = 64 * 1024;
 pub struct Limits {
     /// Units of wasmtime fuel (about one per instruction); `None`: unlimited.
     pub fuel: Option<u64>,
-    /// Bytes of linear memory the module may have.
+    /// Bytes of live heap the program may keep after a collection (`rt_set_max_memory`). The
+    /// linear memory may grow to [`memory_cap`] of it: the collector's headroom (garbage between
+    /// two collections) and the runtime's stacks.
     pub max_memory: u64,
     /// Nested compiled calls allowed before `stack overflow` (`rt_set_max_depth`).
     pub max_depth: u64,
@@ -204,7 +206,7 @@ pub(crate) fn invoke<T>(
     config.max_wasm_stack(limits.max_wasm_stack);
     let engine = Engine::new(&config).map_err(internal)?;
     let module = load_module(&engine, wasm)?;
-    let max_memory = usize::try_from(limits.max_memory).unwrap_or(usize::MAX);
+    let max_memory = usize::try_from(memory_cap(limits.max_memory)).unwrap_or(usize::MAX);
     // The module's initial memory already counts against the cap.
     if let Some(ExternType::Memory(memory)) = module.get_export("memory") {
         let initial = memory.minimum().saturating_mul(memory.page_size());
@@ -307,7 +309,45 @@ fn instantiate(
             .call(&mut *store, &params, &mut results)
             .map_err(|e| trap_error(e, limits))?;
     }
+    if let Some(set_max_memory) = instance.get_func(&mut *store, "rt_set_max_memory") {
+        let params: Vec<Val> = set_max_memory
+            .ty(&*store)
+            .params()
+            .map(|ty| word(&ty, limits.max_memory))
+            .collect();
+        let mut results = vec![Val::I64(0); set_max_memory.ty(&*store).results().len()];
+        set_max_memory
+            .call(&mut *store, &params, &mut results)
+            .map_err(|e| trap_error(e, limits))?;
+    }
+    // A test knob (spec/abi.md, "Memory model"): collect after this many bytes.
+    let trigger = std::env::var("AURA_GC_TRIGGER")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if let (Some(trigger), Some(set_trigger)) =
+        (trigger, instance.get_func(&mut *store, "rt_set_gc_trigger"))
+    {
+        let params: Vec<Val> = set_trigger
+            .ty(&*store)
+            .params()
+            .map(|ty| word(&ty, trigger))
+            .collect();
+        let mut results = vec![Val::I64(0); set_trigger.ty(&*store).results().len()];
+        set_trigger
+            .call(&mut *store, &params, &mut results)
+            .map_err(|e| trap_error(e, limits))?;
+    }
     Ok(instance)
+}
+
+/// The linear memory allowed for a live heap cap of `max_live` bytes: twice the cap (a
+/// collection is due once as much as is live has been allocated since the last one) plus 32 MiB
+/// for the runtime's argument and shadow stacks, at most the 4 GiB of wasm32.
+pub fn memory_cap(max_live: u64) -> u64 {
+    max_live
+        .saturating_mul(2)
+        .saturating_add(32 << 20)
+        .min(4 << 30)
 }
 
 /// Fuel granted to flush output after a trap: writing out one buffer is a short loop.

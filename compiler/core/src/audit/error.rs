@@ -3,7 +3,7 @@
 use crate::Diagnostic;
 use aura_uast::Span;
 
-/// One problem the audit found. Codes `E0201`..`E0213`, documented in `spec/audit.md`.
+/// One problem the audit found. Codes `E0201`..`E0213` and `E0220`, documented in `spec/audit.md`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AuditError {
     /// E0201: a name that is not a local, parameter, global, function, object, plugin, builtin,
@@ -16,12 +16,21 @@ pub enum AuditError {
         /// When the name is a slot of the object whose method uses it (or of a prototype of
         /// that object): the object that defines the slot.
         slot_of: Option<String>,
+        /// The use is in a `fn` nested in the method, where `self` is not the receiver.
+        nested_fn: bool,
     },
     /// E0202: `x = ...` where no `let x` is in scope and there is no global `x`.
     AssignUndeclared {
         span: Span,
         name: String,
         suggestion: Option<String>,
+        /// As for E0201: the object along the prototype chain that has a slot of this name,
+        /// when the assignment is in one of its methods.
+        slot_of: Option<String>,
+        /// The object whose method contains the assignment directly (not in a nested `fn`).
+        method_of: Option<String>,
+        /// The assignment is in a `fn` nested in a method, where `self` is not the receiver.
+        nested_fn: bool,
     },
     /// E0203: `f = ...` where `f` names a function, object, plugin, builtin or capability.
     AssignToDefinition {
@@ -110,6 +119,20 @@ pub enum AuditError {
         /// The other links of the cycle.
         links: Vec<Span>,
     },
+    /// E0220: a method the runtime calls by itself (`does_not_understand`) declared with another
+    /// number of parameters than the runtime passes.
+    HookArity {
+        /// The method's name.
+        span: Span,
+        hook: &'static str,
+        /// "object" or "plugin".
+        owner_kind: &'static str,
+        owner: String,
+        expected: usize,
+        found: usize,
+        /// How the runtime calls it, e.g. `does_not_understand(name, args)`.
+        call: &'static str,
+    },
 }
 
 fn plural(n: usize) -> &'static str {
@@ -149,6 +172,15 @@ fn maybe_hint(diagnostic: Diagnostic, hint: Option<String>) -> Diagnostic {
     }
 }
 
+/// A slot named bare inside a `fn` nested in a method: `self` there is not the method's
+/// receiver, so `self.NAME` would not reach the slot either.
+fn nested_slot_hint(name: &str, object: &str, assign: &str) -> String {
+    format!(
+        "`{name}` is a slot of `{object}`, but `self` in a nested `fn` is not the method's \
+         receiver: bind it in the method (`let me = self`) and write `me.{name}{assign}` here"
+    )
+}
+
 impl AuditError {
     pub fn code(&self) -> &'static str {
         match self {
@@ -165,6 +197,7 @@ impl AuditError {
             AuditError::UndeclaredCapability { .. } => "E0211",
             AuditError::UnknownPrototype { .. } => "E0212",
             AuditError::PrototypeCycle { .. } => "E0213",
+            AuditError::HookArity { .. } => "E0220",
         }
     }
 
@@ -176,8 +209,10 @@ impl AuditError {
                 name,
                 suggestion,
                 slot_of,
+                nested_fn,
             } => {
                 let hint = match (slot_of, did_you_mean(&suggestion)) {
+                    (Some(object), _) if nested_fn => Some(nested_slot_hint(&name, &object, "")),
                     (Some(object), _) => Some(format!(
                         "`{name}` is a slot of `{object}`: inside a method, write `self.{name}`"
                     )),
@@ -193,9 +228,25 @@ impl AuditError {
                 span,
                 name,
                 suggestion,
+                slot_of,
+                method_of,
+                nested_fn,
             } => {
-                let hint = did_you_mean(&suggestion)
-                    .unwrap_or_else(|| format!("declare it first with `let {name} = ...`"));
+                // Inside a method the likely intent is a slot of `self`: say so, as E0201 does
+                // for a read of the same name, rather than suggest a new local.
+                let hint = match (slot_of, did_you_mean(&suggestion), method_of) {
+                    (Some(object), _, _) if nested_fn => nested_slot_hint(&name, &object, " = ..."),
+                    (Some(object), _, _) => format!(
+                        "`{name}` is a slot of `{object}`: inside a method, write \
+                         `self.{name} = ...`"
+                    ),
+                    (None, Some(hint), _) => hint,
+                    (None, None, Some(object)) => format!(
+                        "to set a slot of `{object}`, write `self.{name} = ...`; to declare a \
+                         local, `let {name} = ...`"
+                    ),
+                    (None, None, None) => format!("declare it first with `let {name} = ...`"),
+                };
                 Diagnostic::new(code, format!("assignment to undeclared name `{name}`"))
                     .with_label(
                         span,
@@ -370,6 +421,30 @@ impl AuditError {
                 }
                 d.with_hint("a prototype chain must end: remove one of these links")
             }
+            AuditError::HookArity {
+                span,
+                hook,
+                owner_kind,
+                owner,
+                expected,
+                found,
+                call,
+            } => Diagnostic::new(
+                code,
+                format!(
+                    "`{hook}` of {owner_kind} `{owner}` takes {found} parameter{}, but the \
+                     runtime calls it with {expected}",
+                    plural(found)
+                ),
+            )
+            .with_label(
+                span,
+                format!("declared with {found} parameter{}", plural(found)),
+            )
+            .with_hint(format!(
+                "a send that finds no method calls `{call}`: `name` is the message's name, `args` \
+                 the list of its arguments"
+            )),
         }
     }
 }

@@ -4,7 +4,7 @@
 use super::env::{Env, TopDef};
 use super::error::AuditError;
 use super::suggest;
-use aura_uast::{Ident, Item, Module, ObjectMember, PluginMember, Span, CAPABILITIES};
+use aura_uast::{Expr, Ident, Item, Module, ObjectMember, PluginMember, Span, CAPABILITIES};
 use std::collections::HashMap;
 
 pub fn check(module: &Module, env: &Env<'_>, errors: &mut Vec<AuditError>) {
@@ -31,6 +31,67 @@ pub fn check(module: &Module, env: &Env<'_>, errors: &mut Vec<AuditError>) {
         }
     }
     check_prototypes(module, env, errors);
+    check_hooks(module, errors);
+}
+
+/// The methods the runtime calls by itself, and how many arguments it passes: a send that finds
+/// no method `m` calls `does_not_understand(name, args)` (`spec/language.md`).
+pub const HOOKS: [(&str, usize, &str); 1] =
+    [("does_not_understand", 2, "does_not_understand(name, args)")];
+
+/// A hook method (or fn-literal slot, or plugin fn, since a plugin is an object at run time) must
+/// take exactly the parameters the runtime passes, or every call to it fails at run time.
+fn check_hooks(module: &Module, errors: &mut Vec<AuditError>) {
+    for item in &module.items {
+        let (owner_kind, owner, members): (&'static str, &Ident, Vec<(&Ident, usize)>) = match item
+        {
+            Item::Object(def) => (
+                "object",
+                &def.name,
+                def.members
+                    .iter()
+                    .filter_map(|member| match member {
+                        ObjectMember::Method(f) => Some((&f.name, f.params.len())),
+                        ObjectMember::Slot {
+                            name,
+                            value: Expr::Lambda { params, .. },
+                            ..
+                        } => Some((name, params.len())),
+                        ObjectMember::Slot { .. } => None,
+                    })
+                    .collect(),
+            ),
+            Item::Plugin(def) => (
+                "plugin",
+                &def.name,
+                def.members
+                    .iter()
+                    .filter_map(|member| match member {
+                        PluginMember::Fn(f) => Some((&f.name, f.params.len())),
+                        PluginMember::Route(_) => None,
+                    })
+                    .collect(),
+            ),
+            Item::Uses { .. } | Item::Let { .. } | Item::Fn(_) => continue,
+        };
+        for (name, found) in members {
+            let Some((hook, expected, call)) = HOOKS.iter().find(|(h, _, _)| *h == name.name)
+            else {
+                continue;
+            };
+            if found != *expected {
+                errors.push(AuditError::HookArity {
+                    span: name.span,
+                    hook,
+                    owner_kind,
+                    owner: owner.name.clone(),
+                    expected: *expected,
+                    found,
+                    call,
+                });
+            }
+        }
+    }
 }
 
 /// Every name in `uses` must be a known capability. Declaring one twice is allowed and changes

@@ -249,10 +249,18 @@ impl<'a> Walker<'a, '_> {
             None if name == "self" => "keyword",
             None => {
                 let suggestion = suggest::closest(name, self.assignable_names());
+                let slot_of = self.object.and_then(|o| self.slot_owner(o, name));
+                let nested_fn = self.in_nested_fn();
                 self.errors.push(AuditError::AssignUndeclared {
                     span,
                     name: name.to_string(),
                     suggestion,
+                    slot_of,
+                    method_of: self
+                        .object
+                        .filter(|_| !nested_fn)
+                        .map(|o| o.name.name.clone()),
+                    nested_fn,
                 });
                 return;
             }
@@ -295,6 +303,7 @@ impl<'a> Walker<'a, '_> {
             return;
         }
         let slot_of = self.object.and_then(|o| self.slot_owner(o, name));
+        let nested_fn = self.in_nested_fn();
         let mut candidates: Vec<&str> = self.local_names().collect();
         candidates.extend(self.env.visible_names(self.plugin));
         let suggestion = suggest::closest(name, candidates);
@@ -303,7 +312,14 @@ impl<'a> Walker<'a, '_> {
             name: name.to_string(),
             suggestion,
             slot_of,
+            nested_fn,
         });
+    }
+
+    /// Inside a `fn` literal or nested `fn` of a method, where `self` is not the method's
+    /// receiver (a plain call has `self = nil`).
+    fn in_nested_fn(&self) -> bool {
+        self.object.is_some() && self.functions.len() > 1
     }
 
     /// The object along `object`'s prototype chain that has a slot or method `name`.

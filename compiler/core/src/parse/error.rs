@@ -74,10 +74,27 @@ pub enum ParseError {
     ExpressionTooDeep {
         span: Span,
     },
+    /// `retrun s`: a statement that is one name followed by an expression on the same line,
+    /// where the name is a likely typo of a keyword. `span` is the name, `found` the token after.
+    MisspelledKeyword {
+        span: Span,
+        word: String,
+        keyword: &'static str,
+        found: Span,
+    },
+    /// Two entries of a map literal on separate lines with no `,` between them: `span` is the
+    /// end of the first entry's line, `next` the key of the second entry.
+    MissingMapComma {
+        span: Span,
+        next: Span,
+    },
     /// An opening bracket without its closing one before the end of the file.
     Unclosed {
         span: Span,
         delimiter: Token,
+        /// When the indentation shows which `{` lacks its `}`: the less indented `}` that the
+        /// bracket count paired with it, which most likely closes an outer block.
+        closed_by: Option<Span>,
     },
 }
 
@@ -130,6 +147,8 @@ impl ParseError {
             | ParseError::StatementAtTopLevel { span }
             | ParseError::NestingTooDeep { span }
             | ParseError::ExpressionTooDeep { span }
+            | ParseError::MissingMapComma { span, .. }
+            | ParseError::MisspelledKeyword { span, .. }
             | ParseError::Unclosed { span, .. } => *span,
         }
     }
@@ -267,16 +286,49 @@ impl ParseError {
                     .with_label(*span, format!("more than {MAX_EXPR_DEPTH} operators deep"))
                     .with_hint("split the expression into several statements with `let`")
             }
-            ParseError::Unclosed { span, delimiter } => {
+            ParseError::MisspelledKeyword {
+                span,
+                word,
+                keyword,
+                found,
+            } => Diagnostic::new(UNEXPECTED_TOKEN, format!("`{word}` is not a keyword"))
+                .with_label(*span, "read as a name, so what follows it is unexpected")
+                .with_label(*found, "expected end of line")
+                .with_hint(format!("did you mean `{keyword}`?")),
+            ParseError::MissingMapComma { span, next } => {
+                Diagnostic::new(UNEXPECTED_TOKEN, "missing `,` between map entries")
+                    .with_label(*span, "expected `,` after this entry")
+                    .with_label(*next, "the next entry starts here")
+                    .with_hint(
+                        "separate the entries of a map with `,`, also when each is on its own \
+                         line: `{a: 1, b: 2}`",
+                    )
+            }
+            ParseError::Unclosed {
+                span,
+                delimiter,
+                closed_by,
+            } => {
                 let open = delimiter.spelling().unwrap_or("(");
                 let close = match delimiter {
                     Token::LBracket => "]",
                     Token::LBrace => "}",
                     _ => ")",
                 };
-                Diagnostic::new(UNCLOSED_DELIMITER, format!("unclosed `{open}`"))
-                    .with_label(*span, format!("this `{open}` is never closed"))
-                    .with_hint(format!("add the missing `{close}`"))
+                let diagnostic = Diagnostic::new(UNCLOSED_DELIMITER, format!("unclosed `{open}`"))
+                    .with_label(*span, format!("this `{open}` is never closed"));
+                match closed_by {
+                    Some(outer) => diagnostic
+                        .with_label(
+                            *outer,
+                            "this `}` is indented less than the line of that `{`: it closes \
+                             an outer block",
+                        )
+                        .with_hint(format!(
+                            "add the missing `{close}` where the block of that `{open}` ends"
+                        )),
+                    None => diagnostic.with_hint(format!("add the missing `{close}`")),
+                }
             }
         }
     }
@@ -307,6 +359,96 @@ impl ParseError {
                 expected: vec![Expected::Label(message.clone())],
                 found: error.found().cloned(),
             },
+        }
+    }
+}
+
+/// Keywords that start a statement or item and are followed by an expression or a name on the
+/// same line, with the words other languages use for them: the candidates for a misspelling.
+const STATEMENT_KEYWORDS: [(&str, &str); 15] = [
+    ("let", "let"),
+    ("if", "if"),
+    ("while", "while"),
+    ("for", "for"),
+    ("return", "return"),
+    ("fn", "fn"),
+    ("object", "object"),
+    ("plugin", "plugin"),
+    ("uses", "uses"),
+    ("function", "fn"),
+    ("func", "fn"),
+    ("def", "fn"),
+    ("fun", "fn"),
+    ("var", "let"),
+    ("const", "let"),
+];
+
+impl ParseError {
+    /// `retrun s`, `whlie x < 3 {`, `lte x = 1`, `fucntion f() {`: when the token the grammar did
+    /// not expect starts an expression and comes right after a name that is a whole statement so
+    /// far and a likely typo of a keyword, the error becomes [`ParseError::MisspelledKeyword`].
+    /// `tokens` are the ones the grammar parsed.
+    pub fn with_keyword_guess(self, tokens: &[(Token, Span)]) -> ParseError {
+        let ParseError::Unexpected {
+            span,
+            expected,
+            found: Some(found),
+        } = &self
+        else {
+            return self;
+        };
+        // The statement could have ended here: not `{lte x}`, where a map key wants its `:`.
+        let statement_could_end = expected
+            .iter()
+            .any(|e| matches!(e, Expected::Token(Token::Newline | Token::Semi)));
+        if !starts_expression(found) || !statement_could_end {
+            return self;
+        }
+        // The tokens are in source order.
+        let at = tokens.partition_point(|(_, s)| s.start < span.start);
+        if tokens.get(at).is_none_or(|(_, s)| s.start != span.start) {
+            return self;
+        }
+        let before = |back: usize| at.checked_sub(back).and_then(|i| tokens.get(i));
+        let Some((Token::Ident(word), word_span)) = before(1) else {
+            return self;
+        };
+        let starts_statement = match before(2) {
+            None => true,
+            Some((token, _)) => matches!(
+                token,
+                Token::Newline | Token::Semi | Token::LBrace | Token::RBrace
+            ),
+        };
+        if !starts_statement {
+            return self;
+        }
+        let guess = match STATEMENT_KEYWORDS.iter().find(|(w, _)| w == word) {
+            Some((_, keyword)) => Some(*keyword),
+            None => aura_facts::suggest::closest(word, STATEMENT_KEYWORDS.iter().map(|(w, _)| *w))
+                .and_then(|w| STATEMENT_KEYWORDS.iter().find(|(c, _)| *c == w))
+                .map(|(_, keyword)| *keyword),
+        };
+        // What must follow, so that `foo 3` is not taken for `for`.
+        let after = |i: usize| tokens.get(at + i).map(|(t, _)| t);
+        let name_then = |next: Option<Token>| {
+            matches!(found, Token::Ident(_)) && next.is_none_or(|next| after(1) == Some(&next))
+        };
+        let fits = |keyword: &str| match keyword {
+            "for" => name_then(Some(Token::In)),
+            "let" => name_then(Some(Token::Assign)),
+            "fn" => name_then(Some(Token::LParen)),
+            "object" | "plugin" | "uses" => name_then(None),
+            _ => true,
+        };
+        match guess.filter(|keyword| fits(keyword)) {
+            Some(keyword) => ParseError::MisspelledKeyword {
+                span: *word_span,
+                word: word.clone(),
+                keyword,
+                found: *span,
+            },
+            None => self,
         }
     }
 }

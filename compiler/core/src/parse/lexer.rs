@@ -408,6 +408,9 @@ fn layout(
     let mut open: Vec<(Token, Span)> = Vec::new();
     // Bracket depths of the headers (`if`, `fn`, `object`, ...) whose `{` has not come yet.
     let mut headers: Vec<usize> = Vec::new();
+    // The first `{ ... }` pair whose `}` is less indented than the line of its `{`: when a `{`
+    // is left unclosed at the end, that `}` most likely closes an outer block.
+    let mut misclosed: Option<(Span, Span)> = None;
     let mut i = 0;
     while let Some((lexeme, span)) = raw.get(i) {
         let (lexeme, span) = (lexeme.clone(), *span);
@@ -485,7 +488,11 @@ fn layout(
                         headers.pop();
                     }
                 }
-                track_bracket(&mut open, &token, span);
+                if let Some(opener) = track_bracket(&mut open, &token, span) {
+                    if misclosed.is_none() && closes_an_outer_line(source, opener, span) {
+                        misclosed = Some((opener, span));
+                    }
+                }
                 headers.retain(|depth| *depth <= open.len());
                 token
             }
@@ -501,12 +508,51 @@ fn layout(
         out.push((token, span));
     }
     if let Some((delimiter, span)) = open.last() {
-        errors.push(ParseError::Unclosed {
-            span: *span,
-            delimiter: delimiter.clone(),
+        // `plugin p { fn f() { if c { ... } }`: the stack says the plugin's `{` is open, the
+        // indentation says the `if`'s is; the one the author forgot is the latter.
+        let outermost_brace = open.iter().find(|(t, _)| *t == Token::LBrace);
+        let guess = match (delimiter, misclosed, outermost_brace) {
+            (Token::LBrace, Some((opener, close)), Some((_, outer)))
+                if opener.start > outer.start =>
+            {
+                Some((opener, close))
+            }
+            _ => None,
+        };
+        errors.push(match guess {
+            Some((opener, close)) => ParseError::Unclosed {
+                span: opener,
+                delimiter: Token::LBrace,
+                closed_by: Some(close),
+            },
+            None => ParseError::Unclosed {
+                span: *span,
+                delimiter: delimiter.clone(),
+                closed_by: None,
+            },
         });
     }
     out
+}
+
+/// Whether the `}` at `close` starts its line and is indented less than the line of its `{` at
+/// `open` (both on lines of their own, or the `{` at the end of a header line).
+fn closes_an_outer_line(source: &str, open: Span, close: Span) -> bool {
+    let line_start = |at: usize| {
+        source
+            .get(..at)
+            .and_then(|before| before.rfind('\n'))
+            .map_or(0, |i| i + 1)
+    };
+    let indent = |at: usize| {
+        let start = line_start(at);
+        let before = source.get(start..at).unwrap_or("");
+        let width = before.len() - before.trim_start_matches([' ', '\t']).len();
+        (width, width == before.len())
+    };
+    let (open_indent, _) = indent(open.start as usize);
+    let (close_indent, close_first) = indent(close.start as usize);
+    close_first && close_indent < open_indent
 }
 
 /// The next token after position `i` that is not a newline.
@@ -520,25 +566,30 @@ fn next_token(raw: &[(Lexeme, Span)], i: usize) -> Option<&Token> {
 
 /// Keeps the stack of open brackets. A `}` also closes any `(` or `[` left open inside its block
 /// (the parser reports those), and a closing bracket that matches nothing open is ignored here.
-fn track_bracket(open: &mut Vec<(Token, Span)>, token: &Token, span: Span) {
+/// Returns the span of the `{` a `}` closed.
+fn track_bracket(open: &mut Vec<(Token, Span)>, token: &Token, span: Span) -> Option<Span> {
     let opener = match token {
         Token::LParen | Token::LBracket | Token::LBrace => {
             open.push((token.clone(), span));
-            return;
+            return None;
         }
         Token::RParen => Token::LParen,
         Token::RBracket => Token::LBracket,
         Token::RBrace => Token::LBrace,
-        _ => return,
+        _ => return None,
     };
-    if let Some(depth) = open.iter().rposition(|(t, _)| *t == opener) {
-        let unclosed_parens_only = open
-            .get(depth + 1..)
-            .is_some_and(|inner| inner.iter().all(|(t, _)| *t != Token::LBrace));
-        if depth + 1 == open.len() || (opener == Token::LBrace && unclosed_parens_only) {
-            open.truncate(depth);
+    let depth = open.iter().rposition(|(t, _)| *t == opener)?;
+    let unclosed_parens_only = open
+        .get(depth + 1..)
+        .is_some_and(|inner| inner.iter().all(|(t, _)| *t != Token::LBrace));
+    if depth + 1 == open.len() || (opener == Token::LBrace && unclosed_parens_only) {
+        let closed = open.get(depth).map(|(_, span)| *span);
+        open.truncate(depth);
+        if opener == Token::LBrace {
+            return closed;
         }
     }
+    None
 }
 
 fn int_token(

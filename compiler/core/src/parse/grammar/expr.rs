@@ -215,16 +215,31 @@ where
         ))
         .labelled("map key");
         let entry = key
+            .clone()
             .then_ignore(just(Token::Colon))
             .then(expr.clone())
             .map_with(|(key, value), e| (span(e.span()), key, value));
+        let comma = newlines
+            .clone()
+            .then(just(Token::Comma))
+            .then(newlines.clone())
+            .ignored();
+        // `{a: 1 <newline> b: 2}`: entries on lines of their own with no `,` between them. Read
+        // as if the comma were there, and reported where it is missing.
+        let next_entry = key
+            .clone()
+            .map_with(|_, e| span(e.span()))
+            .then_ignore(just(Token::Colon))
+            .rewind();
+        let missing_comma = just(Token::Newline)
+            .map_with(|_, e| span(e.span()))
+            .then_ignore(newlines.clone())
+            .then(next_entry)
+            // `validate`, not `map_with`: a separator is parsed in chumsky's check mode, where
+            // `map_with` closures do not run.
+            .validate(|(at, next), e, _| record(e, ParseError::MissingMapComma { span: at, next }));
         let map = entry
-            .separated_by(
-                newlines
-                    .clone()
-                    .then(just(Token::Comma))
-                    .then(newlines.clone()),
-            )
+            .separated_by(choice((comma, missing_comma)))
             .allow_trailing()
             .collect::<Vec<(Span, String, Ex)>>()
             .then_ignore(newlines.clone())

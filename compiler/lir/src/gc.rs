@@ -1,0 +1,497 @@
+//! Roots and safepoints for the runtime's collector (`spec/abi.md`, "Memory model"): a pass over
+//! the lowered program, run at the end of [`crate::lower`].
+//!
+//! - **Shadow frames.** Every function except the generic entries (which only move their
+//!   arguments into a direct call) gets a frame of words on the shadow stack, one per local that
+//!   may hold a value: its parameters, and the locals some `Set` gives a value that is not plainly
+//!   raw (a `Bin`, a code or data address). The prologue claims the frame (LIR global
+//!   `shadow top`, checked against `shadow limit`), stores the parameters and zeroes the other
+//!   slots; every `Set` of such a local writes the value through to its slot; every `Return`
+//!   gives the frame back. Reads stay in locals: the collector never moves a value.
+//! - **No hidden temporaries.** Within a statement, an operand evaluated before a later sibling
+//!   that calls anything (a compiled function, the runtime) is hoisted into a fresh shadowed
+//!   local first, so no value lives only on the wasm value stack or in a register across a call.
+//! - **Safepoints.** Direct Aura functions poll the runtime's flag (`rt_gc_flag`, its address in
+//!   a LIR global) after their prologue, and every loop polls at the head of each iteration; a set
+//!   flag calls `aura_gc`, a generated function that pushes the module's globals (roots) as its
+//!   own frame and calls `rt_gc_collect(shadow top, argument stack top)`.
+
+use crate::ir::*;
+use crate::runtime::{Core, RtFn};
+use std::collections::BTreeMap;
+
+/// The LIR globals the pass adds (after the lowering's own).
+#[derive(Clone, Copy, Debug)]
+struct Globals {
+    top: u32,
+    limit: u32,
+    flag: u32,
+}
+
+fn has_call(e: &Expr) -> bool {
+    match e {
+        Expr::CallRt(..) | Expr::Call(..) => true,
+        Expr::Load(a, _) => has_call(a),
+        Expr::Bin(_, a, b) => has_call(a) || has_call(b),
+        Expr::Select(c, a, b) => has_call(c) || has_call(a) || has_call(b),
+        Expr::Const(_) | Expr::Local(_) | Expr::Global(_) | Expr::FnAddr(_) | Expr::DataAddr(_) => {
+            false
+        }
+    }
+}
+
+/// Operands that need no temporary: constants and locals (shadowed when they hold values).
+fn trivial(e: &Expr) -> bool {
+    matches!(
+        e,
+        Expr::Const(_) | Expr::Local(_) | Expr::FnAddr(_) | Expr::DataAddr(_)
+    )
+}
+
+/// Whether a `Set` of this expression may store a heap value (else the local needs no slot for
+/// it).
+fn may_be_value(e: &Expr) -> bool {
+    !matches!(e, Expr::Bin(..) | Expr::FnAddr(_) | Expr::DataAddr(_))
+}
+
+struct Hoister<'a> {
+    next_local: &'a mut u32,
+    hoisted: &'a mut Vec<Local>,
+}
+
+impl Hoister<'_> {
+    fn fresh(&mut self) -> Local {
+        let l = *self.next_local;
+        *self.next_local += 1;
+        self.hoisted.push(l);
+        l
+    }
+
+    /// Operands in evaluation order: each one followed by a sibling that calls is hoisted.
+    fn operands(&mut self, ops: Vec<Expr>, pre: &mut Vec<Stmt>) -> Vec<Expr> {
+        let calls: Vec<bool> = ops.iter().map(has_call).collect();
+        let mut out = Vec::with_capacity(ops.len());
+        for (i, op) in ops.into_iter().enumerate() {
+            let op = self.expr(op, pre);
+            let later_call = calls.iter().skip(i + 1).any(|c| *c);
+            if later_call && !trivial(&op) {
+                let t = self.fresh();
+                pre.push(Stmt::Set(t, op));
+                out.push(Expr::Local(t));
+            } else {
+                out.push(op);
+            }
+        }
+        out
+    }
+
+    fn expr(&mut self, e: Expr, pre: &mut Vec<Stmt>) -> Expr {
+        if !has_call(&e) {
+            return e;
+        }
+        match e {
+            Expr::CallRt(f, args) => Expr::CallRt(f, self.operands(args, pre)),
+            Expr::Call(f, args) => Expr::Call(f, self.operands(args, pre)),
+            Expr::Load(a, off) => Expr::Load(Box::new(self.expr(*a, pre)), off),
+            Expr::Bin(op, a, b) => {
+                let mut v = self.operands(vec![*a, *b], pre);
+                let b = v.pop().unwrap_or(Expr::Const(0));
+                let a = v.pop().unwrap_or(Expr::Const(0));
+                Expr::Bin(op, Box::new(a), Box::new(b))
+            }
+            // `Select` operands never call (verify checks it).
+            other => other,
+        }
+    }
+
+    fn stmts(&mut self, stmts: Vec<Stmt>) -> Vec<Stmt> {
+        let mut out = Vec::with_capacity(stmts.len());
+        for s in stmts {
+            match s {
+                Stmt::Set(l, e) => {
+                    let e = self.expr(e, &mut out);
+                    out.push(Stmt::Set(l, e));
+                }
+                Stmt::SetGlobal(g, e) => {
+                    let e = self.expr(e, &mut out);
+                    out.push(Stmt::SetGlobal(g, e));
+                }
+                Stmt::Store {
+                    addr,
+                    offset,
+                    value,
+                } => {
+                    let mut v = self.operands(vec![addr, value], &mut out);
+                    let value = v.pop().unwrap_or(Expr::Const(0));
+                    let addr = v.pop().unwrap_or(Expr::Const(0));
+                    out.push(Stmt::Store {
+                        addr,
+                        offset,
+                        value,
+                    });
+                }
+                Stmt::Expr(e) => {
+                    let e = self.expr(e, &mut out);
+                    out.push(Stmt::Expr(e));
+                }
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    let cond = self.expr(cond, &mut out);
+                    let then = self.stmts(then);
+                    let otherwise = self.stmts(otherwise);
+                    out.push(Stmt::If {
+                        cond,
+                        then,
+                        otherwise,
+                    });
+                }
+                Stmt::Loop(body) => out.push(Stmt::Loop(self.stmts(body))),
+                Stmt::Return(e) => {
+                    let e = self.expr(e, &mut out);
+                    out.push(Stmt::Return(e));
+                }
+                other @ (Stmt::Break(_) | Stmt::Continue(_)) => out.push(other),
+            }
+        }
+        out
+    }
+}
+
+/// Marks every local the expression reads.
+fn collect_reads_expr(e: &Expr, read: &mut Vec<bool>) {
+    match e {
+        Expr::Local(l) => {
+            if let Some(r) = read.get_mut(*l as usize) {
+                *r = true;
+            }
+        }
+        Expr::Load(a, _) => collect_reads_expr(a, read),
+        Expr::Bin(_, a, b) => {
+            collect_reads_expr(a, read);
+            collect_reads_expr(b, read);
+        }
+        Expr::Select(c, a, b) => {
+            collect_reads_expr(c, read);
+            collect_reads_expr(a, read);
+            collect_reads_expr(b, read);
+        }
+        Expr::CallRt(_, args) | Expr::Call(_, args) => {
+            for a in args {
+                collect_reads_expr(a, read);
+            }
+        }
+        Expr::Const(_) | Expr::Global(_) | Expr::FnAddr(_) | Expr::DataAddr(_) => {}
+    }
+}
+
+/// Marks every local the statements read.
+fn collect_reads(stmts: &[Stmt], read: &mut Vec<bool>) {
+    for s in stmts {
+        match s {
+            Stmt::Set(_, e) | Stmt::SetGlobal(_, e) | Stmt::Expr(e) | Stmt::Return(e) => {
+                collect_reads_expr(e, read)
+            }
+            Stmt::Store { addr, value, .. } => {
+                collect_reads_expr(addr, read);
+                collect_reads_expr(value, read);
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                collect_reads_expr(cond, read);
+                collect_reads(then, read);
+                collect_reads(otherwise, read);
+            }
+            Stmt::Loop(body) => collect_reads(body, read),
+            Stmt::Break(_) | Stmt::Continue(_) => {}
+        }
+    }
+}
+
+fn collect_sets(stmts: &[Stmt], values: &mut Vec<bool>) {
+    for s in stmts {
+        match s {
+            Stmt::Set(l, e) if may_be_value(e) => {
+                if let Some(v) = values.get_mut(*l as usize) {
+                    *v = true;
+                }
+            }
+            Stmt::If {
+                then, otherwise, ..
+            } => {
+                collect_sets(then, values);
+                collect_sets(otherwise, values);
+            }
+            Stmt::Loop(body) => collect_sets(body, values),
+            _ => {}
+        }
+    }
+}
+
+struct Framer {
+    g: Globals,
+    gc_fn: FnId,
+    fp: Local,
+    /// Shadow slot of each shadowed local.
+    slots: BTreeMap<Local, u32>,
+    next_local: u32,
+}
+
+impl Framer {
+    fn poll(&self) -> Stmt {
+        Stmt::If {
+            cond: Expr::load(Expr::Global(self.g.flag), 0),
+            then: vec![Stmt::Expr(Expr::Call(self.gc_fn, vec![]))],
+            otherwise: Vec::new(),
+        }
+    }
+
+    fn release(&self) -> Stmt {
+        Stmt::SetGlobal(self.g.top, Expr::Local(self.fp))
+    }
+
+    fn stmts(&mut self, stmts: Vec<Stmt>, framed: bool) -> Vec<Stmt> {
+        let mut out = Vec::with_capacity(stmts.len());
+        for s in stmts {
+            match s {
+                Stmt::Set(l, e) => {
+                    // A raw result needs no slot update: what the slot still holds stays a
+                    // live value (kept a little longer), never a dangling one.
+                    let raw = !may_be_value(&e);
+                    out.push(Stmt::Set(l, e));
+                    if let (true, false, Some(slot)) = (framed, raw, self.slots.get(&l)) {
+                        out.push(Stmt::Store {
+                            addr: Expr::Local(self.fp),
+                            offset: 8 * slot,
+                            value: Expr::Local(l),
+                        });
+                    }
+                }
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    let then = self.stmts(then, framed);
+                    let otherwise = self.stmts(otherwise, framed);
+                    out.push(Stmt::If {
+                        cond,
+                        then,
+                        otherwise,
+                    });
+                }
+                Stmt::Loop(body) => {
+                    let mut b = vec![self.poll()];
+                    b.extend(self.stmts(body, framed));
+                    out.push(Stmt::Loop(b));
+                }
+                Stmt::Return(e) if framed && !self.slots.is_empty() => {
+                    if has_call(&e) {
+                        let t = self.next_local;
+                        self.next_local += 1;
+                        out.push(Stmt::Set(t, e));
+                        out.push(self.release());
+                        out.push(Stmt::Return(Expr::Local(t)));
+                    } else {
+                        out.push(self.release());
+                        out.push(Stmt::Return(e));
+                    }
+                }
+                other => out.push(other),
+            }
+        }
+        out
+    }
+}
+
+/// Claims a frame of `words` words at the shadow stack's top into local `fp`.
+fn claim(g: Globals, fp: Local, words: u32) -> Vec<Stmt> {
+    vec![
+        Stmt::Set(fp, Expr::Global(g.top)),
+        Stmt::SetGlobal(
+            g.top,
+            Expr::bin(
+                BinOp::Add,
+                Expr::Local(fp),
+                Expr::Const(8 * i64::from(words)),
+            ),
+        ),
+        Stmt::If {
+            cond: Expr::bin(BinOp::GtS, Expr::Global(g.top), Expr::Global(g.limit)),
+            then: vec![Stmt::Expr(Expr::CallRt(
+                RtFn::Core(Core::StackOverflow),
+                vec![],
+            ))],
+            otherwise: Vec::new(),
+        },
+    ]
+}
+
+/// Where the prologue goes: after the runtime is started in `aura_init`, after the call of
+/// `aura_init` in `aura_main`, first elsewhere.
+fn prologue_at(f: &Function, init: Option<FnId>) -> usize {
+    let is_start = |s: &Stmt| matches!(s, Stmt::SetGlobal(g, Expr::CallRt(RtFn::Core(Core::MaxDepth), _)) if *g == MAX_DEPTH_GLOBAL);
+    if let Some(i) = f.body.iter().position(is_start) {
+        return i + 1;
+    }
+    match (f.body.first(), init) {
+        (Some(Stmt::Expr(Expr::Call(id, _))), Some(init)) if *id == init && f.params == 0 => 1,
+        // After the depth check of a direct Aura function, so that deep recursion meets it first.
+        (Some(Stmt::SetGlobal(DEPTH_GLOBAL, _)), _)
+            if matches!(f.body.get(1), Some(Stmt::If { then, .. })
+                if matches!(then.as_slice(), [Stmt::Expr(Expr::CallRt(RtFn::Core(Core::StackOverflow), _))])) =>
+        {
+            2
+        }
+        _ => 0,
+    }
+}
+
+/// Adds shadow frames, the collector's globals, `aura_gc` and the safepoint polls to a lowered
+/// program.
+pub fn add_gc(program: &mut Program) {
+    let value_globals = FIRST_FREE_GLOBAL..program.globals;
+    let g = Globals {
+        top: program.globals,
+        limit: program.globals + 1,
+        flag: program.globals + 2,
+    };
+    program.globals += 3;
+    let init = program
+        .exports
+        .iter()
+        .find(|(name, _)| name == "aura_init")
+        .map(|(_, id)| *id);
+    let gc_fn = FnId(program.functions.len() as u32);
+
+    let mut functions = std::mem::take(&mut program.functions);
+    for f in &mut functions {
+        if f.address_taken {
+            continue;
+        }
+        let at = prologue_at(f, init);
+        let is_init = f.params == 0
+            && f.body
+                .iter()
+                .take(at)
+                .any(|s| matches!(s, Stmt::Expr(Expr::CallRt(RtFn::Core(Core::Start), _))));
+        // A direct Aura function starts with the depth check and has env and self.
+        let is_direct = f.params >= 2 && at == 2;
+
+        let mut next_local = f.params + f.locals;
+        let mut hoisted = Vec::new();
+        let body = std::mem::take(&mut f.body);
+        let mut head = body;
+        let tail = head.split_off(at.min(head.len()));
+        let tail = Hoister {
+            next_local: &mut next_local,
+            hoisted: &mut hoisted,
+        }
+        .stmts(tail);
+
+        let mut values = vec![false; next_local as usize];
+        for p in 0..f.params {
+            values[p as usize] = true;
+        }
+        for l in &hoisted {
+            values[*l as usize] = true;
+        }
+        collect_sets(&tail, &mut values);
+        // A local nothing reads needs no slot (e.g. `env` and `self` of most functions): its
+        // value is dead, whatever the collector does with it.
+        let mut read = vec![false; next_local as usize];
+        collect_reads(&tail, &mut read);
+        for (v, r) in values.iter_mut().zip(&read) {
+            *v = *v && *r;
+        }
+        let slots: BTreeMap<Local, u32> = values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v)
+            .enumerate()
+            .map(|(slot, (l, _))| (l as Local, slot as u32))
+            .collect();
+        let fp = next_local;
+        if !slots.is_empty() {
+            next_local += 1;
+        }
+        let mut framer = Framer {
+            g,
+            gc_fn,
+            fp,
+            slots,
+            next_local,
+        };
+        let mut prologue = Vec::new();
+        if is_init {
+            prologue.push(Stmt::SetGlobal(
+                g.top,
+                Expr::CallRt(RtFn::Core(Core::ShadowStack), vec![]),
+            ));
+            prologue.push(Stmt::SetGlobal(
+                g.limit,
+                Expr::CallRt(RtFn::Core(Core::ShadowLimit), vec![]),
+            ));
+            prologue.push(Stmt::SetGlobal(
+                g.flag,
+                Expr::CallRt(RtFn::Core(Core::GcFlag), vec![]),
+            ));
+        }
+        let framed = !framer.slots.is_empty();
+        if framed {
+            prologue.extend(claim(g, fp, framer.slots.len() as u32));
+            for (l, slot) in &framer.slots {
+                let value = if *l < f.params {
+                    Expr::Local(*l)
+                } else {
+                    Expr::Const(0)
+                };
+                prologue.push(Stmt::Store {
+                    addr: Expr::Local(fp),
+                    offset: 8 * slot,
+                    value,
+                });
+            }
+        }
+        if is_direct {
+            prologue.push(framer.poll());
+        }
+        let mut tail = framer.stmts(tail, true);
+        let mut new_body = head;
+        new_body.append(&mut prologue);
+        new_body.append(&mut tail);
+        f.body = new_body;
+        f.locals = framer.next_local - f.params;
+    }
+
+    // aura_gc: the globals as a frame, then the collection.
+    let n = value_globals.len() as u32;
+    let fp: Local = 0;
+    let mut body = claim(g, fp, n);
+    for (i, global) in value_globals.enumerate() {
+        body.push(Stmt::Store {
+            addr: Expr::Local(fp),
+            offset: 8 * i as u32,
+            value: Expr::Global(global),
+        });
+    }
+    body.push(Stmt::Expr(Expr::CallRt(
+        RtFn::Core(Core::GcCollect),
+        vec![Expr::Global(g.top), Expr::Global(ARG_STACK_GLOBAL)],
+    )));
+    body.push(Stmt::SetGlobal(g.top, Expr::Local(fp)));
+    body.push(Stmt::Return(Expr::Const(0)));
+    functions.push(Function {
+        name: "aura_gc".to_string(),
+        params: 0,
+        locals: 1,
+        address_taken: false,
+        body,
+    });
+    program.functions = functions;
+}
