@@ -1,20 +1,28 @@
 //! LIR → Cranelift IR → an x86-64 ELF relocatable object (code and data only; the runtime is
 //! merged in by [`crate::object`]).
 //!
-//! Every LIR local is one Cranelift [`Variable`] of type `I64`; structured control flow becomes
-//! blocks (`Loop` → a header block that `Continue` jumps to and an exit block that `Break` jumps
-//! to). Code is non-PIC (`-no-pie` executables, bare metal) with the System V calling convention.
+//! Every LIR local is a plain Cranelift SSA value of type `I64`: the emitter keeps the current
+//! value of each local and joins them with block parameters where control flow merges, only for
+//! the locals that may be read afterwards (`clif/ssa.rs`). This keeps compile time linear in the
+//! size of a function (`cranelift_frontend`'s `Variable`s keep a map over all blocks per variable:
+//! quadratic with one variable per LIR temporary). Structured control flow becomes blocks
+//! (`Loop` → a header block that `Continue` jumps to and an exit block that `Break` jumps to).
+//! Code is non-PIC (`-no-pie` executables, bare metal) with the System V calling convention.
 
 use aura_lir::{BinOp, Expr, FnId, Function, Program, Stmt};
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlags, Signature, UserFuncName};
+use cranelift_codegen::ir::{
+    types, AbiParam, Block, BlockArg, Inst, InstBuilder, MemFlags, Signature, UserFuncName,
+};
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 use cranelift_object::{ObjectBuilder, ObjectModule};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+mod ssa;
 
 /// Symbol of the exported entry point.
 pub const ENTRY_SYMBOL: &str = "aura_main";
@@ -217,17 +225,9 @@ impl Emitter {
         builder.switch_to_block(entry);
         builder.seal_block(entry);
         let count = function.params as usize + function.locals as usize;
-        for local in 0..count {
-            builder.declare_var(Variable::from_u32(local as u32), types::I64);
-        }
-        let params: Vec<_> = builder.block_params(entry).to_vec();
-        for (local, value) in params.into_iter().enumerate() {
-            builder.def_var(Variable::from_u32(local as u32), value);
-        }
+        let mut env: Vec<Value> = builder.block_params(entry).to_vec();
         let zero = builder.ins().iconst(types::I64, 0);
-        for local in function.params as usize..count {
-            builder.def_var(Variable::from_u32(local as u32), zero);
-        }
+        env.resize(count, zero);
         let data = module.declare_data_in_func(self.data, builder.func);
         let globals = module.declare_data_in_func(self.globals, builder.func);
         let mut body = Body {
@@ -235,6 +235,9 @@ impl Emitter {
             module,
             builder,
             locals: count as u32,
+            env,
+            log: Vec::new(),
+            facts: ssa::Facts::of(function),
             data,
             globals,
             loops: Vec::new(),
@@ -257,14 +260,34 @@ struct Body<'a, 'b> {
     module: &'a mut ObjectModule,
     builder: FunctionBuilder<'b>,
     locals: u32,
+    /// The current value of every local.
+    env: Vec<Value>,
+    /// (local, previous value) for every set, to undo at the end of a branch or loop body.
+    log: Vec<(u32, Value)>,
+    facts: ssa::Facts,
     data: cranelift_codegen::ir::GlobalValue,
     globals: cranelift_codegen::ir::GlobalValue,
-    /// Enclosing loops, innermost last: (header, exit).
-    loops: Vec<(cranelift_codegen::ir::Block, cranelift_codegen::ir::Block)>,
+    /// Enclosing loops, innermost last.
+    loops: Vec<LoopCtx>,
     name: &'a str,
 }
 
 type Value = cranelift_codegen::ir::Value;
+
+/// A loop being emitted: its header and exit blocks, and the locals passed to each as block
+/// parameters (in parameter order).
+struct LoopCtx {
+    /// The `Loop` statement, to look up its facts.
+    stmt: *const Stmt,
+    header: Block,
+    exit: Block,
+    carried: Vec<u32>,
+    exit_carried: Vec<u32>,
+    exited: bool,
+}
+
+/// Block parameters are numbered with 16 bits.
+const MAX_BLOCK_PARAMS: usize = u16::MAX as usize;
 
 impl Body<'_, '_> {
     fn bad(&self, what: String) -> CompileError {
@@ -280,23 +303,83 @@ impl Body<'_, '_> {
             .is_some_and(|inst| self.builder.func.dfg.insts[inst].opcode().is_terminator())
     }
 
-    fn local(&self, local: u32) -> Result<Variable, CompileError> {
+    fn local(&self, local: u32) -> Result<usize, CompileError> {
         if local < self.locals {
-            Ok(Variable::from_u32(local))
+            Ok(local as usize)
         } else {
             Err(self.bad(format!("local {local} out of range")))
         }
     }
 
-    fn loop_target(
-        &self,
-        depth: u32,
-    ) -> Result<(cranelift_codegen::ir::Block, cranelift_codegen::ir::Block), CompileError> {
+    /// Sets `local` (in range) to `value`, remembering the old value.
+    fn set(&mut self, local: u32, value: Value) {
+        let slot = &mut self.env[local as usize];
+        self.log.push((local, *slot));
+        *slot = value;
+    }
+
+    /// Restores the values of the locals to what they were when the log was `mark` long.
+    fn rollback(&mut self, mark: usize) {
+        while self.log.len() > mark {
+            if let Some((local, old)) = self.log.pop() {
+                self.env[local as usize] = old;
+            }
+        }
+    }
+
+    /// The distinct locals set since `mark` with their current values.
+    fn changes_since(&self, mark: usize) -> HashMap<u32, Value> {
+        self.log[mark..]
+            .iter()
+            .map(|&(local, _)| (local, self.env[local as usize]))
+            .collect()
+    }
+
+    fn args(&self, locals: &[u32]) -> Vec<BlockArg> {
+        locals
+            .iter()
+            .map(|&l| BlockArg::Value(self.env[l as usize]))
+            .collect()
+    }
+
+    /// Appends `value` to the arguments of the jump `inst`.
+    fn append_jump_arg(&mut self, inst: Inst, value: Value) {
+        let dfg = &mut self.builder.func.dfg;
+        if let Some(call) = dfg.insts[inst]
+            .branch_destination_mut(&mut dfg.jump_tables, &mut dfg.exception_tables)
+            .first_mut()
+        {
+            call.append_argument(value, &mut dfg.value_lists);
+        }
+    }
+
+    fn append_params(&mut self, block: Block, count: usize) -> Result<Vec<Value>, CompileError> {
+        if count > MAX_BLOCK_PARAMS {
+            return Err(self.bad(format!(
+                "{count} locals live across one join, at most {MAX_BLOCK_PARAMS}"
+            )));
+        }
+        Ok((0..count)
+            .map(|_| self.builder.append_block_param(block, types::I64))
+            .collect())
+    }
+
+    /// Whether `local` may be read after the statement spanning `span` (directly inside the
+    /// current loops) without being set first: it is read outside the statement, or it is
+    /// unclean for one of the loops around it (see `clif/ssa.rs`).
+    fn live_after(&self, local: u32, span: (u32, u32)) -> bool {
+        self.facts.read_outside(local, span)
+            || self
+                .loops
+                .iter()
+                .any(|l| self.facts.unclean(l.stmt).contains(&local))
+    }
+
+    fn loop_index(&self, depth: u32) -> Result<usize, CompileError> {
         let n = self.loops.len();
         (depth as usize)
             .checked_add(1)
             .and_then(|d| n.checked_sub(d))
-            .map(|i| self.loops[i])
             .ok_or_else(|| self.bad(format!("break/continue {depth} outside a loop")))
     }
 
@@ -318,9 +401,9 @@ impl Body<'_, '_> {
     fn stmt(&mut self, stmt: &Stmt) -> Result<(), CompileError> {
         match stmt {
             Stmt::Set(local, expr) => {
-                let var = self.local(*local)?;
+                self.local(*local)?;
                 let value = self.expr(expr)?;
-                self.builder.def_var(var, value);
+                self.set(*local, value);
             }
             Stmt::SetGlobal(global, expr) => {
                 let value = self.expr(expr)?;
@@ -358,39 +441,136 @@ impl Body<'_, '_> {
                     .brif(cond, then_block, &[], else_block, &[]);
                 self.builder.seal_block(then_block);
                 self.builder.seal_block(else_block);
+                // Each branch that reaches the merge: its jump (arguments appended below) and
+                // the locals it set.
+                let mark = self.log.len();
+                let mut arms = Vec::new();
                 for (block, body) in [(then_block, then), (else_block, otherwise)] {
                     self.builder.switch_to_block(block);
                     self.stmts(body)?;
                     if !self.terminated() {
-                        self.builder.ins().jump(merge, &[]);
+                        let jump = self.builder.ins().jump(merge, &[]);
+                        arms.push((jump, self.changes_since(mark)));
                     }
+                    self.rollback(mark);
                 }
                 self.builder.seal_block(merge);
-                self.builder.switch_to_block(merge);
+                match arms.as_slice() {
+                    // Neither branch reaches the merge: the rest of the list is unreachable and
+                    // the current block is terminated, so it is not emitted.
+                    [] => {}
+                    [(_, changes)] => {
+                        self.builder.switch_to_block(merge);
+                        let mut changes: Vec<_> = changes.iter().map(|(&l, &v)| (l, v)).collect();
+                        changes.sort_unstable_by_key(|&(l, _)| l);
+                        for (local, value) in changes {
+                            self.set(local, value);
+                        }
+                    }
+                    [(then_jump, then_changes), (else_jump, else_changes)] => {
+                        let span = self.facts.span(stmt);
+                        let mut locals: Vec<u32> = then_changes
+                            .keys()
+                            .chain(
+                                else_changes
+                                    .keys()
+                                    .filter(|l| !then_changes.contains_key(l)),
+                            )
+                            .copied()
+                            .collect();
+                        locals.sort_unstable();
+                        let mut joined = Vec::new();
+                        let mut params = Vec::new();
+                        for local in locals {
+                            let before = self.env[local as usize];
+                            let t = then_changes.get(&local).copied().unwrap_or(before);
+                            let e = else_changes.get(&local).copied().unwrap_or(before);
+                            if t == e {
+                                joined.push((local, t));
+                            } else if self.live_after(local, span) {
+                                params.push((local, t, e));
+                            }
+                        }
+                        let (then_jump, else_jump) = (*then_jump, *else_jump);
+                        let values = self.append_params(merge, params.len())?;
+                        for ((local, t, e), param) in params.into_iter().zip(values) {
+                            self.append_jump_arg(then_jump, t);
+                            self.append_jump_arg(else_jump, e);
+                            joined.push((local, param));
+                        }
+                        self.builder.switch_to_block(merge);
+                        for (local, value) in joined {
+                            self.set(local, value);
+                        }
+                    }
+                    _ => return Err(self.bad("an if with more than two branches".into())),
+                }
             }
             Stmt::Loop(body) => {
+                // The locals set in the body that may be read later without a set first are
+                // parameters of the header (read again in the loop, or after it) and of the exit
+                // (read after it).
+                let span = self.facts.span(stmt);
+                let mut assigned = Vec::new();
+                ssa::assigned_in(body, &mut HashSet::new(), &mut assigned);
+                assigned.retain(|&l| l < self.locals);
+                let unclean = self.facts.unclean(stmt);
+                let carried: Vec<u32> = assigned
+                    .iter()
+                    .copied()
+                    .filter(|&l| unclean.contains(&l) || self.facts.read_outside(l, span))
+                    .collect();
+                let exit_carried: Vec<u32> = assigned
+                    .into_iter()
+                    .filter(|&l| self.live_after(l, span))
+                    .collect();
                 let header = self.builder.create_block();
                 let exit = self.builder.create_block();
-                self.builder.ins().jump(header, &[]);
+                let header_params = self.append_params(header, carried.len())?;
+                let exit_params = self.append_params(exit, exit_carried.len())?;
+                let args = self.args(&carried);
+                self.builder.ins().jump(header, &args);
                 self.builder.switch_to_block(header);
-                self.loops.push((header, exit));
+                let mark = self.log.len();
+                for (&local, &param) in carried.iter().zip(&header_params) {
+                    self.set(local, param);
+                }
+                self.loops.push(LoopCtx {
+                    stmt: stmt as *const Stmt,
+                    header,
+                    exit,
+                    carried,
+                    exit_carried,
+                    exited: false,
+                });
                 self.stmts(body)?;
                 if !self.terminated() {
-                    self.builder.ins().jump(header, &[]);
+                    let args = self.loops.last().map(|l| self.args(&l.carried));
+                    self.builder.ins().jump(header, &args.unwrap_or_default());
                 }
-                self.loops.pop();
+                let ctx = self.loops.pop();
+                self.rollback(mark);
                 // Every jump to the header and the exit is now known.
                 self.builder.seal_block(header);
                 self.builder.seal_block(exit);
-                self.builder.switch_to_block(exit);
+                // A loop that is never left: the rest of the list is unreachable.
+                if let Some(ctx) = ctx.filter(|c| c.exited) {
+                    self.builder.switch_to_block(exit);
+                    for (&local, &param) in ctx.exit_carried.iter().zip(&exit_params) {
+                        self.set(local, param);
+                    }
+                }
             }
             Stmt::Break(depth) => {
-                let (_, exit) = self.loop_target(*depth)?;
-                self.builder.ins().jump(exit, &[]);
+                let i = self.loop_index(*depth)?;
+                let args = self.args(&self.loops[i].exit_carried);
+                self.loops[i].exited = true;
+                self.builder.ins().jump(self.loops[i].exit, &args);
             }
             Stmt::Continue(depth) => {
-                let (header, _) = self.loop_target(*depth)?;
-                self.builder.ins().jump(header, &[]);
+                let i = self.loop_index(*depth)?;
+                let args = self.args(&self.loops[i].carried);
+                self.builder.ins().jump(self.loops[i].header, &args);
             }
             Stmt::Return(expr) => {
                 let value = self.expr(expr)?;
@@ -413,10 +593,7 @@ impl Body<'_, '_> {
     fn expr(&mut self, expr: &Expr) -> Result<Value, CompileError> {
         Ok(match expr {
             Expr::Const(n) => self.builder.ins().iconst(types::I64, *n),
-            Expr::Local(local) => {
-                let var = self.local(*local)?;
-                self.builder.use_var(var)
-            }
+            Expr::Local(local) => self.env[self.local(*local)?],
             Expr::Global(global) => {
                 let addr = self.global_addr(*global);
                 self.builder

@@ -71,6 +71,79 @@ fn sum_program() -> Program {
     p
 }
 
+/// Joins of locals (the SSA construction): a nested loop with `Continue`, a `Break` out of both
+/// loops, a sum set in one branch or the other and carried around both loops, a local set only
+/// inside the loops and read after them, and one never set (reads 0). `joins(n)`:
+/// `acc * 1000 + last * 10 + never`.
+fn joins_program() -> Program {
+    let (n, acc, i, j, last, never, tmp) = (0, 1, 2, 3, 4, 5, 6);
+    let body = vec![
+        Stmt::Set(acc, konst(0)),
+        Stmt::Set(i, konst(0)),
+        Stmt::Loop(vec![
+            Stmt::If {
+                cond: Expr::bin(BinOp::GeS, local(i), local(n)),
+                then: vec![Stmt::Break(0)],
+                otherwise: vec![],
+            },
+            Stmt::Set(i, Expr::bin(BinOp::Add, local(i), konst(1))),
+            Stmt::Set(j, konst(0)),
+            Stmt::Loop(vec![
+                Stmt::Set(j, Expr::bin(BinOp::Add, local(j), konst(1))),
+                Stmt::If {
+                    cond: Expr::bin(BinOp::GtS, local(j), local(i)),
+                    then: vec![Stmt::Break(0)],
+                    otherwise: vec![],
+                },
+                Stmt::If {
+                    cond: Expr::bin(BinOp::Eq, local(j), konst(5)),
+                    then: vec![Stmt::Break(1)],
+                    otherwise: vec![],
+                },
+                Stmt::If {
+                    cond: Expr::bin(
+                        BinOp::Eq,
+                        Expr::bin(BinOp::And, local(j), konst(1)),
+                        konst(0),
+                    ),
+                    then: vec![Stmt::Continue(0)],
+                    otherwise: vec![],
+                },
+                Stmt::Set(tmp, Expr::bin(BinOp::Mul, local(j), konst(10))),
+                Stmt::If {
+                    cond: Expr::bin(BinOp::GtS, local(tmp), konst(20)),
+                    then: vec![Stmt::Set(
+                        acc,
+                        Expr::bin(BinOp::Add, local(acc), local(tmp)),
+                    )],
+                    otherwise: vec![Stmt::Set(acc, Expr::bin(BinOp::Add, local(acc), konst(1)))],
+                },
+                Stmt::Set(last, local(j)),
+            ]),
+        ]),
+        Stmt::Return(Expr::bin(
+            BinOp::Add,
+            Expr::bin(
+                BinOp::Add,
+                Expr::bin(BinOp::Mul, local(acc), konst(1000)),
+                Expr::bin(BinOp::Mul, local(last), konst(10)),
+            ),
+            local(never),
+        )),
+    ];
+    let mut p = program(vec![
+        function(
+            "main",
+            0,
+            0,
+            vec![Stmt::Return(Expr::Call(FnId(1), vec![konst(3)]))],
+        ),
+        function("joins", 1, 6, body),
+    ]);
+    p.exports.push(("joins".into(), FnId(1)));
+    p
+}
+
 /// recursive fib with direct calls and `Select`.
 fn fib_program() -> Program {
     let fib = function(
@@ -178,6 +251,11 @@ fn clif_sum() {
 }
 
 #[test]
+fn clif_joins() {
+    insta::assert_snapshot!(clif_text(&joins_program()));
+}
+
+#[test]
 fn clif_fib() {
     insta::assert_snapshot!(clif_text(&fib_program()));
 }
@@ -257,6 +335,18 @@ int main(void) { printf("%ld %ld\n", aura_main(), sum(100)); return 0; }
 "#;
     // 1+2+4+5+7+8+10 = 37; 1..100 without multiples of 3 = 5050 - 1683 = 3367
     assert_eq!(run_native(&sum_program(), harness), "37 3367\n");
+}
+
+#[test]
+fn runs_joins() {
+    let harness = r#"
+#include <stdio.h>
+long aura_main(void);
+long joins(long);
+int main(void) { printf("%ld %ld %ld\n", aura_main(), joins(2), joins(100)); return 0; }
+"#;
+    // worked by hand (and by a Python transcription): joins(3) = 33 * 1000 + 3 * 10 + 0
+    assert_eq!(run_native(&joins_program(), harness), "33030 2010 95030\n");
 }
 
 #[test]
