@@ -3,8 +3,9 @@
 //!
 //! - **Shadow frames.** Every function except the generic entries (which only move their
 //!   arguments into a direct call) gets a frame of words on the shadow stack, one per local that
-//!   may hold a value: its parameters, and the locals some `Set` gives a value that is not plainly
-//!   raw (a `Bin`, a code or data address). The prologue claims the frame (LIR global
+//!   may hold a value (its parameters, and the locals some `Set` gives a value that is not plainly
+//!   raw: a `Bin`, a code or data address) and that is read after a safepoint it was set before
+//!   (parameters: read at all; see [`Across`]). The prologue claims the frame (LIR global
 //!   `shadow top`, checked against `shadow limit`), stores the parameters and zeroes the other
 //!   slots; every `Set` of such a local writes the value through to its slot; every `Return`
 //!   gives the frame back. Reads stay in locals: the collector never moves a value.
