@@ -19,7 +19,7 @@
 //! All LIR values are i64; addresses are wrapped to i32 for loads and stores.
 
 use aura_lir::runtime::{RtFn, NIL};
-use aura_lir::{BinOp, Expr, FnId, Program, Stmt};
+use aura_lir::{walk_stmts, BinOp, Expr, FnId, Program, Stmt};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
@@ -805,54 +805,6 @@ fn standalone(program: &Program) -> Result<Vec<u8>, EmitError> {
     name_section.functions(&name_map);
     module.section(&name_section);
     Ok(module.finish())
-}
-
-fn walk_stmts(stmts: &[Stmt], visit: &mut impl FnMut(&Expr)) {
-    for stmt in stmts {
-        match stmt {
-            Stmt::Set(_, e) | Stmt::SetGlobal(_, e) | Stmt::Expr(e) | Stmt::Return(e) => {
-                walk_expr(e, visit)
-            }
-            Stmt::Store { addr, value, .. } => {
-                walk_expr(addr, visit);
-                walk_expr(value, visit);
-            }
-            Stmt::If {
-                cond,
-                then,
-                otherwise,
-            } => {
-                walk_expr(cond, visit);
-                walk_stmts(then, visit);
-                walk_stmts(otherwise, visit);
-            }
-            Stmt::Loop(body) => walk_stmts(body, visit),
-            Stmt::Break(_) | Stmt::Continue(_) => {}
-        }
-    }
-}
-
-fn walk_expr(expr: &Expr, visit: &mut impl FnMut(&Expr)) {
-    visit(expr);
-    match expr {
-        Expr::Load(a, _) => walk_expr(a, visit),
-        Expr::Bin(_, a, b) => {
-            walk_expr(a, visit);
-            walk_expr(b, visit);
-        }
-        Expr::CallRt(_, args) | Expr::Call(_, args) => {
-            for a in args {
-                walk_expr(a, visit);
-            }
-        }
-        Expr::Select(c, a, b) => {
-            walk_expr(c, visit);
-            walk_expr(a, visit);
-            walk_expr(b, visit);
-        }
-        Expr::Const(_) | Expr::Local(_) | Expr::Global(_) | Expr::FnAddr(_) | Expr::DataAddr(_) => {
-        }
-    }
 }
 
 /// Structured control labels, innermost last: what a `br` depth counts.

@@ -29,18 +29,6 @@ struct Globals {
     flag: u32,
 }
 
-fn has_call(e: &Expr) -> bool {
-    match e {
-        Expr::CallRt(..) | Expr::Call(..) => true,
-        Expr::Load(a, _) => has_call(a),
-        Expr::Bin(_, a, b) => has_call(a) || has_call(b),
-        Expr::Select(c, a, b) => has_call(c) || has_call(a) || has_call(b),
-        Expr::Const(_) | Expr::Local(_) | Expr::Global(_) | Expr::FnAddr(_) | Expr::DataAddr(_) => {
-            false
-        }
-    }
-}
-
 /// Operands that need no temporary: constants and locals (shadowed when they hold values).
 fn trivial(e: &Expr) -> bool {
     matches!(
@@ -70,7 +58,7 @@ impl Hoister<'_> {
 
     /// Operands in evaluation order: each one followed by a sibling that calls is hoisted.
     fn operands(&mut self, ops: Vec<Expr>, pre: &mut Vec<Stmt>) -> Vec<Expr> {
-        let calls: Vec<bool> = ops.iter().map(has_call).collect();
+        let calls: Vec<bool> = ops.iter().map(Expr::has_call).collect();
         let mut out = Vec::with_capacity(ops.len());
         for (i, op) in ops.into_iter().enumerate() {
             let op = self.expr(op, pre);
@@ -87,7 +75,7 @@ impl Hoister<'_> {
     }
 
     fn expr(&mut self, e: Expr, pre: &mut Vec<Stmt>) -> Expr {
-        if !has_call(&e) {
+        if !e.has_call() {
             return e;
         }
         match e {
@@ -161,74 +149,34 @@ impl Hoister<'_> {
     }
 }
 
-/// Marks every local the expression reads.
-fn collect_reads_expr(e: &Expr, read: &mut Vec<bool>) {
-    match e {
-        Expr::Local(l) => {
+/// Marks every local the statements read.
+fn collect_reads(stmts: &[Stmt], read: &mut [bool]) {
+    walk_stmts(stmts, &mut |e| {
+        if let Expr::Local(l) = e {
             if let Some(r) = read.get_mut(*l as usize) {
                 *r = true;
             }
         }
-        Expr::Load(a, _) => collect_reads_expr(a, read),
-        Expr::Bin(_, a, b) => {
-            collect_reads_expr(a, read);
-            collect_reads_expr(b, read);
-        }
-        Expr::Select(c, a, b) => {
-            collect_reads_expr(c, read);
-            collect_reads_expr(a, read);
-            collect_reads_expr(b, read);
-        }
-        Expr::CallRt(_, args) | Expr::Call(_, args) => {
-            for a in args {
-                collect_reads_expr(a, read);
-            }
-        }
-        Expr::Const(_) | Expr::Global(_) | Expr::FnAddr(_) | Expr::DataAddr(_) => {}
-    }
+    });
 }
 
-/// Marks every local the statements read.
-fn collect_reads(stmts: &[Stmt], read: &mut Vec<bool>) {
+/// Marks every local some `Set` in `stmts` (nested blocks included) gives an expression `keep`
+/// accepts.
+fn collect_sets(stmts: &[Stmt], keep: fn(&Expr) -> bool, set: &mut [bool]) {
     for s in stmts {
         match s {
-            Stmt::Set(_, e) | Stmt::SetGlobal(_, e) | Stmt::Expr(e) | Stmt::Return(e) => {
-                collect_reads_expr(e, read)
-            }
-            Stmt::Store { addr, value, .. } => {
-                collect_reads_expr(addr, read);
-                collect_reads_expr(value, read);
-            }
-            Stmt::If {
-                cond,
-                then,
-                otherwise,
-            } => {
-                collect_reads_expr(cond, read);
-                collect_reads(then, read);
-                collect_reads(otherwise, read);
-            }
-            Stmt::Loop(body) => collect_reads(body, read),
-            Stmt::Break(_) | Stmt::Continue(_) => {}
-        }
-    }
-}
-
-fn collect_sets(stmts: &[Stmt], values: &mut Vec<bool>) {
-    for s in stmts {
-        match s {
-            Stmt::Set(l, e) if may_be_value(e) => {
-                if let Some(v) = values.get_mut(*l as usize) {
-                    *v = true;
+            Stmt::Set(l, e) if keep(e) => {
+                if let Some(x) = set.get_mut(*l as usize) {
+                    *x = true;
                 }
             }
             Stmt::If {
                 then, otherwise, ..
             } => {
-                collect_sets(then, values);
-                collect_sets(otherwise, values);
+                collect_sets(then, keep, set);
+                collect_sets(otherwise, keep, set);
             }
-            Stmt::Loop(body) => collect_sets(body, values),
+            Stmt::Loop(body) => collect_sets(body, keep, set),
             _ => {}
         }
     }
@@ -347,7 +295,7 @@ impl Across {
                     // At the head (a poll) every local set before or anywhere in the body may
                     // hold a value from before it, whichever iteration this is.
                     let mut head = flow;
-                    collect_sets_all(body, &mut head.set);
+                    collect_sets(body, |_| true, &mut head.set);
                     Self::safepoint(&mut head);
                     self.breaks.push(None);
                     let _ = self.stmts(head, body);
@@ -368,27 +316,6 @@ impl Across {
             }
         }
         Some(flow)
-    }
-}
-
-/// Marks every local some `Set` in `stmts` assigns (of any kind).
-fn collect_sets_all(stmts: &[Stmt], set: &mut [bool]) {
-    for s in stmts {
-        match s {
-            Stmt::Set(l, _) => {
-                if let Some(x) = set.get_mut(*l as usize) {
-                    *x = true;
-                }
-            }
-            Stmt::If {
-                then, otherwise, ..
-            } => {
-                collect_sets_all(then, set);
-                collect_sets_all(otherwise, set);
-            }
-            Stmt::Loop(body) => collect_sets_all(body, set),
-            _ => {}
-        }
     }
 }
 
@@ -450,7 +377,7 @@ impl Framer {
                     out.push(Stmt::Loop(b));
                 }
                 Stmt::Return(e) if framed && !self.slots.is_empty() => {
-                    if has_call(&e) {
+                    if e.has_call() {
                         let t = self.next_local;
                         self.next_local += 1;
                         out.push(Stmt::Set(t, e));
@@ -560,7 +487,7 @@ pub fn add_gc(program: &mut Program) {
         for l in &hoisted {
             values[*l as usize] = true;
         }
-        collect_sets(&tail, &mut values);
+        collect_sets(&tail, may_be_value, &mut values);
         // A local nothing reads needs no slot (e.g. `env` and `self` of most functions): its
         // value is dead, whatever the collector does with it.
         let mut read = vec![false; next_local as usize];

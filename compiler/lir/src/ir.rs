@@ -133,4 +133,71 @@ impl Expr {
     pub fn load(addr: Expr, offset: u32) -> Expr {
         Expr::Load(Box::new(addr), offset)
     }
+
+    /// Whether evaluating this calls anything, compiled or runtime (which `Select` operands
+    /// must not; a call may reach a safepoint of the collector).
+    pub fn has_call(&self) -> bool {
+        match self {
+            Expr::CallRt(..) | Expr::Call(..) => true,
+            Expr::Load(a, _) => a.has_call(),
+            Expr::Bin(_, a, b) => a.has_call() || b.has_call(),
+            Expr::Select(c, a, b) => c.has_call() || a.has_call() || b.has_call(),
+            Expr::Const(_)
+            | Expr::Local(_)
+            | Expr::Global(_)
+            | Expr::FnAddr(_)
+            | Expr::DataAddr(_) => false,
+        }
+    }
+
+    /// Calls `visit` on this expression and then on each of its sub-expressions, in evaluation
+    /// order.
+    pub fn walk(&self, visit: &mut impl FnMut(&Expr)) {
+        visit(self);
+        match self {
+            Expr::Load(a, _) => a.walk(visit),
+            Expr::Bin(_, a, b) => {
+                a.walk(visit);
+                b.walk(visit);
+            }
+            Expr::CallRt(_, args) | Expr::Call(_, args) => args.iter().for_each(|a| a.walk(visit)),
+            Expr::Select(c, a, b) => {
+                c.walk(visit);
+                a.walk(visit);
+                b.walk(visit);
+            }
+            Expr::Const(_)
+            | Expr::Local(_)
+            | Expr::Global(_)
+            | Expr::FnAddr(_)
+            | Expr::DataAddr(_) => {}
+        }
+    }
+}
+
+/// Calls `visit` on every expression of `stmts` and their sub-expressions ([`Expr::walk`]),
+/// nested blocks included.
+pub fn walk_stmts(stmts: &[Stmt], visit: &mut impl FnMut(&Expr)) {
+    for stmt in stmts {
+        match stmt {
+            Stmt::Set(_, e) | Stmt::SetGlobal(_, e) | Stmt::Expr(e) | Stmt::Return(e) => {
+                e.walk(visit)
+            }
+            Stmt::Store { addr, value, .. } => {
+                addr.walk(visit);
+                value.walk(visit);
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                cond.walk(visit);
+                walk_stmts(then, visit);
+                walk_stmts(otherwise, visit);
+            }
+            Stmt::Loop(body) => walk_stmts(body, visit),
+            Stmt::Break(_) | Stmt::Continue(_) => {}
+        }
+    }
 }

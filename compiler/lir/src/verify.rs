@@ -3,19 +3,6 @@
 
 use crate::ir::*;
 
-/// Whether evaluating `e` calls anything (which `Select` operands must not).
-fn has_call(e: &Expr) -> bool {
-    match e {
-        Expr::CallRt(..) | Expr::Call(..) => true,
-        Expr::Load(a, _) => has_call(a),
-        Expr::Bin(_, a, b) => has_call(a) || has_call(b),
-        Expr::Select(c, a, b) => has_call(c) || has_call(a) || has_call(b),
-        Expr::Const(_) | Expr::Local(_) | Expr::Global(_) | Expr::FnAddr(_) | Expr::DataAddr(_) => {
-            false
-        }
-    }
-}
-
 /// Checks that locals and globals are in range, `break`/`continue` sit inside enough loops, calls
 /// of compiled and runtime functions pass exactly as many arguments as the callee takes, and
 /// [`Expr::FnAddr`] only names `address_taken` functions with the generic signature (4 params),
@@ -196,7 +183,7 @@ impl Checker<'_> {
                 Ok(())
             }
             Expr::Select(c, a, b) => {
-                if [c, a, b].iter().any(|e| has_call(e)) {
+                if [c, a, b].iter().any(|e| e.has_call()) {
                     return Err("select with a call in an operand".to_string());
                 }
                 self.expr(c)?;

@@ -214,39 +214,27 @@ impl Walk {
     }
 
     fn expr(&mut self, expr: &Expr) {
-        match expr {
-            Expr::Local(local) => {
-                let l = *local as usize;
-                if l < self.assigned.len() {
-                    // Unclean for the loops deeper than the level of the last definite set.
-                    let from = self.assigned[l].map_or(0, |a| a as usize);
-                    for key in self.loops.iter().skip(from) {
-                        if let Some(set) = self.facts.unclean.get_mut(key) {
-                            set.insert(*local);
-                        }
-                    }
-                    let first = &mut self.facts.first_read[l];
-                    *first = (*first).min(self.at);
-                    let last = &mut self.facts.last_read[l];
-                    *last = (*last).max(self.at);
+        expr.walk(&mut |e| {
+            if let Expr::Local(local) = e {
+                self.read(*local);
+            }
+        });
+    }
+
+    fn read(&mut self, local: u32) {
+        let l = local as usize;
+        if l < self.assigned.len() {
+            // Unclean for the loops deeper than the level of the last definite set.
+            let from = self.assigned[l].map_or(0, |a| a as usize);
+            for key in self.loops.iter().skip(from) {
+                if let Some(set) = self.facts.unclean.get_mut(key) {
+                    set.insert(local);
                 }
             }
-            Expr::Load(e, _) => self.expr(e),
-            Expr::Bin(_, a, b) => {
-                self.expr(a);
-                self.expr(b);
-            }
-            Expr::CallRt(_, args) | Expr::Call(_, args) => {
-                for a in args {
-                    self.expr(a);
-                }
-            }
-            Expr::Select(c, a, b) => {
-                self.expr(c);
-                self.expr(a);
-                self.expr(b);
-            }
-            Expr::Const(_) | Expr::Global(_) | Expr::FnAddr(_) | Expr::DataAddr(_) => {}
+            let first = &mut self.facts.first_read[l];
+            *first = (*first).min(self.at);
+            let last = &mut self.facts.last_read[l];
+            *last = (*last).max(self.at);
         }
     }
 }
