@@ -38,6 +38,21 @@ pub struct Parsed {
     pub comments: Vec<aura_uast::Span>,
 }
 
+/// A reserved word of the language (`fn`, `self`, `true`, ...): never a name.
+pub fn is_keyword(word: &str) -> bool {
+    token::Token::keyword(word).is_some()
+}
+
+/// An identifier that is not a keyword: what a definition may be named.
+pub fn is_name(word: &str) -> bool {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !is_keyword(word)
+}
+
 /// Parses Aura source. Never panics, never overflows the stack, on any input.
 pub fn parse(source: &str) -> Parsed {
     let lexer::Lexed {
