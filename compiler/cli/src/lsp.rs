@@ -52,18 +52,31 @@ pub fn lsp() -> Result<(), Failure> {
         documents: HashMap::new(),
         prelude,
     };
+    // After `shutdown` only `exit` is expected; an editor that quits without sending it (the
+    // pipe closes) still ends the server with success, as the protocol asks.
+    let mut shut_down = false;
     for message in &connection.receiver {
         match message {
+            Message::Request(request) if request.method == "shutdown" => {
+                shut_down = true;
+                send(
+                    &connection,
+                    Message::Response(Response::new_ok(request.id, Value::Null)),
+                )?;
+            }
+            Message::Request(request) if shut_down => {
+                let response = Response::new_err(
+                    request.id,
+                    lsp_server::ErrorCode::InvalidRequest as i32,
+                    "aura lsp is shutting down".to_string(),
+                );
+                send(&connection, Message::Response(response))?;
+            }
             Message::Request(request) => {
-                if connection
-                    .handle_shutdown(&request)
-                    .map_err(|e| Failure::Io(format!("lsp: {e}")))?
-                {
-                    break;
-                }
                 let response = server.request(request);
                 send(&connection, Message::Response(response))?;
             }
+            Message::Notification(notification) if notification.method == "exit" => break,
             Message::Notification(notification) => {
                 for out in server.notification(notification) {
                     send(&connection, Message::Notification(out))?;
@@ -73,7 +86,16 @@ pub fn lsp() -> Result<(), Failure> {
         }
     }
     drop(connection);
-    threads.join().map_err(|e| Failure::Io(format!("lsp: {e}")))
+    threads
+        .join()
+        .map_err(|e| Failure::Io(format!("lsp: {e}")))?;
+    if shut_down {
+        Ok(())
+    } else {
+        Err(Failure::Io(
+            "lsp: the client exited without a shutdown request".to_string(),
+        ))
+    }
 }
 
 fn send(connection: &Connection, message: Message) -> Result<(), Failure> {
