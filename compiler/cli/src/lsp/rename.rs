@@ -88,6 +88,14 @@ pub fn rename(
         .references_to(symbol)
         .map(|r| (r.span.start, r.span.end))
         .collect();
+    if spans
+        .iter()
+        .any(|(s, e)| document.text.get(*s as usize..*e as usize) != Some(old_name.as_str()))
+    {
+        return Err(failed(format!(
+            "`{old_name}` is not written the same way everywhere it is named: not renamed"
+        )));
+    }
     let renamed = Renamed {
         spans: spans
             .iter()
