@@ -105,6 +105,19 @@ fn send(connection: &Connection, message: Message) -> Result<(), Failure> {
         .map_err(|e| Failure::Io(format!("lsp: the client went away: {e}")))
 }
 
+/// The requests the server answers (besides `shutdown`).
+const REQUESTS: &[&str] = &[
+    "textDocument/hover",
+    "textDocument/definition",
+    "textDocument/references",
+    "textDocument/documentHighlight",
+    "textDocument/prepareRename",
+    "textDocument/rename",
+    "textDocument/completion",
+    "textDocument/formatting",
+    "textDocument/documentSymbol",
+];
+
 /// One open document: its text, what the front end made of it and what its names mean.
 struct Document {
     text: String,
@@ -171,6 +184,13 @@ impl Server {
     }
 
     fn request(&mut self, request: Request) -> Response {
+        if !REQUESTS.contains(&request.method.as_str()) {
+            return Response::new_err(
+                request.id,
+                lsp_server::ErrorCode::MethodNotFound as i32,
+                format!("aura lsp does not handle {}", request.method),
+            );
+        }
         let uri = request.params["textDocument"]["uri"]
             .as_str()
             .unwrap_or_default();
@@ -191,10 +211,7 @@ impl Server {
             "textDocument/completion" => Ok(Some(complete::complete(document, &self.prelude, at))),
             "textDocument/formatting" => Ok(formatting(document)),
             "textDocument/documentSymbol" => Ok(Some(symbols(document))),
-            _ => Err((
-                lsp_server::ErrorCode::MethodNotFound as i32,
-                format!("aura lsp does not handle {}", request.method),
-            )),
+            _ => Ok(None),
         };
         match answer {
             Ok(result) => Response::new_ok(request.id, result.unwrap_or(Value::Null)),

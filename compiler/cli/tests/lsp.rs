@@ -209,6 +209,15 @@ fn language_server_over_stdio() {
         "{edits}"
     );
 
+    // A request it does not handle is an error; one about a document that is not open, null.
+    let error = client.request_error(
+        "textDocument/codeLens",
+        json!({ "textDocument": { "uri": URI } }),
+    );
+    assert_eq!(error["code"], json!(-32601), "{error}");
+    let hover = client.request("textDocument/hover", json!({ "textDocument": { "uri": "file:///nope.aura" }, "position": { "line": 0, "character": 0 } }));
+    assert_eq!(hover, Value::Null);
+
     let _ = client.request("shutdown", Value::Null);
     client.notify("exit", Value::Null);
     let status = client.child.wait().expect("aura lsp exits");
