@@ -1,6 +1,6 @@
 //! A real editor: Neovim (headless, its built-in LSP client) starts `aura lsp`, opens a file with
 //! an error and an example, and `tests/nvim/lsp.lua` writes back what the client received: the
-//! diagnostic as Neovim stores it, a hover, a definition and references. Without `nvim` the test
+//! diagnostic as Neovim stores it, a hover, a definition, references and completion. Without `nvim` the test
 //! skips with a reason, except under `CI=true`, where it fails (tests/run.sh installs neovim).
 
 use serde_json::Value;
@@ -105,4 +105,10 @@ fn neovim_reads_diagnostics_hover_definition_and_references() {
         .count()
         + 1;
     assert_eq!(result["references"], expected, "{result}");
+    // Completion after `a.`, a clone of counter: its slot and methods, in order.
+    assert_eq!(
+        result["completion"],
+        serde_json::json!(["count", "increment", "reset"]),
+        "{result}"
+    );
 }

@@ -1,7 +1,7 @@
 -- Neovim's built-in LSP client against `aura lsp` (run by compiler/cli/tests/nvim.rs):
 --   nvim --headless -u NONE -i NONE -n -c "luafile lsp.lua"
 -- Opens a file with an error and reads back its diagnostic, then opens an example and asks for
--- a hover, a definition and references. Every wait is `vim.wait` on a condition, bounded.
+-- a hover, a definition, references and completion. Every wait is `vim.wait` on a condition, bounded.
 -- Writes what it found as JSON to $AURA_OUT and quits (exit code 1 on a Lua error).
 local aura = assert(os.getenv("AURA"), "AURA: the aura binary")
 local bad = assert(os.getenv("AURA_BAD"), "AURA_BAD: a file with an error")
@@ -101,6 +101,14 @@ local function main()
     context = { includeDeclaration = true },
   })
   result.references = references and #references or 0
+  -- Completion after `a.`: what a clone of counter understands.
+  line, col = find(buf, "a.reset()")
+  local completion = request(buf, "textDocument/completion", line, col + 2)
+  local items = completion and (completion.items or completion) or {}
+  result.completion = {}
+  for _, item in ipairs(items) do
+    table.insert(result.completion, item.label)
+  end
 end
 
 local ok, err = pcall(main)
