@@ -580,5 +580,14 @@ fn completion() {
     assert!(!names.iter().any(|n| n == "item" || n == "sum"), "{list}");
     assert_eq!(item(&list, "slice")["detail"], json!("slice(x, a, b?)"));
     assert_eq!(item(&list, "total")["detail"], json!("fn total(items)"));
+
+    // While the file has a syntax error elsewhere (an `if a. {` being typed), the members of
+    // `a.` on the last line are still found from what the parser recovered.
+    let text = SHOP.replace("    print(a.shout())", "    if a. {\n    }\n    a.");
+    edit(&mut client, &text, 7);
+    let list = client.request("textDocument/completion", at(29, 6));
+    assert_eq!(labels(&list), ["shout", "count", "bump"], "{list}");
+    let list = client.request("textDocument/completion", at(27, 9));
+    assert_eq!(labels(&list), ["shout", "count", "bump"], "{list}");
     close(client);
 }
