@@ -149,3 +149,8 @@ pub const CLOSURE_CODE: u32 = 8;
 pub const CLOSURE_CAPTURES: u32 = 40;
 /// Cell layout: the boxed value.
 pub const CELL_VALUE: u32 = 8;
+/// A list (`spec/abi.md`): the low byte of its header, and the offsets of its raw length and
+/// of the address of its items (one word each).
+pub const LIST_TYPE: i64 = 4;
+pub const LIST_LEN: u32 = 8;
+pub const LIST_ITEMS: u32 = 24;

@@ -4,7 +4,7 @@ use super::{depth_down, err, var_read, var_write, FnIds, Global, Lowerer, Resolv
 use crate::ir::*;
 use crate::runtime::{
     imm_float_word, Core, RtFn, CELL_VALUE, CLOSURE_CAPTURES, FALSE, IMM_FLOAT_OFFSET,
-    IMM_FLOAT_TAG, NIL, SMALL_MAX, SMALL_MIN, TRUE,
+    IMM_FLOAT_TAG, LIST_ITEMS, LIST_LEN, LIST_TYPE, NIL, SMALL_MAX, SMALL_MIN, TRUE,
 };
 use aura_uast as uast;
 use aura_uast::{BinaryOp, UnaryOp};
@@ -133,6 +133,47 @@ fn float_word_misfits(w: &Expr) -> Expr {
         ),
         bin(BinOp::Eq, bin(BinOp::And, w.clone(), c(!8)), c(4)),
     )
+}
+
+/// The address of item `i` (a small int word) of the list `l`: `items + 8 * (i >> 1)`, which is
+/// `items + 4 * (i ^ 1)` for an odd `i`.
+fn list_item(l: &Expr, i: &Expr) -> Expr {
+    let offset = match small_const(i) {
+        Some(w) => c((w ^ 1) << 2),
+        None => bin(BinOp::Shl, bin(BinOp::Xor, i.clone(), c(1)), c(2)),
+    };
+    bin(BinOp::Add, Expr::load(l.clone(), LIST_ITEMS), offset)
+}
+
+/// The inline list access of `o[i]` and `o[i] = v` (`spec/abi.md`, "Values"): `then` runs when
+/// `o` is a list and `i` a small int in bounds; the caller adds the runtime call for the rest.
+/// The header and length are loaded only once `o` is known to be a heap address.
+fn if_list_item(o: &Expr, i: &Expr, then: Vec<Stmt>) -> Stmt {
+    let not_small = match small_const(i) {
+        Some(_) => None,
+        None => Some(bin(BinOp::Xor, bin(BinOp::And, i.clone(), c(1)), c(1))),
+    };
+    let heap_bits = bin(BinOp::And, o.clone(), c(7));
+    let guard = match not_small {
+        Some(x) => bin(BinOp::Or, heap_bits, x),
+        None => heap_bits,
+    };
+    let is_list = bin(
+        BinOp::Eq,
+        bin(BinOp::And, Expr::load(o.clone(), 0), c(0xff)),
+        c(LIST_TYPE),
+    );
+    // Unsigned: a negative index is out of bounds too.
+    let in_bounds = bin(BinOp::LtU, untag(i), Expr::load(o.clone(), LIST_LEN));
+    Stmt::If {
+        cond: bin(BinOp::Eq, guard, c(0)),
+        then: vec![Stmt::If {
+            cond: and(is_list, in_bounds),
+            then,
+            otherwise: Vec::new(),
+        }],
+        otherwise: Vec::new(),
+    }
 }
 
 /// Raw non-zero when the small int word `e` holds a value in `-2^30 .. 2^30`.
@@ -431,15 +472,26 @@ impl Lowerer {
         let v = self.declare(var)?;
         let mut body_out = vec![
             Stmt::If {
+                // `rt_iter` always gives a list: its length and items are read inline.
                 cond: bin(
                     BinOp::GeS,
                     Expr::Local(i),
-                    rt(Core::IterLen, vec![Expr::Local(it)]),
+                    Expr::load(Expr::Local(it), LIST_LEN),
                 ),
                 then: vec![Stmt::Break(0)],
                 otherwise: Vec::new(),
             },
-            self.bind(v, rt(Core::IterGet, vec![Expr::Local(it), Expr::Local(i)])),
+            self.bind(
+                v,
+                Expr::load(
+                    bin(
+                        BinOp::Add,
+                        Expr::load(Expr::Local(it), LIST_ITEMS),
+                        bin(BinOp::Shl, Expr::Local(i), c(3)),
+                    ),
+                    0,
+                ),
+            ),
             Stmt::Set(i, bin(BinOp::Add, Expr::Local(i), c(1))),
         ];
         self.loop_body(body, &mut body_out)?;
@@ -489,8 +541,26 @@ impl Lowerer {
             uast::Target::Index { object, index, .. } => {
                 let o = self.operand(object, out)?;
                 let i = self.operand(index, out)?;
-                let v = self.expr(value, out)?;
-                out.push(Stmt::Expr(rt(Core::IndexSet, vec![o, i, v])));
+                let v = self.operand(value, out)?;
+                let stored = self.temp()?;
+                out.push(Stmt::Set(stored, c(0)));
+                out.push(if_list_item(
+                    &o,
+                    &i,
+                    vec![
+                        Stmt::Store {
+                            addr: list_item(&o, &i),
+                            offset: 0,
+                            value: v.clone(),
+                        },
+                        Stmt::Set(stored, c(1)),
+                    ],
+                ));
+                out.push(Stmt::If {
+                    cond: bin(BinOp::Eq, Expr::Local(stored), c(0)),
+                    then: vec![Stmt::Expr(rt(Core::IndexSet, vec![o, i, v]))],
+                    otherwise: Vec::new(),
+                });
             }
         }
         Ok(())
@@ -667,8 +737,21 @@ impl Lowerer {
             }
             uast::Expr::Index { object, index, .. } => {
                 let o = self.operand(object, out)?;
-                let i = self.expr(index, out)?;
-                rt(Core::Index, vec![o, i])
+                let i = self.operand(index, out)?;
+                // An item is never the word 0: 0 means "not read inline".
+                let r = self.temp()?;
+                out.push(Stmt::Set(r, c(0)));
+                out.push(if_list_item(
+                    &o,
+                    &i,
+                    vec![Stmt::Set(r, Expr::load(list_item(&o, &i), 0))],
+                ));
+                out.push(Stmt::If {
+                    cond: bin(BinOp::Eq, Expr::Local(r), c(0)),
+                    then: vec![Stmt::Set(r, rt(Core::Index, vec![o, i]))],
+                    otherwise: Vec::new(),
+                });
+                Expr::Local(r)
             }
             uast::Expr::Lambda { params, body, .. } => self.lambda(None, params, body, out)?,
         })
