@@ -53,6 +53,15 @@ elif [ "${CI:-}" = "true" ]; then
     exit 1
 fi
 
+# The VS Code extension's grammar is checked with VS Code's own tokenizer (npm packages).
+if command -v npm >/dev/null 2>&1; then
+    (cd editors/vscode && npm install --no-audit --no-fund --silent) ||
+        { [ "${CI:-}" = "true" ] && { echo "tests/run.sh: npm install in editors/vscode failed" >&2; exit 1; }; }
+elif [ "${CI:-}" = "true" ]; then
+    echo "tests/run.sh: npm is missing (the VS Code grammar test needs it)" >&2
+    exit 1
+fi
+
 # Doc tests are left out (there are none; their empty runs would close the log with "0 passed").
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
