@@ -5,9 +5,11 @@
 #[path = "support/fmt.rs"]
 mod support;
 
+#[path = "support/programs.rs"]
+mod programs;
 use aura_compiler::fmt::format_source;
 use aura_compiler::parse::parse;
-use std::path::{Path, PathBuf};
+use programs::{aura_files, repo_root};
 
 #[test]
 fn comments_between_items() {
@@ -148,29 +150,6 @@ fn block_comments_get_a_hint() {
 }
 
 // ---------------------------------------------------------------- every program of the repo
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Every `.aura` file under `dir`, skipping build output and hidden folders.
-fn aura_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if path.is_dir() {
-            if !name.starts_with('.') && name != "target" && name != "node_modules" {
-                aura_files(&path, out);
-            }
-        } else if name.ends_with(".aura") {
-            out.push(path);
-        }
-    }
-}
 
 /// The byte offsets of the line starts of `source` that are not inside a string literal.
 fn line_starts_outside_strings(source: &str) -> Vec<bool> {

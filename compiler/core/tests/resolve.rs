@@ -2,10 +2,12 @@
 //! visible, members along the prototype chain; and on every `.aura` file of the repository that
 //! passes the audit, every variable read or assigned resolves.
 
+#[path = "support/programs.rs"]
+mod programs;
 use aura_compiler::resolve::{resolve, Resolution, SymbolKind};
 use aura_uast::visit::{walk_expr, walk_target, Visit};
 use aura_uast::{Expr, Span, Target};
-use std::path::{Path, PathBuf};
+use programs::{aura_files, repo_root};
 
 fn resolved(source: &str) -> Resolution {
     let checked = aura_compiler::check_source(source);
@@ -189,27 +191,9 @@ impl<'a> Visit<'a> for Vars {
     }
 }
 
-fn aura_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if path.is_dir() {
-            if !name.starts_with('.') && name != "target" && name != "node_modules" {
-                aura_files(&path, out);
-            }
-        } else if name.ends_with(".aura") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn every_variable_of_the_repository_resolves() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = repo_root();
     let mut files = Vec::new();
     for dir in ["examples", "tests", "stdlib", "bench"] {
         aura_files(&root.join(dir), &mut files);

@@ -1,35 +1,18 @@
 //! `aura fmt` round trips: for every Aura program in the repository, and for randomly generated
 //! expression trees, `parse(format(m))` equals `m` (spans aside) and formatting is idempotent.
 
+#[path = "support/programs.rs"]
+mod programs;
 use aura_compiler::fmt::format;
 use aura_compiler::parse::parse;
 use aura_uast::{
     canonical, BinaryOp, Block, Expr, FnDef, Ident, Item, MapEntry, Module, ObjectDef,
     ObjectMember, PluginDef, PluginMember, RouteDef, Span, Stmt, Target, UnaryOp,
 };
-use std::path::{Path, PathBuf};
+use programs::{aura_files, repo_root};
 
 /// Folders (relative to the repository root) whose `*.aura` files must round-trip.
 const PROGRAM_DIRS: &[&str] = &["examples", "tests/conformance", "stdlib", "bench"];
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn aura_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            aura_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "aura") {
-            out.push(path);
-        }
-    }
-}
 
 /// The first differing line of two texts, with a little context, for failure messages.
 fn diff(expected: &str, got: &str) -> String {
