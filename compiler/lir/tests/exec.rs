@@ -55,9 +55,8 @@ struct Vm<'p> {
     globals: Vec<i64>,
     out: String,
     steps: u64,
-    /// Base of the shadow stack (0 until the program asks for it) and the collector's flag word.
+    /// Base of the shadow stack (0 until the program asks for it).
     shadow: i64,
-    gc_flag: i64,
     /// Nodes visited by the current `==`, which bounds a walk over a heavily shared value.
     equal_steps: std::cell::Cell<u64>,
 }
@@ -82,7 +81,6 @@ impl<'p> Vm<'p> {
             out: String::new(),
             steps: 0,
             shadow: 0,
-            gc_flag: 0,
             equal_steps: std::cell::Cell::new(0),
         }
     }
@@ -372,13 +370,8 @@ impl<'p> Vm<'p> {
                     _ => self.shadow + 8 * SHADOW_WORDS as i64,
                 }
             }
-            // The toy runtime never collects: the flag stays 0.
-            Core::GcFlag => {
-                if self.gc_flag == 0 {
-                    self.gc_flag = self.alloc_words(&[0]);
-                }
-                self.gc_flag
-            }
+            // The toy runtime never collects: it never calls the hook, so the flag stays 0.
+            Core::GcHook => NIL,
             Core::GcCollect => NIL,
             Core::MaxDepth => 10_000,
             Core::StackOverflow => return Err(Stop::Error("stack overflow")),
