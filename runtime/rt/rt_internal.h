@@ -146,7 +146,27 @@ typedef struct {
 #define ITEMS(l) ((val *)PTR((l)->items))
 
 static inline int is_heap(val v) { return v != 0 && (v & 7) == 0; }
-static inline int htype(val v) { return is_heap(v) ? (int)(*(u64 *)PTR(v) & 0xff) : 0; }
+/* Immediate floats (spec/abi.md, "Values"): a float whose magnitude lies in [2^-127, 2^129),
+ * and +-0.0, is held in the word itself, w = rotl(bits + IMM_FLOAT_OFFSET, 4): the offset moves
+ * that exponent range to the biased exponents 0x400..0x4ff, so the word's low three bits are
+ * 100 -- a pattern no int, pointer or constant has. Words 4 and 12 (which would be +-2^-127)
+ * stand for +0.0 and -0.0; every other float is boxed. The encoding is canonical: a float that
+ * fits is never boxed. */
+#define IMM_FLOAT_OFFSET (0x080ull << 52)
+static inline int is_imm_float(val v) { return (v & 7) == 4; }
+static inline val imm_float_word(u64 bits) { /* 0 when the float does not fit */
+    if ((bits << 1) == 0) return bits ? 12 : 4;
+    u64 t = bits + IMM_FLOAT_OFFSET;
+    val w = (t << 4) | (t >> 60);
+    return (w & 7) == 4 && (w & ~8ull) != 4 ? w : 0;
+}
+static inline u64 imm_float_bits(val w) {
+    if ((w & ~8ull) == 4) return (w & 8) << 60;
+    return ((w >> 4) | (w << 60)) - IMM_FLOAT_OFFSET;
+}
+static inline int htype(val v) {
+    return is_heap(v) ? (int)(*(u64 *)PTR(v) & 0xff) : is_imm_float(v) ? AURA_T_FLOAT : 0;
+}
 static inline int is_small(val v) { return (int)(v & 1); }
 static inline i64 small_of(val v) { return (i64)v >> 1; }
 static inline int is_str(val v) { return htype(v) == AURA_T_STR; }
@@ -164,7 +184,7 @@ static inline double float_of(val v) {
         u64 i;
         double d;
     } u;
-    u.i = AS_BOX(v)->bits;
+    u.i = is_imm_float(v) ? imm_float_bits(v) : AS_BOX(v)->bits;
     return u.d;
 }
 static inline u64 bits_of(double d) {

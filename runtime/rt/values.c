@@ -9,16 +9,13 @@ val mk_int(i64 n) {
     return VAL(b);
 }
 
-val mk_float(double d) {
-    Box *b = rt_alloc(sizeof(Box));
-    b->hdr = AURA_T_FLOAT;
-    b->bits = bits_of(d);
-    return VAL(b);
-}
+val mk_float(double d) { return rt_float_lit(bits_of(d)); }
 
 val rt_int_lit(long long n) { return mk_int(n); }
 
 val rt_float_lit(unsigned long long bits) {
+    val w = imm_float_word(bits);
+    if (w) return w;
     Box *b = rt_alloc(sizeof(Box));
     b->hdr = AURA_T_FLOAT;
     b->bits = bits;

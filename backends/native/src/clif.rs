@@ -10,7 +10,7 @@
 //! Code is non-PIC (`-no-pie` executables, bare metal) with the System V calling convention.
 
 use aura_lir::{BinOp, Expr, FnId, Function, Program, Stmt};
-use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
     types, AbiParam, Block, BlockArg, Inst, InstBuilder, MemFlags, Signature, UserFuncName,
 };
@@ -684,6 +684,9 @@ impl Body<'_, '_> {
             let flag = self.builder.ins().icmp(cc, a, b);
             return self.builder.ins().uextend(types::I64, flag);
         }
+        if op.is_float() {
+            return self.float_bin(op, a, b);
+        }
         let ins = self.builder.ins();
         match op {
             BinOp::Add => ins.iadd(a, b),
@@ -698,14 +701,49 @@ impl Body<'_, '_> {
             BinOp::Shl => ins.ishl(a, b),
             BinOp::ShrS => ins.sshr(a, b),
             BinOp::ShrU => ins.ushr(a, b),
-            // Comparisons were handled above.
+            BinOp::Rotl => ins.rotl(a, b),
+            BinOp::Rotr => ins.rotr(a, b),
+            // Comparisons and float operations were handled above.
             BinOp::Eq
             | BinOp::Ne
             | BinOp::LtS
             | BinOp::LeS
             | BinOp::GtS
             | BinOp::GeS
-            | BinOp::LtU => ins.iconst(types::I64, 0),
+            | BinOp::LtU
+            | BinOp::FAdd
+            | BinOp::FSub
+            | BinOp::FMul
+            | BinOp::FDiv
+            | BinOp::FEq
+            | BinOp::FLt
+            | BinOp::FLe => ins.iconst(types::I64, 0),
         }
+    }
+
+    /// A float operation on the f64s whose bits are the words `a` and `b`.
+    fn float_bin(&mut self, op: BinOp, a: Value, b: Value) -> Value {
+        let ins = self.builder.ins();
+        let x = ins.bitcast(types::F64, MemFlags::new(), a);
+        let ins = self.builder.ins();
+        let y = ins.bitcast(types::F64, MemFlags::new(), b);
+        let cc = match op {
+            BinOp::FEq => Some(FloatCC::Equal),
+            BinOp::FLt => Some(FloatCC::LessThan),
+            BinOp::FLe => Some(FloatCC::LessThanOrEqual),
+            _ => None,
+        };
+        if let Some(cc) = cc {
+            let flag = self.builder.ins().fcmp(cc, x, y);
+            return self.builder.ins().uextend(types::I64, flag);
+        }
+        let ins = self.builder.ins();
+        let r = match op {
+            BinOp::FSub => ins.fsub(x, y),
+            BinOp::FMul => ins.fmul(x, y),
+            BinOp::FDiv => ins.fdiv(x, y),
+            _ => ins.fadd(x, y),
+        };
+        self.builder.ins().bitcast(types::I64, MemFlags::new(), r)
     }
 }

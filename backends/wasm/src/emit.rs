@@ -968,15 +968,33 @@ impl FnGen<'_> {
     /// Pushes `cond != 0` as an i32; comparisons go straight to their i32 result.
     fn cond(&mut self, sink: &mut InstructionSink, cond: &Expr) -> Result<(), EmitError> {
         if let Expr::Bin(op, a, b) = cond {
-            if is_comparison(*op) {
-                self.expr(sink, a)?;
-                self.expr(sink, b)?;
+            if op.is_comparison() {
+                self.operands(sink, *op, a, b)?;
                 compare(sink, *op);
                 return Ok(());
             }
         }
         self.expr(sink, cond)?;
         sink.i64_const(0).i64_ne();
+        Ok(())
+    }
+
+    /// Pushes the operands of `op`: i64 words, or f64s for the float operations.
+    fn operands(
+        &mut self,
+        sink: &mut InstructionSink,
+        op: BinOp,
+        a: &Expr,
+        b: &Expr,
+    ) -> Result<(), EmitError> {
+        self.expr(sink, a)?;
+        if op.is_float() {
+            sink.f64_reinterpret_i64();
+        }
+        self.expr(sink, b)?;
+        if op.is_float() {
+            sink.f64_reinterpret_i64();
+        }
         Ok(())
     }
 
@@ -996,8 +1014,7 @@ impl FnGen<'_> {
                 sink.i32_wrap_i64().i64_load(mem(*offset));
             }
             Expr::Bin(op, a, b) => {
-                self.expr(sink, a)?;
-                self.expr(sink, b)?;
+                self.operands(sink, *op, a, b)?;
                 if compare(sink, *op) {
                     sink.i64_extend_i32_u();
                 } else {
@@ -1087,13 +1104,6 @@ impl FnGen<'_> {
     }
 }
 
-fn is_comparison(op: BinOp) -> bool {
-    matches!(
-        op,
-        BinOp::Eq | BinOp::Ne | BinOp::LtS | BinOp::LeS | BinOp::GtS | BinOp::GeS | BinOp::LtU
-    )
-}
-
 /// Emits the comparison `op` (an i32 result) and says whether `op` is one.
 fn compare(sink: &mut InstructionSink, op: BinOp) -> bool {
     match op {
@@ -1104,6 +1114,9 @@ fn compare(sink: &mut InstructionSink, op: BinOp) -> bool {
         BinOp::GtS => sink.i64_gt_s(),
         BinOp::GeS => sink.i64_ge_s(),
         BinOp::LtU => sink.i64_lt_u(),
+        BinOp::FEq => sink.f64_eq(),
+        BinOp::FLt => sink.f64_lt(),
+        BinOp::FLe => sink.f64_le(),
         BinOp::Add
         | BinOp::Sub
         | BinOp::Mul
@@ -1114,7 +1127,13 @@ fn compare(sink: &mut InstructionSink, op: BinOp) -> bool {
         | BinOp::Xor
         | BinOp::Shl
         | BinOp::ShrS
-        | BinOp::ShrU => return false,
+        | BinOp::ShrU
+        | BinOp::Rotl
+        | BinOp::Rotr
+        | BinOp::FAdd
+        | BinOp::FSub
+        | BinOp::FMul
+        | BinOp::FDiv => return false,
     };
     true
 }
@@ -1133,9 +1152,22 @@ fn arithmetic(sink: &mut InstructionSink, op: BinOp) {
         BinOp::Shl => sink.i64_shl(),
         BinOp::ShrS => sink.i64_shr_s(),
         BinOp::ShrU => sink.i64_shr_u(),
-        BinOp::Eq | BinOp::Ne | BinOp::LtS | BinOp::LeS | BinOp::GtS | BinOp::GeS | BinOp::LtU => {
-            sink
-        }
+        BinOp::Rotl => sink.i64_rotl(),
+        BinOp::Rotr => sink.i64_rotr(),
+        BinOp::FAdd => sink.f64_add().i64_reinterpret_f64(),
+        BinOp::FSub => sink.f64_sub().i64_reinterpret_f64(),
+        BinOp::FMul => sink.f64_mul().i64_reinterpret_f64(),
+        BinOp::FDiv => sink.f64_div().i64_reinterpret_f64(),
+        BinOp::Eq
+        | BinOp::Ne
+        | BinOp::LtS
+        | BinOp::LeS
+        | BinOp::GtS
+        | BinOp::GeS
+        | BinOp::LtU
+        | BinOp::FEq
+        | BinOp::FLt
+        | BinOp::FLe => sink,
     };
 }
 

@@ -139,6 +139,15 @@ fn op_symbol(op: BinOp) -> &'static str {
         BinOp::GtS => ">s",
         BinOp::GeS => ">=s",
         BinOp::LtU => "<u",
+        BinOp::Rotl => "rotl",
+        BinOp::Rotr => "rotr",
+        BinOp::FAdd => "+f",
+        BinOp::FSub => "-f",
+        BinOp::FMul => "*f",
+        BinOp::FDiv => "/f",
+        BinOp::FEq => "==f",
+        BinOp::FLt => "<f",
+        BinOp::FLe => "<=f",
     }
 }
 

@@ -103,7 +103,9 @@ pub enum Expr {
 }
 
 /// Two's complement 64-bit operations. Comparisons give 0 or 1. `DivS`/`RemS` are only emitted
-/// when the divisor is known to be non-zero and the pair cannot overflow.
+/// when the divisor is known to be non-zero and the pair cannot overflow. The `F*` operations
+/// read both words as the bits of an IEEE f64 and give the f64 result's bits (`FEq`, `FLt`,
+/// `FLe`: 0 or 1); `Rotl`/`Rotr` rotate by the count modulo 64.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinOp {
     Add,
@@ -124,6 +126,32 @@ pub enum BinOp {
     GtS,
     GeS,
     LtU,
+    Rotl,
+    Rotr,
+    FAdd,
+    FSub,
+    FMul,
+    FDiv,
+    FEq,
+    FLt,
+    FLe,
+}
+
+impl BinOp {
+    /// Whether the result is a 0/1 comparison.
+    pub fn is_comparison(self) -> bool {
+        use BinOp::*;
+        matches!(
+            self,
+            Eq | Ne | LtS | LeS | GtS | GeS | LtU | FEq | FLt | FLe
+        )
+    }
+
+    /// Whether the operands are read as f64 bits.
+    pub fn is_float(self) -> bool {
+        use BinOp::*;
+        matches!(self, FAdd | FSub | FMul | FDiv | FEq | FLt | FLe)
+    }
 }
 
 impl Expr {

@@ -128,8 +128,29 @@ pub const TRUE: i64 = 10;
 pub const SMALL_MIN: i64 = -(1 << 62);
 pub const SMALL_MAX: i64 = (1 << 62) - 1;
 
+/// Immediate floats (`spec/abi.md`, "Values"; `runtime/rt/rt_internal.h` is the other copy):
+/// the word of an f64 is `rotl(bits + IMM_FLOAT_OFFSET, 4)` when its low three bits are `100`,
+/// except that words 4 and 12 stand for `+0.0` and `-0.0`.
+pub const IMM_FLOAT_OFFSET: i64 = 0x080 << 52;
+/// The low three bits of an immediate float.
+pub const IMM_FLOAT_TAG: i64 = 4;
+
+/// The word of the float with these bits, when it is immediate (else the runtime boxes it).
+pub fn imm_float_word(bits: u64) -> Option<i64> {
+    if bits << 1 == 0 {
+        return Some(if bits == 0 { 4 } else { 12 });
+    }
+    let w = bits.wrapping_add(IMM_FLOAT_OFFSET as u64).rotate_left(4);
+    (w & 7 == IMM_FLOAT_TAG as u64 && w & !8 != 4).then_some(w as i64)
+}
+
 /// Closure object layout (byte offsets), read by compiled code.
 pub const CLOSURE_CODE: u32 = 8;
 pub const CLOSURE_CAPTURES: u32 = 40;
 /// Cell layout: the boxed value.
 pub const CELL_VALUE: u32 = 8;
+/// A list (`spec/abi.md`): the low byte of its header, and the offsets of its raw length and
+/// of the address of its items (one word each).
+pub const LIST_TYPE: i64 = 4;
+pub const LIST_LEN: u32 = 8;
+pub const LIST_ITEMS: u32 = 24;

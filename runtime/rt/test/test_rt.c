@@ -161,6 +161,54 @@ static val fnv(aura_entry e, long long arity, const char *name) {
 }
 
 /* ---- tests ----------------------------------------------------------------------------- */
+/* Immediate floats (spec/abi.md, "Values"): +-0.0 and magnitudes in [2^-127, 2^129) are held in
+ * the word (low bits 100), every other float is boxed; printing either gives back the same
+ * double (the shortest text that round-trips). */
+static void check_float_word(int line, double x, int immediate) {
+    val v = F(x);
+    unsigned long long want, got;
+    double back = strtod(text(v), 0);
+    memcpy(&want, &x, 8);
+    memcpy(&got, &back, 8);
+    checks++;
+    if ((immediate ? (v & 7) != 4 : (v & 7) != 0 || v == 0) || (x == x && got != want)) {
+        failures++;
+        printf("line %d: %a as %#llx (immediate expected: %d), reads back %a\n", line, x, v,
+               immediate, back);
+    }
+}
+#define FW(x, imm) check_float_word(__LINE__, x, imm)
+
+static void test_immediate_floats(void) {
+    FW(0.0, 1);
+    FW(-0.0, 1);
+    FW(1.0, 1);
+    FW(-1.5, 1);
+    FW(0.1, 1);
+    FW(0x1.8p-127, 1);
+    FW(0x1.fffffffffffffp128, 1);
+    FW(-0x1.fffffffffffffp128, 1);
+    FW(0x1p-127, 0); /* its word would be 4, which is +0.0 */
+    FW(-0x1p-127, 0);
+    FW(0x1.fffffffffffffp-128, 0);
+    FW(0x1p129, 0);
+    FW(1e300, 0);
+    FW(5e-324, 0);
+    FW(1.0 / 0.0, 0);
+    FW(-1.0 / 0.0, 0);
+    FW(0.0 / 0.0, 0);
+    T(CALL(type_of, F(0.0)), "float");
+    T(CALL(type_of, F(1e300)), "float");
+    OK((F(0.0) | 4) != 6 && (F(-0.0) | 4) != 6); /* truthy */
+    T(rt_eq(F(0.0), F(-0.0)), "true");
+    T(rt_add(F(1.5), F(2.25)), "3.75");
+    OK((rt_add(F(1.5), F(2.25)) & 7) == 4);    /* canonical: a result that fits is immediate */
+    OK((rt_mul(F(0x1p100), F(0x1p100)) & 7) == 0); /* leaves the range: boxed */
+    T(rt_mul(F(0x1p100), F(0x1p100)), "1.6069380442589903e60");
+    T(rt_div(F(0x1p200), F(0x1p100)), "1.2676506002282294e30");
+    OK((rt_div(F(0x1p200), F(0x1p100)) & 7) == 4);
+}
+
 static void test_values_and_printing(void) {
     T(AURA_NIL, "nil");
     T(AURA_TRUE, "true");
@@ -178,6 +226,7 @@ static void test_values_and_printing(void) {
     T(F(-0.0), "-0.0");
     T(S("héllo"), "héllo");
     T(LIST(I(1), S("a"), AURA_NIL, F(2.5)), "[1, \"a\", nil, 2.5]");
+    test_immediate_floats();
     T(LIST(S("q\"\n\\\t\x01")), "[\"q\\\"\\n\\\\\\t\\u0001\"]");
     val m = rt_map_new();
     rt_map_put(m, S("k"), F(1.5));

@@ -3,7 +3,8 @@
 use super::{depth_down, err, var_read, var_write, FnIds, Global, Lowerer, Resolved, Var, R};
 use crate::ir::*;
 use crate::runtime::{
-    Core, RtFn, CELL_VALUE, CLOSURE_CAPTURES, FALSE, NIL, SMALL_MAX, SMALL_MIN, TRUE,
+    imm_float_word, Core, RtFn, CELL_VALUE, CLOSURE_CAPTURES, FALSE, IMM_FLOAT_OFFSET,
+    IMM_FLOAT_TAG, LIST_ITEMS, LIST_LEN, LIST_TYPE, NIL, SMALL_MAX, SMALL_MIN, TRUE,
 };
 use aura_uast as uast;
 use aura_uast::{BinaryOp, UnaryOp};
@@ -69,6 +70,110 @@ fn untag(e: &Expr) -> Expr {
 
 fn tag(raw: Expr) -> Expr {
     bin(BinOp::Or, bin(BinOp::Shl, raw, c(1)), c(1))
+}
+
+/// Raw non-zero when both operands are immediate floats (`spec/abi.md`, "Values"), or `None`
+/// when a constant operand cannot be one (the float path is then left out). `boxed` says which
+/// operands are known heap values (the constant globals: strings, boxed ints and floats).
+fn both_imm_float(a: &Expr, b: &Expr, boxed: impl Fn(&Expr) -> bool) -> Option<Expr> {
+    // `w ^ 4` has zero low bits exactly for an immediate float.
+    let untagged = |e: &Expr| match e {
+        Expr::Const(w) if w & 7 == IMM_FLOAT_TAG => Ok(None),
+        Expr::Const(_) => Err(()),
+        e if boxed(e) => Err(()),
+        other => Ok(Some(bin(BinOp::Xor, other.clone(), c(IMM_FLOAT_TAG)))),
+    };
+    let either = match (untagged(a).ok()?, untagged(b).ok()?) {
+        (None, None) => return Some(c(1)),
+        (Some(x), None) | (None, Some(x)) => x,
+        (Some(x), Some(y)) => bin(BinOp::Or, x, y),
+    };
+    Some(bin(BinOp::Eq, bin(BinOp::And, either, c(7)), c(0)))
+}
+
+/// The f64 bits of an immediate float word (words 4 and 12 are the two zeros).
+fn float_bits(e: &Expr) -> Expr {
+    if let Expr::Const(w) = e {
+        let bits = if w & !8 == 4 {
+            (w & 8) << 60
+        } else {
+            ((*w as u64).rotate_right(4) as i64).wrapping_sub(IMM_FLOAT_OFFSET)
+        };
+        return c(bits);
+    }
+    Expr::Select(
+        Box::new(bin(BinOp::Eq, bin(BinOp::And, e.clone(), c(!8)), c(4))),
+        Box::new(bin(BinOp::Shl, bin(BinOp::And, e.clone(), c(8)), c(60))),
+        Box::new(bin(
+            BinOp::Sub,
+            bin(BinOp::Rotr, e.clone(), c(4)),
+            c(IMM_FLOAT_OFFSET),
+        )),
+    )
+}
+
+/// The candidate word of the f64 `bits`: the float's word when [`imm_float_word_fits`] holds.
+fn float_word(bits: Expr) -> Expr {
+    bin(
+        BinOp::Rotl,
+        bin(BinOp::Add, bits, c(IMM_FLOAT_OFFSET)),
+        c(4),
+    )
+}
+
+/// Raw non-zero when the candidate word `w` of [`float_word`] is not the float's word (the
+/// float is boxed, or is a zero, whose words are special): the runtime makes it instead.
+fn float_word_misfits(w: &Expr) -> Expr {
+    bin(
+        BinOp::Or,
+        bin(
+            BinOp::Ne,
+            bin(BinOp::And, w.clone(), c(7)),
+            c(IMM_FLOAT_TAG),
+        ),
+        bin(BinOp::Eq, bin(BinOp::And, w.clone(), c(!8)), c(4)),
+    )
+}
+
+/// The address of item `i` (a small int word) of the list `l`: `items + 8 * (i >> 1)`, which is
+/// `items + 4 * (i ^ 1)` for an odd `i`.
+fn list_item(l: &Expr, i: &Expr) -> Expr {
+    let offset = match small_const(i) {
+        Some(w) => c((w ^ 1) << 2),
+        None => bin(BinOp::Shl, bin(BinOp::Xor, i.clone(), c(1)), c(2)),
+    };
+    bin(BinOp::Add, Expr::load(l.clone(), LIST_ITEMS), offset)
+}
+
+/// The inline list access of `o[i]` and `o[i] = v` (`spec/abi.md`, "Values"): `then` runs when
+/// `o` is a list and `i` a small int in bounds; the caller adds the runtime call for the rest.
+/// The header and length are loaded only once `o` is known to be a heap address.
+fn if_list_item(o: &Expr, i: &Expr, then: Vec<Stmt>) -> Stmt {
+    let not_small = match small_const(i) {
+        Some(_) => None,
+        None => Some(bin(BinOp::Xor, bin(BinOp::And, i.clone(), c(1)), c(1))),
+    };
+    let heap_bits = bin(BinOp::And, o.clone(), c(7));
+    let guard = match not_small {
+        Some(x) => bin(BinOp::Or, heap_bits, x),
+        None => heap_bits,
+    };
+    let is_list = bin(
+        BinOp::Eq,
+        bin(BinOp::And, Expr::load(o.clone(), 0), c(0xff)),
+        c(LIST_TYPE),
+    );
+    // Unsigned: a negative index is out of bounds too.
+    let in_bounds = bin(BinOp::LtU, untag(i), Expr::load(o.clone(), LIST_LEN));
+    Stmt::If {
+        cond: bin(BinOp::Eq, guard, c(0)),
+        then: vec![Stmt::If {
+            cond: and(is_list, in_bounds),
+            then,
+            otherwise: Vec::new(),
+        }],
+        otherwise: Vec::new(),
+    }
 }
 
 /// Raw non-zero when the small int word `e` holds a value in `-2^30 .. 2^30`.
@@ -367,15 +472,26 @@ impl Lowerer {
         let v = self.declare(var)?;
         let mut body_out = vec![
             Stmt::If {
+                // `rt_iter` always gives a list: its length and items are read inline.
                 cond: bin(
                     BinOp::GeS,
                     Expr::Local(i),
-                    rt(Core::IterLen, vec![Expr::Local(it)]),
+                    Expr::load(Expr::Local(it), LIST_LEN),
                 ),
                 then: vec![Stmt::Break(0)],
                 otherwise: Vec::new(),
             },
-            self.bind(v, rt(Core::IterGet, vec![Expr::Local(it), Expr::Local(i)])),
+            self.bind(
+                v,
+                Expr::load(
+                    bin(
+                        BinOp::Add,
+                        Expr::load(Expr::Local(it), LIST_ITEMS),
+                        bin(BinOp::Shl, Expr::Local(i), c(3)),
+                    ),
+                    0,
+                ),
+            ),
             Stmt::Set(i, bin(BinOp::Add, Expr::Local(i), c(1))),
         ];
         self.loop_body(body, &mut body_out)?;
@@ -425,8 +541,26 @@ impl Lowerer {
             uast::Target::Index { object, index, .. } => {
                 let o = self.operand(object, out)?;
                 let i = self.operand(index, out)?;
-                let v = self.expr(value, out)?;
-                out.push(Stmt::Expr(rt(Core::IndexSet, vec![o, i, v])));
+                let v = self.operand(value, out)?;
+                let stored = self.temp()?;
+                out.push(Stmt::Set(stored, c(0)));
+                out.push(if_list_item(
+                    &o,
+                    &i,
+                    vec![
+                        Stmt::Store {
+                            addr: list_item(&o, &i),
+                            offset: 0,
+                            value: v.clone(),
+                        },
+                        Stmt::Set(stored, c(1)),
+                    ],
+                ));
+                out.push(Stmt::If {
+                    cond: bin(BinOp::Eq, Expr::Local(stored), c(0)),
+                    then: vec![Stmt::Expr(rt(Core::IndexSet, vec![o, i, v]))],
+                    otherwise: Vec::new(),
+                });
             }
         }
         Ok(())
@@ -518,7 +652,10 @@ impl Lowerer {
                     Expr::Global(self.int_const(*value))
                 }
             }
-            uast::Expr::Float { value, .. } => Expr::Global(self.float_const(*value)),
+            uast::Expr::Float { value, .. } => match imm_float_word(value.to_bits()) {
+                Some(word) => c(word),
+                None => Expr::Global(self.float_const(*value)),
+            },
             uast::Expr::Str { value, .. } => Expr::Global(self.str_const(value)),
             uast::Expr::List { items, .. } => {
                 let values = self.args(items, out)?;
@@ -555,7 +692,7 @@ impl Lowerer {
             uast::Expr::Unary { op, operand, .. } => {
                 let v = self.expr(operand, out)?;
                 match op {
-                    UnaryOp::Neg => rt(Core::Neg, vec![v]),
+                    UnaryOp::Neg => self.negate(v, out)?,
                     UnaryOp::BitNot => self.bit_not(v, out)?,
                     // `Select` operands must call nothing: the operand is computed first.
                     UnaryOp::Not => Expr::Select(
@@ -600,8 +737,21 @@ impl Lowerer {
             }
             uast::Expr::Index { object, index, .. } => {
                 let o = self.operand(object, out)?;
-                let i = self.expr(index, out)?;
-                rt(Core::Index, vec![o, i])
+                let i = self.operand(index, out)?;
+                // An item is never the word 0: 0 means "not read inline".
+                let r = self.temp()?;
+                out.push(Stmt::Set(r, c(0)));
+                out.push(if_list_item(
+                    &o,
+                    &i,
+                    vec![Stmt::Set(r, Expr::load(list_item(&o, &i), 0))],
+                ));
+                out.push(Stmt::If {
+                    cond: bin(BinOp::Eq, Expr::Local(r), c(0)),
+                    then: vec![Stmt::Set(r, rt(Core::Index, vec![o, i]))],
+                    otherwise: Vec::new(),
+                });
+                Expr::Local(r)
             }
             uast::Expr::Lambda { params, body, .. } => self.lambda(None, params, body, out)?,
         })
@@ -696,6 +846,27 @@ impl Lowerer {
         Ok(Expr::Local(r))
     }
 
+    /// `-v`: an immediate float's sign is bit 3 of its word; the rest is the runtime's.
+    fn negate(&mut self, v: Expr, out: &mut Vec<Stmt>) -> R<Expr> {
+        if let Expr::Const(w) = v {
+            if w & 7 == IMM_FLOAT_TAG {
+                return Ok(c(w ^ 8));
+            }
+        }
+        let v = self.stable(v, out)?;
+        let r = self.temp()?;
+        out.push(Stmt::If {
+            cond: bin(
+                BinOp::Eq,
+                bin(BinOp::And, v.clone(), c(7)),
+                c(IMM_FLOAT_TAG),
+            ),
+            then: vec![Stmt::Set(r, bin(BinOp::Xor, v.clone(), c(8)))],
+            otherwise: vec![Stmt::Set(r, rt(Core::Neg, vec![v]))],
+        });
+        Ok(Expr::Local(r))
+    }
+
     fn binary(
         &mut self,
         op: BinaryOp,
@@ -727,14 +898,32 @@ impl Lowerer {
         let b = self.operand(rhs, out)?;
         let r = self.temp()?;
         let slow = |core: Core| vec![Stmt::Set(r, rt(core, vec![a.clone(), b.clone()]))];
+        let const_globals = &self.const_globals;
+        let boxed = |e: &Expr| matches!(e, Expr::Global(g) if const_globals.contains(g));
+        // Two immediate floats: the f64 operation inline, kept when its result is immediate too.
+        let float_arith = |fop: BinOp, core: Core| match both_imm_float(&a, &b, boxed) {
+            None => slow(core),
+            Some(guard) => vec![Stmt::If {
+                cond: guard,
+                then: vec![
+                    Stmt::Set(r, float_word(bin(fop, float_bits(&a), float_bits(&b)))),
+                    Stmt::If {
+                        cond: float_word_misfits(&Expr::Local(r)),
+                        then: slow(core),
+                        otherwise: Vec::new(),
+                    },
+                ],
+                otherwise: slow(core),
+            }],
+        };
         let stmt = match op {
             BinaryOp::Add | BinaryOp::Sub => {
                 // Tagged: a + (b - 1) (resp. a - (b - 1)) is the tagged sum (difference); the
                 // 64-bit operation overflows exactly when the small int result would.
-                let core = if op == BinaryOp::Add {
-                    Core::Add
+                let (core, fop) = if op == BinaryOp::Add {
+                    (Core::Add, BinOp::FAdd)
                 } else {
-                    Core::Sub
+                    (Core::Sub, BinOp::FSub)
                 };
                 let b1 = minus_one(&b);
                 let (raw, overflow) = if op == BinaryOp::Add {
@@ -766,7 +955,7 @@ impl Lowerer {
                             otherwise: Vec::new(),
                         },
                     ],
-                    otherwise: slow(core),
+                    otherwise: float_arith(fop, core),
                 }
             }
             BinaryOp::Mul => {
@@ -775,7 +964,7 @@ impl Lowerer {
                 Stmt::If {
                     cond: guard,
                     then: vec![Stmt::Set(r, tag(bin(BinOp::Mul, untag(&a), untag(&b))))],
-                    otherwise: slow(Core::Mul),
+                    otherwise: float_arith(BinOp::FMul, Core::Mul),
                 }
             }
             BinaryOp::Div | BinaryOp::Rem => {
@@ -793,7 +982,12 @@ impl Lowerer {
                 Stmt::If {
                     cond: and(both_small(&a, &b), positive),
                     then: vec![Stmt::Set(r, tag(bin(raw, untag(&a), untag(&b))))],
-                    otherwise: slow(core),
+                    // Aura's float `%` is not IEEE's remainder: left to the runtime.
+                    otherwise: if op == BinaryOp::Div {
+                        float_arith(BinOp::FDiv, core)
+                    } else {
+                        slow(core)
+                    },
                 }
             }
             BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor => {
@@ -847,17 +1041,33 @@ impl Lowerer {
                 let Some((raw, core)) = cmp_ops(other) else {
                     return err(format!("internal: operator {}", other.symbol()));
                 };
+                let boolean = |flag: Expr| {
+                    Expr::Select(Box::new(flag), Box::new(c(TRUE)), Box::new(c(FALSE)))
+                };
+                // Two immediate floats compare as f64 (never NaN; `0.0 == -0.0`).
+                let float_compare = both_imm_float(&a, &b, boxed).map(|guard| {
+                    let (x, y) = (float_bits(&a), float_bits(&b));
+                    let flag = match other {
+                        BinaryOp::Eq => bin(BinOp::FEq, x, y),
+                        BinaryOp::Ne => bin(BinOp::Eq, bin(BinOp::FEq, x, y), c(0)),
+                        BinaryOp::Lt => bin(BinOp::FLt, x, y),
+                        BinaryOp::Le => bin(BinOp::FLe, x, y),
+                        BinaryOp::Gt => bin(BinOp::FLt, y, x),
+                        _ => bin(BinOp::FLe, y, x),
+                    };
+                    Stmt::If {
+                        cond: guard,
+                        then: vec![Stmt::Set(r, boolean(flag))],
+                        otherwise: slow(core),
+                    }
+                });
                 Stmt::If {
                     cond: both_small(&a, &b),
-                    then: vec![Stmt::Set(
-                        r,
-                        Expr::Select(
-                            Box::new(bin(raw, a.clone(), b.clone())),
-                            Box::new(c(TRUE)),
-                            Box::new(c(FALSE)),
-                        ),
-                    )],
-                    otherwise: slow(core),
+                    then: vec![Stmt::Set(r, boolean(bin(raw, a.clone(), b.clone())))],
+                    otherwise: match float_compare {
+                        Some(stmt) => vec![stmt],
+                        None => slow(core),
+                    },
                 }
             }
         };
