@@ -38,6 +38,22 @@ def str_index(n):
 """
 
 
+def str_index_random(n):
+    return f"""fn main() {{
+    let parts = []
+    for i in range({n} / 4) {{ push(parts, "aé€😀") }}
+    let s = join(parts, "")
+    let k = 0
+    let p = 1
+    for i in range({n}) {{
+        p = (p * 7919 + 13) % len(s)
+        if s[p] == "€" {{ k = k + 1 }}
+    }}
+    print(k)
+}}
+"""
+
+
 def map_remove(n):
     return f"""fn main() {{
     let m = {{}}
@@ -81,6 +97,7 @@ def compile_branches(n):
 # name, program, kind, n per backend (interp, wasm, native)
 CASES = [
     ("str index (non-ASCII)", str_index, "run", (100_000, 100_000, 100_000)),
+    ("str random index", str_index_random, "run", (400_000, 400_000, 400_000)),
     ("map insert/remove", map_remove, "run", (40_000, 40_000, 40_000)),
     ("str build", str_build, "run", (100_000, 100_000, 100_000)),
     ("list push/pop", list_push_pop, "run", (200_000, 200_000, 200_000)),

@@ -17,14 +17,16 @@ need cc
 need ld
 need nm
 
-# System packages the backends' tests use: clang + lld rebuild the wasm32 runtime (checked to be
-# current), qemu boots the bare-metal example, Chromium runs the browser host.
+# System packages the tests use: clang + lld rebuild the wasm32 runtime (checked to be current),
+# qemu boots the bare-metal example, Chromium runs the browser host, Neovim drives `aura lsp`
+# from a real editor.
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 command -v clang >/dev/null 2>&1 || missing+=(clang)
 command -v wasm-ld >/dev/null 2>&1 || missing+=(lld)
 command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v nvim >/dev/null 2>&1 || missing+=(neovim)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "tests/run.sh: installing ${missing[*]} with apt-get" >&2
     if ! { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"; } >&2; then
@@ -48,6 +50,15 @@ if cargo clippy --version >/dev/null 2>&1; then
     cargo clippy --workspace --locked -- -D warnings
 elif [ "${CI:-}" = "true" ]; then
     echo "tests/run.sh: clippy is missing (rustup component add clippy)" >&2
+    exit 1
+fi
+
+# The VS Code extension's grammar is checked with VS Code's own tokenizer (npm packages).
+if command -v npm >/dev/null 2>&1; then
+    (cd editors/vscode && npm install --no-audit --no-fund --silent) ||
+        { [ "${CI:-}" = "true" ] && { echo "tests/run.sh: npm install in editors/vscode failed" >&2; exit 1; }; }
+elif [ "${CI:-}" = "true" ]; then
+    echo "tests/run.sh: npm is missing (the VS Code grammar test needs it)" >&2
     exit 1
 fi
 

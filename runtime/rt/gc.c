@@ -339,6 +339,7 @@ static void trace(val v) {
     case AURA_T_STR: {
         Str *s = AS_STR(v);
         if (s->hdr & H_BUF) mark_raw(s->data);
+        if (s->hdr & H_IDX) mark_raw(s->cur);
         break;
     }
     case AURA_T_LIST: {

@@ -290,18 +290,48 @@ u64 position(val index, u64 len) {
 
 /* Byte offset of code point `ci` in s. A non-ASCII str remembers the last position asked for
  * (`cur`) and walks from the nearest of the start, that position and the end, so indexing
- * in order (`s[i]` for i = 0, 1, 2 ... or backwards) is O(1) per index. */
+ * in order (`s[i]` for i = 0, 1, 2 ... or backwards) is O(1) per index. A str of over
+ * STR_IDX_MIN code points asked for a position further than STR_IDX_STEP from all three gets a
+ * code-point index (one pass; 4 bytes per 64 code points, reclaimed with the str), after which
+ * every position is at most 63 code points from a known one: random access is O(1) too. */
+#define STR_IDX_STEP 64
+#define STR_IDX_MIN 256
+static u64 dist(u64 a, u64 b) { return a > b ? a - b : b - a; }
+
+static void str_index_build(Str *s) {
+    const u8 *p = STRB(s);
+    StrIdx *x = rt_alloc(sizeof(StrIdx) + 4 * (s->clen / STR_IDX_STEP + 1));
+    x->cur = s->cur;
+    for (u64 b = 0, c = 0; b < s->blen; c++) {
+        if (c % STR_IDX_STEP == 0) x->off[c / STR_IDX_STEP] = (u32)b;
+        b++;
+        while (b < s->blen && (p[b] & 0xc0) == 0x80) b++;
+    }
+    s->cur = VAL(x);
+    s->hdr |= H_IDX;
+}
+
 u64 str_offset(Str *s, u64 ci) {
     if (s->hdr & H_ASCII) return ci;
     if (ci >= s->clen) return s->blen;
     const u8 *p = STRB(s);
     u64 c = 0, b = 0; /* the start */
     int cached = s->blen < (1ULL << 32);
+    u64 *cur = &s->cur;
     if (cached) {
-        u64 cc = s->cur >> 32, cb = s->cur & 0xffffffffULL;
-        if ((cc > ci ? cc - ci : ci - cc) < ci) c = cc, b = cb;
+        if (s->hdr & H_IDX) cur = &((StrIdx *)PTR(s->cur))->cur;
+        u64 cc = *cur >> 32, cb = *cur & 0xffffffffULL;
+        if (dist(cc, ci) < ci) c = cc, b = cb;
     }
-    if (s->clen - ci < (c > ci ? c - ci : ci - c)) c = s->clen, b = s->blen;
+    if (s->clen - ci < dist(c, ci)) c = s->clen, b = s->blen;
+    if (cached && dist(c, ci) > STR_IDX_STEP && s->clen > STR_IDX_MIN) {
+        if (!(s->hdr & H_IDX)) {
+            str_index_build(s);
+            cur = &((StrIdx *)PTR(s->cur))->cur;
+        }
+        c = ci - ci % STR_IDX_STEP;
+        b = ((StrIdx *)PTR(s->cur))->off[ci / STR_IDX_STEP];
+    }
     while (c < ci) { /* forwards to the start of the next code point */
         b++;
         while (b < s->blen && (p[b] & 0xc0) == 0x80) b++;
@@ -312,7 +342,7 @@ u64 str_offset(Str *s, u64 ci) {
         while (b > 0 && (p[b] & 0xc0) == 0x80) b--;
         c--;
     }
-    if (cached) s->cur = (c << 32) | b;
+    if (cached) *cur = (c << 32) | b;
     return b;
 }
 

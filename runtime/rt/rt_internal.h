@@ -79,6 +79,7 @@ typedef unsigned long uptr;
 #define H_ASCII 0x100ULL
 #define H_VISIT 0x200ULL
 #define H_BUF 0x400ULL
+#define H_IDX 0x800ULL /* a str whose `cur` is the address of its code-point index (StrIdx) */
 
 typedef struct {
     u64 hdr;
@@ -90,8 +91,15 @@ typedef struct {
     u64 clen; /* code points */
     u64 hash; /* 0 until computed */
     u64 data; /* address of the UTF-8 bytes */
-    u64 cur;  /* last position indexed: code point << 32 | byte offset (0: the start) */
+    u64 cur;  /* last position indexed: code point << 32 | byte offset (0: the start);
+               * with H_IDX, the address of the str's StrIdx, which holds it */
 } Str;
+/* The code-point index of a long non-ASCII str (ops.c, str_offset): the cursor, then the byte
+ * offset of every 64th code point. */
+typedef struct {
+    u64 cur;
+    u32 off[];
+} StrIdx;
 /* The growable buffer behind a str built at run time; the bytes follow it. Every str over one
  * buffer is a prefix of its bytes; the one whose length is `used` may be extended in place by
  * `+` (a new str of the longer length over the same buffer), so `s = s + x` is linear. */

@@ -208,6 +208,50 @@ fn memory_program() -> Program {
     program(vec![main])
 }
 
+/// f64 operations on word bit patterns, rotations: ((1.5 + 2.25) * 4 - 1) / 2 = 7.0 when
+/// `1 <f 2` and `2 <=f 2` and `3 ==f 3`, returned as the bits rotated left and back.
+fn float_program() -> Program {
+    let f = |x: f64| konst(x.to_bits() as i64);
+    let main = function(
+        "main",
+        0,
+        1,
+        vec![
+            Stmt::Set(
+                0,
+                Expr::bin(
+                    BinOp::FDiv,
+                    Expr::bin(
+                        BinOp::FSub,
+                        Expr::bin(BinOp::FMul, Expr::bin(BinOp::FAdd, f(1.5), f(2.25)), f(4.0)),
+                        f(1.0),
+                    ),
+                    f(2.0),
+                ),
+            ),
+            Stmt::If {
+                cond: Expr::bin(
+                    BinOp::And,
+                    Expr::bin(
+                        BinOp::And,
+                        Expr::bin(BinOp::FLt, f(1.0), f(2.0)),
+                        Expr::bin(BinOp::FLe, f(2.0), f(2.0)),
+                    ),
+                    Expr::bin(BinOp::FEq, f(3.0), f(3.0)),
+                ),
+                then: vec![],
+                otherwise: vec![Stmt::Return(konst(-1))],
+            },
+            Stmt::Return(Expr::bin(
+                BinOp::Rotr,
+                Expr::bin(BinOp::Rotl, local(0), konst(4)),
+                konst(4),
+            )),
+        ],
+    );
+    program(vec![main])
+}
+
 /// runtime calls and a function address (snapshot only: needs the runtime to run).
 fn runtime_program() -> Program {
     let mut generic = function("lambda", 4, 0, vec![Stmt::Return(konst(2))]);
@@ -263,6 +307,11 @@ fn clif_fib() {
 #[test]
 fn clif_memory() {
     insta::assert_snapshot!(clif_text(&memory_program()));
+}
+
+#[test]
+fn clif_float() {
+    insta::assert_snapshot!(clif_text(&float_program()));
 }
 
 #[test]
@@ -352,6 +401,15 @@ int main(void) { printf("%ld %ld %ld\n", aura_main(), joins(2), joins(100)); ret
 #[test]
 fn runs_fib() {
     assert_eq!(run_native(&fib_program(), HARNESS), "1\n");
+}
+
+#[test]
+fn runs_float() {
+    // 7.0 = 0x401c000000000000
+    assert_eq!(
+        run_native(&float_program(), HARNESS),
+        format!("{}\n", 7.0f64.to_bits() as i64)
+    );
 }
 
 #[test]

@@ -1,17 +1,24 @@
 //! `aura lsp`: a language server over stdio (the `lsp-server` crate; JSON built with serde_json).
 //!
-//! Full-text sync; on every open and change the document is parsed and audited and its
-//! diagnostics published (the same codes and hints as `aura check`). Hover (builtins with their
-//! arity, top-level functions, objects with their slots and methods, and whether a method
-//! mutates `self` and why), go to definition (top-level names, slots and methods), document
-//! symbols and formatting (`aura fmt`, comments kept). See `spec/cli.md`, "aura lsp".
+//! Full-text sync; on every open and change the document is parsed, audited and resolved
+//! (`aura_compiler::resolve`), and its diagnostics published (the same codes and hints as
+//! `aura check`). Every request about a name (hover, definition, references, highlights, rename,
+//! completion) answers from that one resolution; document symbols and formatting (`aura fmt`,
+//! comments kept) from the UAST. See `spec/lsp.md`.
+
+mod complete;
+mod hover;
+mod rename;
+mod text;
 
 use crate::input::Failure;
+use aura_compiler::resolve::{resolve, Resolution};
 use aura_compiler::Checked;
-use aura_uast::{Item, Module, ObjectMember, PluginMember, Span};
+use aura_uast::{Item, Module, Span};
 use lsp_server::{Connection, Message, Notification, Request, Response};
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use text::{offset, range};
 
 pub fn lsp() -> Result<(), Failure> {
     let (connection, threads) = Connection::stdio();
@@ -19,6 +26,10 @@ pub fn lsp() -> Result<(), Failure> {
         "textDocumentSync": 1,
         "hoverProvider": true,
         "definitionProvider": true,
+        "referencesProvider": true,
+        "documentHighlightProvider": true,
+        "renameProvider": { "prepareProvider": true },
+        "completionProvider": { "triggerCharacters": ["."] },
         "documentFormattingProvider": true,
         "documentSymbolProvider": true,
     });
@@ -34,21 +45,38 @@ pub fn lsp() -> Result<(), Failure> {
             }),
         )
         .map_err(|e| Failure::Io(format!("lsp: initialize failed: {e}")))?;
+    // The stdlib prelude, parsed once: completion and resolution need it also while a document
+    // has syntax errors (then `Checked` carries none).
+    let prelude = aura_compiler::prelude().unwrap_or_default();
     let mut server = Server {
         documents: HashMap::new(),
+        prelude,
     };
+    // After `shutdown` only `exit` is expected; an editor that quits without sending it (the
+    // pipe closes) still ends the server with success, as the protocol asks.
+    let mut shut_down = false;
     for message in &connection.receiver {
         match message {
+            Message::Request(request) if request.method == "shutdown" => {
+                shut_down = true;
+                send(
+                    &connection,
+                    Message::Response(Response::new_ok(request.id, Value::Null)),
+                )?;
+            }
+            Message::Request(request) if shut_down => {
+                let response = Response::new_err(
+                    request.id,
+                    lsp_server::ErrorCode::InvalidRequest as i32,
+                    "aura lsp is shutting down".to_string(),
+                );
+                send(&connection, Message::Response(response))?;
+            }
             Message::Request(request) => {
-                if connection
-                    .handle_shutdown(&request)
-                    .map_err(|e| Failure::Io(format!("lsp: {e}")))?
-                {
-                    break;
-                }
                 let response = server.request(request);
                 send(&connection, Message::Response(response))?;
             }
+            Message::Notification(notification) if notification.method == "exit" => break,
             Message::Notification(notification) => {
                 for out in server.notification(notification) {
                     send(&connection, Message::Notification(out))?;
@@ -58,7 +86,16 @@ pub fn lsp() -> Result<(), Failure> {
         }
     }
     drop(connection);
-    threads.join().map_err(|e| Failure::Io(format!("lsp: {e}")))
+    threads
+        .join()
+        .map_err(|e| Failure::Io(format!("lsp: {e}")))?;
+    if shut_down {
+        Ok(())
+    } else {
+        Err(Failure::Io(
+            "lsp: the client exited without a shutdown request".to_string(),
+        ))
+    }
 }
 
 fn send(connection: &Connection, message: Message) -> Result<(), Failure> {
@@ -68,14 +105,29 @@ fn send(connection: &Connection, message: Message) -> Result<(), Failure> {
         .map_err(|e| Failure::Io(format!("lsp: the client went away: {e}")))
 }
 
-/// One open document: its text and what the front end made of it.
+/// The requests the server answers (besides `shutdown`).
+const REQUESTS: &[&str] = &[
+    "textDocument/hover",
+    "textDocument/definition",
+    "textDocument/references",
+    "textDocument/documentHighlight",
+    "textDocument/prepareRename",
+    "textDocument/rename",
+    "textDocument/completion",
+    "textDocument/formatting",
+    "textDocument/documentSymbol",
+];
+
+/// One open document: its text, what the front end made of it and what its names mean.
 struct Document {
     text: String,
     checked: Checked,
+    resolution: Resolution,
 }
 
 struct Server {
     documents: HashMap<String, Document>,
+    prelude: Module,
 }
 
 impl Server {
@@ -119,17 +171,26 @@ impl Server {
                 })
             })
             .collect();
+        let resolution = resolve(&checked.module, &self.prelude);
         let _ = self.documents.insert(
             uri.clone(),
             Document {
                 text: text.to_string(),
                 checked,
+                resolution,
             },
         );
         vec![publish(&uri, diagnostics)]
     }
 
     fn request(&mut self, request: Request) -> Response {
+        if !REQUESTS.contains(&request.method.as_str()) {
+            return Response::new_err(
+                request.id,
+                lsp_server::ErrorCode::MethodNotFound as i32,
+                format!("aura lsp does not handle {}", request.method),
+            );
+        }
         let uri = request.params["textDocument"]["uri"]
             .as_str()
             .unwrap_or_default();
@@ -137,21 +198,25 @@ impl Server {
             return Response::new_ok(request.id, Value::Null);
         };
         let at = offset(&document.text, &request.params["position"]);
-        let result = match request.method.as_str() {
-            "textDocument/hover" => hover(document, at),
-            "textDocument/definition" => definition(document, at)
-                .map(|span| json!({ "uri": uri, "range": range(&document.text, span) })),
-            "textDocument/formatting" => formatting(document),
-            "textDocument/documentSymbol" => Some(symbols(document)),
-            _ => {
-                return Response::new_err(
-                    request.id,
-                    lsp_server::ErrorCode::MethodNotFound as i32,
-                    format!("aura lsp does not handle {}", request.method),
-                )
+        let answer = match request.method.as_str() {
+            "textDocument/hover" => Ok(hover::hover(document, at)),
+            "textDocument/definition" => Ok(definition(document, uri, at)),
+            "textDocument/references" => Ok(references(document, uri, at, &request.params)),
+            "textDocument/documentHighlight" => Ok(highlights(document, at)),
+            "textDocument/prepareRename" => rename::prepare(document, at).map(Some),
+            "textDocument/rename" => {
+                let new_name = request.params["newName"].as_str().unwrap_or_default();
+                rename::rename(document, &self.prelude, uri, at, new_name).map(Some)
             }
+            "textDocument/completion" => Ok(Some(complete::complete(document, &self.prelude, at))),
+            "textDocument/formatting" => Ok(formatting(document)),
+            "textDocument/documentSymbol" => Ok(Some(symbols(document))),
+            _ => Ok(None),
         };
-        Response::new_ok(request.id, result.unwrap_or(Value::Null))
+        match answer {
+            Ok(result) => Response::new_ok(request.id, result.unwrap_or(Value::Null)),
+            Err((code, message)) => Response::new_err(request.id, code, message),
+        }
     }
 }
 
@@ -162,164 +227,45 @@ fn publish(uri: &str, diagnostics: Vec<Value>) -> Notification {
     )
 }
 
-/// The identifier around byte `at`, with its span.
-fn word_at(text: &str, at: usize) -> Option<(String, Span)> {
-    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let at = at.min(text.len());
-    let start = text[..at]
-        .char_indices()
-        .rev()
-        .take_while(|(_, c)| is_word(*c))
-        .last()
-        .map_or(at, |(i, _)| i);
-    let end = text[at..]
-        .char_indices()
-        .find(|(_, c)| !is_word(*c))
-        .map_or(text.len(), |(i, _)| at + i);
-    (start < end).then(|| (text[start..end].to_string(), Span::new(start, end)))
+/// Where the symbol under the cursor is defined (nothing for a builtin or prelude function).
+fn definition(document: &Document, uri: &str, at: usize) -> Option<Value> {
+    let res = &document.resolution;
+    let symbol = res.symbol(res.reference_at(at)?.symbol);
+    (!symbol.span.is_empty())
+        .then(|| json!({ "uri": uri, "range": range(&document.text, symbol.span) }))
 }
 
-fn hover(document: &Document, at: usize) -> Option<Value> {
-    let (word, span) = word_at(&document.text, at)?;
-    let module = &document.checked.module;
-    let mut parts = Vec::new();
-    for item in &module.items {
-        match item {
-            Item::Fn(def) if def.name.name == word => {
-                parts.push(format!(
-                    "```aura\nfn {}({})\n```",
-                    word,
-                    params(&def.params)
-                ));
-            }
-            Item::Let { name, .. } if name.name == word => {
-                parts.push(format!("global `{word}`"));
-            }
-            Item::Object(def) => {
-                if def.name.name == word {
-                    parts.push(object_summary(def));
-                }
-                for member in &def.members {
-                    match member {
-                        ObjectMember::Slot { name, .. } if name.name == word => {
-                            parts.push(format!("slot `{word}` of object `{}`", def.name.name));
-                        }
-                        ObjectMember::Method(m) if m.name.name == word => {
-                            parts.push(method_summary(document, &def.name.name, m));
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            Item::Plugin(def) if def.name.name == word => {
-                parts.push(format!("plugin `{word}`"));
-            }
-            _ => {}
-        }
-    }
-    if parts.is_empty() {
-        if let Some(builtin) = aura_uast::Builtin::lookup(&word).filter(|b| !b.stdlib_only) {
-            parts.push(format!(
-                "builtin `{}`: takes {} argument(s)",
-                builtin.name,
-                builtin.arity_text()
-            ));
-        } else if let Some(def) = document.checked.prelude.items.iter().find_map(|i| match i {
-            Item::Fn(def) if def.name.name == word => Some(def),
-            _ => None,
-        }) {
-            parts.push(format!(
-                "```aura\nfn {}({})\n```\nfrom the stdlib prelude",
-                word,
-                params(&def.params)
-            ));
-        } else if aura_uast::CAPABILITIES.contains(&word.as_str()) {
-            parts.push(format!(
-                "capability `{word}` (declare it with `uses {word}`)"
-            ));
-        }
-    }
-    if parts.is_empty() {
-        return None;
-    }
-    Some(json!({
-        "contents": { "kind": "markdown", "value": parts.join("\n\n---\n\n") },
-        "range": range(&document.text, span),
-    }))
+/// Every place the symbol under the cursor is named; its definition unless
+/// `context.includeDeclaration` is false.
+fn references(document: &Document, uri: &str, at: usize, params: &Value) -> Option<Value> {
+    let res = &document.resolution;
+    let symbol = res.reference_at(at)?.symbol;
+    let declaration = params["context"]["includeDeclaration"]
+        .as_bool()
+        .unwrap_or(true);
+    let list: Vec<Value> = res
+        .references_to(symbol)
+        .filter(|r| declaration || !r.definition)
+        .map(|r| json!({ "uri": uri, "range": range(&document.text, r.span) }))
+        .collect();
+    Some(Value::Array(list))
 }
 
-fn params(list: &[aura_uast::Ident]) -> String {
-    list.iter()
-        .map(|p| p.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn object_summary(def: &aura_uast::ObjectDef) -> String {
-    let mut text = format!("```aura\nobject {}", def.name.name);
-    if let Some(proto) = &def.proto {
-        text.push_str(" : ");
-        text.push_str(&proto.name);
-    }
-    text.push_str("\n```\n");
-    for member in &def.members {
-        match member {
-            ObjectMember::Slot { name, .. } => text.push_str(&format!("- slot `{}`\n", name.name)),
-            ObjectMember::Method(m) => text.push_str(&format!(
-                "- method `{}({})`\n",
-                m.name.name,
-                params(&m.params)
-            )),
-        }
-    }
-    text
-}
-
-fn method_summary(document: &Document, owner: &str, def: &aura_uast::FnDef) -> String {
-    let mut text = format!(
-        "```aura\nfn {}({})\n```\nmethod of object `{owner}`",
-        def.name.name,
-        params(&def.params)
-    );
-    if let Some(fact) = document
-        .checked
-        .methods
-        .iter()
-        .find(|f| f.owner == owner && f.method == def.name.name)
-    {
-        if fact.mutates {
-            text.push_str(&format!("; mutates `self`: {}", fact.reasons.join("; ")));
-        } else {
-            text.push_str("; does not mutate `self`");
-        }
-    }
-    text
-}
-
-/// Where the name at `at` is defined: a top-level fn, global, object or plugin, else a slot or
-/// method of an object.
-fn definition(document: &Document, at: usize) -> Option<Span> {
-    let (word, _) = word_at(&document.text, at)?;
-    let module: &Module = &document.checked.module;
-    let top = module.items.iter().find_map(|item| {
-        item.defined_name()
-            .filter(|name| name.name == word)
-            .map(|name| name.span)
-    });
-    top.or_else(|| {
-        module.items.iter().find_map(|item| match item {
-            Item::Object(def) => def.members.iter().find_map(|m| match m {
-                ObjectMember::Slot { name, .. } if name.name == word => Some(name.span),
-                ObjectMember::Method(m) if m.name.name == word => Some(m.name.span),
-                _ => None,
-            }),
-            Item::Plugin(def) => def.members.iter().find_map(|m| match m {
-                PluginMember::Fn(f) if f.name.name == word => Some(f.name.span),
-                _ => None,
-            }),
-            _ => None,
+/// The places of the symbol under the cursor in this document: its definition a write (3), the
+/// others reads (2).
+fn highlights(document: &Document, at: usize) -> Option<Value> {
+    let res = &document.resolution;
+    let symbol = res.reference_at(at)?.symbol;
+    let list: Vec<Value> = res
+        .references_to(symbol)
+        .map(|r| {
+            json!({
+                "range": range(&document.text, r.span),
+                "kind": if r.definition { 3 } else { 2 },
+            })
         })
-    })
+        .collect();
+    Some(Value::Array(list))
 }
 
 fn formatting(document: &Document) -> Option<Value> {
@@ -355,42 +301,4 @@ fn symbols(document: &Document) -> Value {
         })
         .collect();
     Value::Array(list)
-}
-
-/// An LSP position (line, UTF-16 column) for byte `at`.
-fn position(text: &str, at: usize) -> Value {
-    let at = at.min(text.len());
-    let before = text.get(..at).unwrap_or("");
-    let line = before.matches('\n').count();
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let character: usize = before[line_start..].chars().map(char::len_utf16).sum();
-    json!({ "line": line, "character": character })
-}
-
-fn range(text: &str, span: Span) -> Value {
-    json!({
-        "start": position(text, span.start as usize),
-        "end": position(text, span.end as usize),
-    })
-}
-
-/// The byte offset of an LSP position (clamped to the text).
-fn offset(text: &str, position: &Value) -> usize {
-    let line = position["line"].as_u64().unwrap_or(0) as usize;
-    let character = position["character"].as_u64().unwrap_or(0) as usize;
-    let mut start = 0;
-    for _ in 0..line {
-        match text[start..].find('\n') {
-            Some(i) => start += i + 1,
-            None => return text.len(),
-        }
-    }
-    let mut units = 0;
-    for (i, c) in text[start..].char_indices() {
-        if units >= character || c == '\n' {
-            return start + i;
-        }
-        units += c.len_utf16();
-    }
-    text.len()
 }

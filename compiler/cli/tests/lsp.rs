@@ -1,5 +1,6 @@
 //! `aura lsp` over stdio, driven by a small test client: initialize, diagnostics on open and on
-//! change, hover, definition, document symbols, formatting, shutdown and exit.
+//! change, hover, definition, references, highlights, rename (and its refusals), completion,
+//! document symbols, formatting, shutdown and exit.
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -73,14 +74,26 @@ impl Client {
 
     /// Sends a request and returns its result (other messages in between are skipped).
     fn request(&mut self, method: &str, params: Value) -> Value {
+        let message = self.response(method, params);
+        assert!(message.get("error").is_none(), "{message}");
+        message["result"].clone()
+    }
+
+    /// Sends a request that must fail and returns its error (`code`, `message`).
+    fn request_error(&mut self, method: &str, params: Value) -> Value {
+        let message = self.response(method, params);
+        assert!(message.get("result").is_none(), "{message}");
+        message["error"].clone()
+    }
+
+    fn response(&mut self, method: &str, params: Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;
         self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
         loop {
             let message = self.next();
             if message["id"] == json!(id) {
-                assert!(message.get("error").is_none(), "{message}");
-                return message["result"].clone();
+                return message;
             }
         }
     }
@@ -196,8 +209,385 @@ fn language_server_over_stdio() {
         "{edits}"
     );
 
+    // A request it does not handle is an error; one about a document that is not open, null.
+    let error = client.request_error(
+        "textDocument/codeLens",
+        json!({ "textDocument": { "uri": URI } }),
+    );
+    assert_eq!(error["code"], json!(-32601), "{error}");
+    let hover = client.request("textDocument/hover", json!({ "textDocument": { "uri": "file:///nope.aura" }, "position": { "line": 0, "character": 0 } }));
+    assert_eq!(hover, Value::Null);
+
     let _ = client.request("shutdown", Value::Null);
     client.notify("exit", Value::Null);
     let status = client.child.wait().expect("aura lsp exits");
     assert!(status.success(), "{status}");
+}
+
+/// Starts a server, initializes it and opens `source` at `uri`; returns the client and the first
+/// diagnostics.
+fn open(uri: &str, source: &str) -> (Client, Vec<Value>) {
+    let mut client = Client::start();
+    let _ = client.request(
+        "initialize",
+        json!({ "processId": null, "rootUri": null, "capabilities": {} }),
+    );
+    client.notify("initialized", json!({}));
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "aura", "version": 1, "text": source } }),
+    );
+    let diagnostics = client.diagnostics();
+    (client, diagnostics)
+}
+
+fn close(mut client: Client) {
+    let _ = client.request("shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    let status = client.child.wait().expect("aura lsp exits");
+    assert!(status.success(), "{status}");
+}
+
+/// An editor that quits after `shutdown` without sending `exit` (its pipe closes): the server
+/// still ends with success.
+fn close_without_exit(mut client: Client) {
+    let _ = client.request("shutdown", Value::Null);
+    drop(client.stdin);
+    let status = client.child.wait().expect("aura lsp exits");
+    assert!(status.success(), "{status}");
+}
+
+const SHOP_URI: &str = "file:///tmp/counter.aura";
+
+const SHOP: &str = "uses store
+
+object counter {
+    count = 0
+    fn bump(by) {
+        self.count = self.count + by
+    }
+}
+
+object loud : counter {
+    fn shout() {
+        return upper(str(self.count))
+    }
+}
+
+fn total(items) {
+    let sum = 0
+    for item in items {
+        sum = sum + item
+    }
+    return sum
+}
+
+fn main() {
+    let a = clone(loud)
+    a.bump(total([1, 2]))
+    store.set(\"last\", a.count)
+    print(a.shout())
+}
+";
+
+/// The position of the `n`th (0-based) `needle` in SHOP, `skip` characters in.
+fn pos(needle: &str, n: usize, skip: usize) -> Value {
+    let at = SHOP
+        .match_indices(needle)
+        .nth(n)
+        .map(|(i, _)| i + skip)
+        .unwrap_or_else(|| panic!("no {n}th `{needle}`"));
+    let line = SHOP[..at].matches('\n').count();
+    let column = at - SHOP[..at].rfind('\n').map_or(0, |i| i + 1);
+    json!({ "textDocument": { "uri": SHOP_URI }, "position": { "line": line, "character": column } })
+}
+
+/// "line:character" of each location or edit in a list, in order.
+fn starts(list: &Value) -> Vec<String> {
+    list.as_array()
+        .map(|l| {
+            l.iter()
+                .map(|x| {
+                    let start = &x["range"]["start"];
+                    format!("{}:{}", start["line"], start["character"])
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn references_and_highlights() {
+    let (mut client, diagnostics) = open(SHOP_URI, SHOP);
+    assert_eq!(diagnostics, Vec::<Value>::new());
+
+    // The slot `count` of counter: its definition, counter's and loud's methods, `a.count`.
+    let mut params = pos("a.count", 0, 2);
+    params["context"] = json!({ "includeDeclaration": true });
+    let found = client.request("textDocument/references", params.clone());
+    assert_eq!(
+        starts(&found),
+        ["3:4", "5:13", "5:26", "11:30", "26:24"],
+        "{found}"
+    );
+    assert!(found[0]["uri"] == json!(SHOP_URI));
+    params["context"] = json!({ "includeDeclaration": false });
+    let found = client.request("textDocument/references", params);
+    assert_eq!(starts(&found), ["5:13", "5:26", "11:30", "26:24"]);
+
+    // A local: `sum` in total.
+    let found = client.request("textDocument/references", pos("sum", 2, 0));
+    assert_eq!(starts(&found), ["16:8", "18:8", "18:14", "20:11"]);
+
+    // A function, from its definition.
+    let found = client.request("textDocument/references", pos("fn total", 0, 3));
+    assert_eq!(starts(&found), ["15:3", "25:11"]);
+
+    // An object, named as a prototype and as a value.
+    let found = client.request("textDocument/references", pos("counter", 0, 0));
+    assert_eq!(starts(&found), ["2:7", "9:14"]);
+
+    // A method reached through a clone of loud finds counter's `bump`.
+    let definition = client.request("textDocument/definition", pos("a.bump", 0, 2));
+    assert_eq!(
+        definition["range"]["start"],
+        json!({ "line": 4, "character": 7 })
+    );
+
+    // Highlights: the definition is a write (3), the uses reads (2).
+    let found = client.request("textDocument/documentHighlight", pos("item", 0, 0));
+    let kinds: Vec<&Value> = found
+        .as_array()
+        .map(|l| l.iter().map(|h| &h["kind"]).collect())
+        .unwrap_or_default();
+    assert_eq!(starts(&found), ["15:9", "17:16"]);
+    assert_eq!(kinds, [&json!(3), &json!(2)]);
+
+    // Hover on an inherited slot says where it comes from along the prototype chain.
+    let hover = client.request("textDocument/hover", pos("self.count", 2, 5));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("slot `count` of object `counter`")
+            && text.contains("prototype chain of `loud`: loud → counter"),
+        "{hover}"
+    );
+    // A local known to hold a clone.
+    let hover = client.request("textDocument/hover", pos("let a", 0, 4));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.contains("local `a`: holds `loud`"), "{hover}");
+    // A capability method.
+    let hover = client.request("textDocument/hover", pos("store.set", 0, 6));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.contains("store.set(key, value)"), "{hover}");
+    close(client);
+}
+
+fn rename(client: &mut Client, at: Value, new_name: &str) -> Value {
+    let mut params = at;
+    params["newName"] = json!(new_name);
+    client.request("textDocument/rename", params)
+}
+
+fn rename_error(client: &mut Client, at: Value, new_name: &str) -> Value {
+    let mut params = at;
+    params["newName"] = json!(new_name);
+    client.request_error("textDocument/rename", params)
+}
+
+/// Applies a rename's edits (on one line each) to SHOP.
+fn apply(edit: &Value) -> String {
+    let edits = edit["changes"][SHOP_URI]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut lines: Vec<String> = SHOP.lines().map(str::to_string).collect();
+    for e in edits.iter().rev() {
+        let line = e["range"]["start"]["line"].as_u64().unwrap_or(0) as usize;
+        let from = e["range"]["start"]["character"].as_u64().unwrap_or(0) as usize;
+        let to = e["range"]["end"]["character"].as_u64().unwrap_or(0) as usize;
+        let new = e["newText"].as_str().unwrap_or_default();
+        lines[line].replace_range(from..to, new);
+    }
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn rename_and_its_refusals() {
+    let (mut client, _) = open(SHOP_URI, SHOP);
+
+    // prepareRename gives the name's range and text.
+    let prepared = client.request("textDocument/prepareRename", pos("a.count", 0, 2));
+    assert_eq!(prepared["placeholder"], json!("count"));
+    assert_eq!(
+        prepared["range"]["start"],
+        json!({ "line": 26, "character": 24 })
+    );
+
+    // A slot: every use along the chain.
+    let renamed = apply(&rename(&mut client, pos("count =", 0, 0), "total_count"));
+    assert_eq!(renamed.matches("total_count").count(), 5, "{renamed}");
+    assert!(!renamed.contains(".count") && renamed.contains("    total_count = 0"));
+    // A local.
+    let renamed = apply(&rename(&mut client, pos("sum", 0, 0), "acc"));
+    assert!(
+        renamed.contains("let acc = 0")
+            && renamed.contains("acc = acc + item")
+            && renamed.contains("return acc"),
+        "{renamed}"
+    );
+    // A function, from a call.
+    let renamed = apply(&rename(&mut client, pos("total([", 0, 0), "sum_all"));
+    assert!(
+        renamed.contains("fn sum_all(items)") && renamed.contains("a.bump(sum_all([1, 2]))"),
+        "{renamed}"
+    );
+
+    // Refusals: a keyword, a non-identifier, a builtin, collisions.
+    let error = rename_error(&mut client, pos("sum", 0, 0), "while");
+    assert_eq!(error["code"], json!(-32602));
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("`while` is a keyword")),
+        "{error}"
+    );
+    let error = rename_error(&mut client, pos("sum", 0, 0), "2x");
+    assert_eq!(error["code"], json!(-32602));
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not an identifier")),
+        "{error}"
+    );
+    let error = rename_error(&mut client, pos("upper", 0, 0), "up");
+    assert_eq!(error["code"], json!(-32803));
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("is a builtin")),
+        "{error}"
+    );
+    // `total` → `main`: two top-level definitions with one name.
+    let error = rename_error(&mut client, pos("fn total", 0, 3), "main");
+    assert_eq!(error["code"], json!(-32803));
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("would collide") && m.contains("`main`")),
+        "{error}"
+    );
+    // `sum` → `item`: inside the loop, `sum` would read the loop variable.
+    let error = rename_error(&mut client, pos("sum", 0, 0), "item");
+    assert_eq!(error["code"], json!(-32803));
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("would collide") && m.contains("line 19")),
+        "{error}"
+    );
+    // `total` → `a`: main's local `a` would shadow it at the call.
+    let error = rename_error(&mut client, pos("fn total", 0, 3), "a");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("would collide")),
+        "{error}"
+    );
+    // The slot `count` → `bump`: counter would define `bump` twice.
+    let error = rename_error(&mut client, pos("count =", 0, 0), "bump");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("would collide")),
+        "{error}"
+    );
+    close_without_exit(client);
+}
+
+fn labels(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i["label"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn item<'a>(list: &'a Value, label: &str) -> &'a Value {
+    list["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|i| i["label"] == label))
+        .unwrap_or_else(|| panic!("no item `{label}` in {list}"))
+}
+
+#[test]
+fn completion() {
+    let uri = "file:///tmp/complete.aura";
+    let (mut client, _) = open(uri, SHOP);
+    let edit = |client: &mut Client, text: &str, version: i64| {
+        client.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "text": text }] }),
+        );
+        let _ = client.diagnostics();
+    };
+    let at = |line: usize, character: usize| json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } });
+
+    // `a.` with nothing after the dot: loud's and counter's members (a holds a clone of loud).
+    let text = SHOP.replace("    print(a.shout())", "    a.");
+    edit(&mut client, &text, 2);
+    let list = client.request("textDocument/completion", at(27, 6));
+    assert_eq!(labels(&list), ["shout", "count", "bump"], "{list}");
+    assert_eq!(item(&list, "count")["detail"], json!("slot of counter"));
+    assert_eq!(
+        item(&list, "bump")["detail"],
+        json!("fn bump(by) (object counter)")
+    );
+
+    // A capability's methods.
+    let text = SHOP.replace("    print(a.shout())", "    store.");
+    edit(&mut client, &text, 3);
+    let list = client.request("textDocument/completion", at(27, 10));
+    assert_eq!(labels(&list), ["get", "set", "delete", "keys"], "{list}");
+    assert_eq!(item(&list, "set")["detail"], json!("store.set(key, value)"));
+
+    // A prefix after the dot narrows the members.
+    let text = SHOP.replace("    print(a.shout())", "    counter.co");
+    edit(&mut client, &text, 4);
+    let list = client.request("textDocument/completion", at(27, 14));
+    assert_eq!(labels(&list), ["count"], "{list}");
+
+    // Names: locals in scope, then the module, capabilities, prelude and builtins.
+    let text = SHOP.replace("        sum = sum + item", "        sum = sum + it");
+    edit(&mut client, &text, 5);
+    let list = client.request("textDocument/completion", at(18, 22));
+    assert_eq!(labels(&list), ["item", "items"], "{list}");
+    assert_eq!(item(&list, "items")["detail"], json!("parameter"));
+    // Nothing typed yet on an empty line of main: locals first, `item` (another function's) not.
+    let text = SHOP.replace("    print(a.shout())", "    ");
+    edit(&mut client, &text, 6);
+    let list = client.request("textDocument/completion", at(27, 4));
+    let names = labels(&list);
+    assert_eq!(names[0], "a", "{list}");
+    for name in [
+        "total", "counter", "loud", "main", "store", "print", "len", "slice",
+    ] {
+        assert!(names.iter().any(|n| n == name), "no `{name}` in {list}");
+    }
+    assert!(!names.iter().any(|n| n == "item" || n == "sum"), "{list}");
+    assert_eq!(item(&list, "slice")["detail"], json!("slice(x, a, b?)"));
+    assert_eq!(item(&list, "total")["detail"], json!("fn total(items)"));
+
+    // While the file has a syntax error elsewhere (an `if a. {` being typed), the members of
+    // `a.` on the last line are still found from what the parser recovered.
+    let text = SHOP.replace("    print(a.shout())", "    if a. {\n    }\n    a.");
+    edit(&mut client, &text, 7);
+    let list = client.request("textDocument/completion", at(29, 6));
+    assert_eq!(labels(&list), ["shout", "count", "bump"], "{list}");
+    let list = client.request("textDocument/completion", at(27, 9));
+    assert_eq!(labels(&list), ["shout", "count", "bump"], "{list}");
+    close(client);
 }

@@ -7,7 +7,7 @@
 //! `spec/audit.md` lists every check, every code and the mutation rules.
 
 mod effects;
-mod env;
+pub(crate) mod env;
 mod error;
 mod items;
 mod mutation;

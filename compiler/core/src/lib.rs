@@ -9,6 +9,7 @@ pub mod fmt;
 pub mod parse;
 pub mod pipeline;
 pub mod render;
+pub mod resolve;
 
 pub use diagnostic::{Diagnostic, Label};
 pub use pipeline::{check_module, check_source, prelude, Checked};

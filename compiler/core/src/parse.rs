@@ -38,6 +38,27 @@ pub struct Parsed {
     pub comments: Vec<aura_uast::Span>,
 }
 
+/// The reserved words of the language, never names (`spec/language.md`).
+pub const KEYWORDS: &[&str] = &[
+    "fn", "let", "if", "else", "while", "for", "in", "return", "break", "continue", "true",
+    "false", "nil", "and", "or", "not", "object", "plugin", "route", "uses", "self",
+];
+
+/// A reserved word of the language (`fn`, `self`, `true`, ...): never a name.
+pub fn is_keyword(word: &str) -> bool {
+    token::Token::keyword(word).is_some()
+}
+
+/// An identifier that is not a keyword: what a definition may be named.
+pub fn is_name(word: &str) -> bool {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !is_keyword(word)
+}
+
 /// Parses Aura source. Never panics, never overflows the stack, on any input.
 pub fn parse(source: &str) -> Parsed {
     let lexer::Lexed {
@@ -115,4 +136,26 @@ fn without<T>(tokens: Vec<T>, excluded: &[(usize, usize)]) -> Vec<T> {
         })
         .map(|(_, token)| token)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The list agrees with the lexer and with the reference's "Keywords:" list.
+    #[test]
+    fn keywords_agree_with_the_lexer_and_the_spec() {
+        for word in KEYWORDS {
+            assert!(is_keyword(word), "{word}");
+            assert!(!is_name(word), "{word}");
+        }
+        let spec = include_str!("../../../spec/language.md");
+        let listed = spec
+            .split_once("Keywords: `")
+            .and_then(|(_, rest)| rest.split_once('`'))
+            .map(|(list, _)| list.split_whitespace().collect::<Vec<_>>())
+            .unwrap_or_default();
+        assert_eq!(listed, KEYWORDS);
+        assert!(is_name("_x1") && !is_name("1x") && !is_name("") && !is_name("a-b"));
+    }
 }

@@ -1,9 +1,13 @@
 //! `parse` never panics and never overflows the stack, whatever the input: pseudo-random byte
-//! strings, every prefix and many mutations of a valid program, and 1 MB of deep nesting. Every
+//! strings, every prefix and many mutations of a valid program, and 1 MB of deep nesting. Name
+//! resolution (`resolve`, what the language server runs on every edit) runs on what each parse
+//! recovered, with the same guarantee. Every
 //! test runs in a thread with a normal 8 MiB stack, so nothing relies on a huge stack.
 
 use aura_compiler::parse::{check_limits, parse, Parsed, NESTING_TOO_DEEP};
+use aura_compiler::resolve::resolve;
 use aura_compiler::Diagnostic;
+use aura_uast::Module;
 
 const STACK: usize = 8 * 1024 * 1024;
 const MB: usize = 1024 * 1024;
@@ -54,6 +58,13 @@ fn parse_checked(source: &str, render: bool) -> Parsed {
     }
     if render {
         let _ = aura_compiler::render::text(&parsed.diagnostics, "fuzz.aura", source);
+    }
+    let resolution = resolve(&parsed.module, &Module::default());
+    for reference in &resolution.references {
+        assert!(
+            reference.span.end as usize <= source.len(),
+            "reference outside the source: {source:?}"
+        );
     }
     parsed
 }
@@ -380,7 +391,10 @@ fn deepest_valid_nesting_on_a_small_stack() {
                 parsed
             });
         match thread.map(|t| t.join()) {
-            Ok(Ok(parsed)) => on_normal_stack(move || drop(parsed)),
+            Ok(Ok(parsed)) => on_normal_stack(move || {
+                let _ = resolve(&parsed.module, &Module::default());
+                drop(parsed)
+            }),
             Ok(Err(panic)) => std::panic::resume_unwind(panic),
             Err(e) => panic!("could not start the test thread: {e}"),
         }

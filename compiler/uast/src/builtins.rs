@@ -6,6 +6,8 @@
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Builtin {
     pub name: &'static str,
+    /// The parameters as the reference writes them (`?` optional, `...` any number): `x, a, b?`.
+    pub params: &'static str,
     pub min_args: usize,
     /// `None`: any number of arguments from `min_args` on.
     pub max_args: Option<usize>,
@@ -28,32 +30,40 @@ impl Builtin {
         }
     }
 
+    /// How a call reads: `slice(x, a, b?)`.
+    pub fn signature(&self) -> String {
+        format!("{}({})", self.name, self.params)
+    }
+
     pub fn lookup(name: &str) -> Option<&'static Builtin> {
         BUILTINS.iter().find(|b| b.name == name)
     }
 }
 
-const fn fixed(name: &'static str, n: usize) -> Builtin {
+const fn fixed(name: &'static str, params: &'static str, n: usize) -> Builtin {
     Builtin {
         name,
+        params,
         min_args: n,
         max_args: Some(n),
         stdlib_only: false,
     }
 }
 
-const fn between(name: &'static str, min: usize, max: usize) -> Builtin {
+const fn between(name: &'static str, params: &'static str, min: usize, max: usize) -> Builtin {
     Builtin {
         name,
+        params,
         min_args: min,
         max_args: Some(max),
         stdlib_only: false,
     }
 }
 
-const fn variadic(name: &'static str, min: usize) -> Builtin {
+const fn variadic(name: &'static str, params: &'static str, min: usize) -> Builtin {
     Builtin {
         name,
+        params,
         min_args: min,
         max_args: None,
         stdlib_only: false,
@@ -62,39 +72,40 @@ const fn variadic(name: &'static str, min: usize) -> Builtin {
 
 /// Every native builtin. Order is stable: backends may use the index as an id.
 pub const BUILTINS: &[Builtin] = &[
-    variadic("print", 0),
-    fixed("str", 1),
-    fixed("int", 1),
-    fixed("float", 1),
-    fixed("type_of", 1),
-    fixed("len", 1),
-    fixed("push", 2),
-    fixed("pop", 1),
-    fixed("keys", 1),
-    fixed("has", 2),
-    fixed("remove", 2),
-    between("slice", 2, 3),
-    between("split", 1, 2),
-    between("join", 1, 2),
-    fixed("upper", 1),
-    fixed("lower", 1),
-    fixed("trim", 1),
-    fixed("find", 2),
-    between("range", 1, 3),
-    variadic("min", 1),
-    variadic("max", 1),
-    fixed("floor", 1),
-    fixed("sqrt", 1),
-    fixed("clone", 1),
-    fixed("proto", 1),
-    fixed("slots", 1),
-    between("assert", 1, 2),
-    fixed("error", 1),
-    fixed("json_encode", 1),
-    fixed("json_decode", 1),
-    fixed("sha256", 1),
+    variadic("print", "...", 0),
+    fixed("str", "x", 1),
+    fixed("int", "x", 1),
+    fixed("float", "x", 1),
+    fixed("type_of", "x", 1),
+    fixed("len", "x", 1),
+    fixed("push", "list, v", 2),
+    fixed("pop", "list", 1),
+    fixed("keys", "m", 1),
+    fixed("has", "m_or_o, k", 2),
+    fixed("remove", "m_or_list, k", 2),
+    between("slice", "x, a, b?", 2, 3),
+    between("split", "s, sep?", 1, 2),
+    between("join", "list, sep?", 1, 2),
+    fixed("upper", "s", 1),
+    fixed("lower", "s", 1),
+    fixed("trim", "s", 1),
+    fixed("find", "s, sub", 2),
+    between("range", "a?, b, step?", 1, 3),
+    variadic("min", "...", 1),
+    variadic("max", "...", 1),
+    fixed("floor", "x", 1),
+    fixed("sqrt", "x", 1),
+    fixed("clone", "x", 1),
+    fixed("proto", "o", 1),
+    fixed("slots", "o", 1),
+    between("assert", "c, msg?", 1, 2),
+    fixed("error", "msg", 1),
+    fixed("json_encode", "v", 1),
+    fixed("json_decode", "s", 1),
+    fixed("sha256", "s", 1),
     Builtin {
         name: "__type_error",
+        params: "msg",
         min_args: 1,
         max_args: Some(1),
         stdlib_only: true,
@@ -103,3 +114,29 @@ pub const BUILTINS: &[Builtin] = &[
 
 /// Capabilities a module may declare with `uses`; hosts provide them.
 pub const CAPABILITIES: &[&str] = &["store", "log", "clock"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The written parameters agree with the arity the audit checks.
+    #[test]
+    fn params_match_arity() {
+        for b in BUILTINS {
+            if b.params == "..." {
+                assert_eq!(b.max_args, None, "{}", b.name);
+                continue;
+            }
+            let params: Vec<&str> = b.params.split(", ").collect();
+            let optional = params.iter().filter(|p| p.ends_with('?')).count();
+            // `range(a?, b, step?)`: one of the optional ones may be left out alone.
+            let min = if b.name == "range" {
+                1
+            } else {
+                params.len() - optional
+            };
+            assert_eq!(b.min_args, min, "{}", b.name);
+            assert_eq!(b.max_args, Some(params.len()), "{}", b.name);
+        }
+    }
+}

@@ -3,7 +3,10 @@
 
 #![forbid(unsafe_code)]
 
+pub mod capabilities;
 pub mod suggest;
+
+pub use capabilities::{CapabilityMethod, CAPABILITY_METHODS};
 
 use sha2::{Digest, Sha256};
 use std::fmt;

@@ -3,7 +3,7 @@
 //! the storage and the place log lines go, so `aura run` and `aura serve` behave alike.
 
 use crate::{Host, Json};
-use aura_facts::{ErrorKind, RuntimeError};
+use aura_facts::{CapabilityMethod, ErrorKind, RuntimeError};
 
 /// One checked call of a capability method, as a host receives it.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,17 +41,13 @@ pub fn call_capability<A: CapabilityArg>(
     method: &str,
     args: &[A],
 ) -> Result<Json, RuntimeError> {
-    let expected = match (capability, method) {
-        ("store", "get" | "delete") | ("log", "info" | "warn" | "error") => 1,
-        ("store", "set") => 2,
-        ("store", "keys") | ("clock", "now" | "millis") => 0,
-        _ => {
-            return Err(RuntimeError::new(
-                ErrorKind::DoesNotUnderstand,
-                format!("{capability} does not understand `{method}`"),
-            ))
-        }
+    let Some(known) = CapabilityMethod::lookup(capability, method) else {
+        return Err(RuntimeError::new(
+            ErrorKind::DoesNotUnderstand,
+            format!("{capability} does not understand `{method}`"),
+        ));
     };
+    let expected = known.params.len();
     if args.len() != expected {
         return Err(RuntimeError::new(
             ErrorKind::Type,

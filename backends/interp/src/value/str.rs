@@ -7,7 +7,7 @@
 
 use super::{HEADER, R};
 use crate::limits;
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
@@ -20,7 +20,17 @@ pub struct Str {
     /// The last code point position indexed in a non-ASCII string, `(code point, byte offset)`
     /// packed as `cp << 32 | byte` (0: the start); see `byte_offset`.
     cursor: Cell<u64>,
+    /// The code-point index of a long non-ASCII string, built the first time a position is far
+    /// from every known one: the byte offset of every `INDEX_STEP`th code point.
+    /// (Boxed: one word in every string, instead of the three of a `Vec`.)
+    #[allow(clippy::box_collection)]
+    index: OnceCell<Box<Vec<u32>>>,
 }
+
+/// Code points between two entries of a string's code-point index.
+const INDEX_STEP: usize = 64;
+/// Strings of at most this many code points are walked, never indexed.
+const INDEX_MIN: usize = 256;
 
 /// Bytes a string keeps inside its `Rc` allocation instead of in a buffer of its own.
 const INLINE: usize = 22;
@@ -115,6 +125,7 @@ impl Str {
             text: Text::Heap(text),
             chars: Cell::new(usize::MAX),
             cursor: Cell::new(0),
+            index: OnceCell::new(),
         }))
     }
 
@@ -125,6 +136,7 @@ impl Str {
             text: Text::new(text),
             chars: Cell::new(usize::MAX),
             cursor: Cell::new(0),
+            index: OnceCell::new(),
         }))
     }
 
@@ -145,6 +157,7 @@ impl Str {
             text,
             chars: Cell::new(usize::MAX),
             cursor: Cell::new(0),
+            index: OnceCell::new(),
         }))
     }
 
@@ -188,6 +201,7 @@ impl Str {
             },
             chars: Cell::new(len),
             cursor: Cell::new(0),
+            index: OnceCell::new(),
         }))
     }
 
@@ -198,6 +212,7 @@ impl Str {
             text: Text::Heap(text),
             chars: Cell::new(usize::MAX),
             cursor: Cell::new(0),
+            index: OnceCell::new(),
         })
     }
 
@@ -237,6 +252,7 @@ impl Str {
         self.text.splice("", more)?;
         self.chars.set(usize::MAX);
         self.cursor.set(0);
+        self.drop_index();
         Ok(())
     }
 
@@ -246,14 +262,45 @@ impl Str {
         self.text.splice(more, "")?;
         self.chars.set(usize::MAX);
         self.cursor.set(0);
+        self.drop_index();
         Ok(())
+    }
+
+    fn drop_index(&mut self) {
+        if let Some(index) = self.index.take() {
+            limits::release(4 * index.len() as u64);
+        }
+    }
+
+    /// The code-point index, built now if it is not yet (one pass; `None` when the memory
+    /// limit has no room for it: the caller walks instead).
+    fn code_point_index(&self, bytes: &[u8]) -> Option<&[u32]> {
+        if self.index.get().is_none() {
+            let entries = self.char_len() / INDEX_STEP + 1;
+            limits::charge(4 * entries as u64).ok()?;
+            let mut offsets = Vec::with_capacity(entries);
+            let mut c = 0;
+            for (b, &x) in bytes.iter().enumerate() {
+                if x & 0xc0 != 0x80 {
+                    if c % INDEX_STEP == 0 {
+                        offsets.push(b as u32);
+                    }
+                    c += 1;
+                }
+            }
+            let _ = self.index.set(Box::new(offsets));
+        }
+        self.index.get().map(|v| v.as_slice())
     }
 
     /// Byte offset of the code point at `index` (or the end when `index >= char_len`).
     ///
     /// A non-ASCII string remembers the last position asked for and walks from the nearest of
     /// the start, that position and the end, so indexing in order (`s[i]` for i = 0, 1, 2 ...,
-    /// or backwards) is O(1) per index, as in the C runtime's `str_offset`.
+    /// or backwards) is O(1) per index, as in the C runtime's `str_offset`. A string of over
+    /// `INDEX_MIN` code points asked for a position further than `INDEX_STEP` from all three
+    /// gets a code-point index, after which any position is at most `INDEX_STEP - 1` code
+    /// points from a known one: random access is O(1) too.
     pub(crate) fn byte_offset(&self, index: usize) -> usize {
         if self.is_ascii() {
             return index.min(self.text.len());
@@ -273,6 +320,13 @@ impl Str {
         }
         if chars - index < c.abs_diff(index) {
             (c, b) = (chars, bytes.len());
+        }
+        if cached && c.abs_diff(index) > INDEX_STEP && chars > INDEX_MIN {
+            if let Some(offsets) = self.code_point_index(bytes) {
+                if let Some(&at) = offsets.get(index / INDEX_STEP) {
+                    (c, b) = (index - index % INDEX_STEP, at as usize);
+                }
+            }
         }
         let continuation = |b: usize| bytes.get(b).is_some_and(|&x| x & 0xc0 == 0x80);
         while c < index {
@@ -303,6 +357,7 @@ impl Str {
 
 impl Drop for Str {
     fn drop(&mut self) {
+        self.drop_index();
         limits::release(self.text.len() as u64 + HEADER);
     }
 }
