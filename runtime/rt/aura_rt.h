@@ -85,8 +85,10 @@ AURA_API __attribute__((noreturn)) val rt_stack_overflow(void);
 AURA_API __attribute__((noreturn)) val rt_arity_error(val fn, unsigned long long argc);
 
 /* ---- the collector (spec/abi.md, "Memory model") --------------------------------------- */
-/* Address of the word compiled code polls at its safepoints: non-zero when a collection is due. */
-AURA_API unsigned long long rt_gc_flag(void);
+/* Registers the module's hook: a generic entry (code word) the runtime calls, with no arguments,
+ * when a collection becomes due (at once if one already is); it raises the flag compiled code
+ * polls at its safepoints. */
+AURA_API val rt_gc_hook(unsigned long long code);
 /* Collects; roots: the shadow stack below shadow_top, the argument stack below arg_top, the
  * runtime's own. */
 AURA_API val rt_gc_collect(unsigned long long shadow_top, unsigned long long arg_top);

@@ -4,8 +4,9 @@
  * (one per slot); a free slot has FREE_TAG as its first word and the next free slot as its second.
  *
  * rt_alloc never collects: it counts the bytes it hands out and, past a threshold, sets
- * rt_gc_wanted; compiled code polls that flag at its safepoints (function entry, loop heads) and
- * calls rt_gc_collect with the tops of its shadow stack and of the argument stack, so no runtime
+ * rt_gc_wanted and calls the compiled module's hook (rt_gc_hook), which raises the module's own
+ * flag; compiled code polls that flag at its safepoints (function entry, loop iterations that
+ * may call) and calls rt_gc_collect with the tops of its shadow stack and of the argument stack, so no runtime
  * function ever sees memory freed under it. Roots: the shadow stack (every compiled frame's
  * value locals, and the LIR globals pushed by the collecting function), the argument stack (both
  * scanned conservatively: a word counts only if it is the start of a live block holding an
@@ -50,6 +51,7 @@ static u64 max_live = ~0ULL; /* --max-memory */
 static u64 min_trigger;      /* the smallest trigger (rt_set_gc_trigger; 0: MIN_TRIGGER) */
 static u64 collections;
 static u64 rt_gc_wanted;
+static u64 gc_hook; /* the compiled module's generic entry that raises its flag (0: none yet) */
 
 #define MIN_TRIGGER (4ULL << 20)
 
@@ -201,13 +203,20 @@ static void *large_alloc(u64 n) {
     return PTR(at + LARGE_HDR);
 }
 
+/* A collection is wanted: tell compiled code (once per collection) through its hook, a generic
+ * entry that only sets two of its globals, so a poll reads a global, not runtime memory. */
+static void gc_request(void) {
+    rt_gc_wanted = 1;
+    if (gc_hook) ((aura_entry)(uptr)gc_hook)(AURA_NIL, AURA_NIL, 0, 0);
+}
+
 void *rt_alloc(u64 n) {
     if (n > heap_max) gc_out_of_memory();
     n = n ? (n + 7) & ~7ULL : 8;
     if (n <= MAX_SMALL) {
         int c = class_for(n);
         since += CLASS_SIZE[c];
-        if (since >= trigger) rt_gc_wanted = 1;
+        if (since >= trigger && !rt_gc_wanted) gc_request();
         u64 *s = free_list[c];
         if (!s) s = refill(c);
         free_list[c] = PTR(s[1]);
@@ -216,7 +225,7 @@ void *rt_alloc(u64 n) {
         return s;
     }
     since += n;
-    if (since >= trigger) rt_gc_wanted = 1;
+    if (since >= trigger && !rt_gc_wanted) gc_request();
     return large_alloc(n);
 }
 
@@ -484,6 +493,7 @@ void gc_init(u64 heap_start) {
     since = live = collections = 0;
     trigger = min_trigger ? min_trigger : MIN_TRIGGER;
     rt_gc_wanted = 0;
+    gc_hook = 0;
     mstack = 0;
     mtop = mcap = mpages = 0;
 }
@@ -508,7 +518,11 @@ void gc_set_stacks(u64 shadow, u64 shadow_bytes, u64 args) {
     arg_base = args;
 }
 
-unsigned long long rt_gc_flag(void) { return (u64)(uptr)&rt_gc_wanted; }
+val rt_gc_hook(unsigned long long code) {
+    gc_hook = code;
+    if (rt_gc_wanted) gc_request();
+    return AURA_NIL;
+}
 unsigned long long rt_shadow_stack(void) { return shadow_base; }
 unsigned long long rt_shadow_limit(void) { return shadow_end; }
 void rt_set_max_memory(long long n) { max_live = n > 0 ? (u64)n : ~0ULL; }

@@ -7,18 +7,22 @@
 //!   raw: a `Bin`, a code or data address) and that is read after a safepoint it was set before
 //!   (parameters: read at all; see [`Across`]). The prologue claims the frame (LIR global
 //!   `shadow top`, checked against `shadow limit`), stores the parameters and zeroes the other
-//!   slots; every `Set` of such a local writes the value through to its slot; every `Return`
-//!   gives the frame back. Reads stay in locals: the collector never moves a value.
+//!   slots; before every safepoint the locals set since their last store are written to their
+//!   slots ([`Spiller`]); every `Return` gives the frame back. Reads stay in locals: the
+//!   collector never moves a value.
 //! - **No hidden temporaries.** Within a statement, an operand evaluated before a later sibling
-//!   that calls anything (a compiled function, the runtime) is hoisted into a fresh shadowed
-//!   local first, so no value lives only on the wasm value stack or in a register across a call.
-//! - **Safepoints.** Direct Aura functions poll the runtime's flag (`rt_gc_flag`, its address in
-//!   a LIR global) after their prologue, and every loop polls at the head of each iteration; a set
-//!   flag calls `aura_gc`, a generated function that pushes the module's globals (roots) as its
-//!   own frame and calls `rt_gc_collect(shadow top, argument stack top)`.
+//!   that calls anything is hoisted into a fresh shadowed local first, so no value lives only on
+//!   the wasm value stack or in a register across a call.
+//! - **Safepoints.** The runtime calls `aura_gc_request` (registered by `aura_init` with
+//!   `rt_gc_hook`) when a collection is due; it sets the LIR global `gc due` and the depth limit
+//!   to -1. Direct Aura functions poll through their depth check, moved after the frame's
+//!   stores (its slow path calls `aura_gc` unless the saved limit is really passed); loops poll
+//!   `gc due` where an iteration may reach a call ([`Poller`]). `aura_gc`, a generated function,
+//!   pushes the module's globals (roots) as its own frame, calls `rt_gc_collect(shadow top,
+//!   argument stack top)`, then clears `gc due` and restores the depth limit.
 
 use crate::ir::*;
-use crate::runtime::{Core, RtFn};
+use crate::runtime::{Core, RtFn, NIL};
 use std::collections::BTreeMap;
 
 /// The LIR globals the pass adds (after the lowering's own).
@@ -26,7 +30,10 @@ use std::collections::BTreeMap;
 struct Globals {
     top: u32,
     limit: u32,
+    /// Non-zero when a collection is due (set by `aura_gc_request`, cleared by `aura_gc`).
     flag: u32,
+    /// The depth limit: [`MAX_DEPTH_GLOBAL`] holds it too, except while a collection is due.
+    max_depth: u32,
 }
 
 /// Operands that need no temporary: constants and locals (shadowed when they hold values).
@@ -319,9 +326,285 @@ impl Across {
     }
 }
 
+/// Places the loop polls (`spec/abi.md`, "Memory model", "Safepoints"): every iteration of a
+/// loop that may reach a call polls before it. Only calls allocate (the runtime's functions) or
+/// reach code that does; a direct Aura function polls on entry itself, so a call of one needs no
+/// poll of its own. A loop body that reaches such a call on every iteration (a statement of the
+/// body itself calls) polls at its head; any other polls just before each statement that calls
+/// (in the branches of its `if`s: the slow paths of arithmetic), once per straight run of
+/// statements. A loop that calls nothing (a counted loop of small-int arithmetic) never polls:
+/// it allocates nothing, so no collection can become due while it runs.
+struct Poller<'a> {
+    flag: u32,
+    gc_fn: FnId,
+    /// Which functions poll on entry (direct Aura functions).
+    polls_on_entry: &'a [bool],
+}
+
+impl Poller<'_> {
+    fn poll(&self) -> Stmt {
+        poll(self.flag, self.gc_fn)
+    }
+
+    fn expr_calls(&self, e: &Expr) -> bool {
+        let mut calls = false;
+        e.walk(&mut |x| match x {
+            Expr::CallRt(..) => calls = true,
+            Expr::Call(f, _)
+                if !self
+                    .polls_on_entry
+                    .get(f.0 as usize)
+                    .copied()
+                    .unwrap_or(false) =>
+            {
+                calls = true
+            }
+            _ => {}
+        });
+        calls
+    }
+
+    /// Whether the statement's own expressions (not those of nested blocks, except an `if`'s
+    /// condition) reach a call that needs a poll before it.
+    fn calls(&self, s: &Stmt) -> bool {
+        match s {
+            Stmt::Set(_, e) | Stmt::SetGlobal(_, e) | Stmt::Expr(e) | Stmt::Return(e) => {
+                self.expr_calls(e)
+            }
+            Stmt::Store { addr, value, .. } => self.expr_calls(addr) || self.expr_calls(value),
+            Stmt::If { cond, .. } => self.expr_calls(cond),
+            Stmt::Loop(_) | Stmt::Break(_) | Stmt::Continue(_) => false,
+        }
+    }
+
+    /// `covered`: this iteration has already polled since its last call on every path here (or
+    /// the statements are outside any loop).
+    fn stmts(&self, stmts: Vec<Stmt>, mut covered: bool) -> Vec<Stmt> {
+        let mut out = Vec::with_capacity(stmts.len());
+        for s in stmts {
+            if !covered && self.calls(&s) {
+                out.push(self.poll());
+                covered = true;
+            }
+            match s {
+                Stmt::Loop(body) => {
+                    let every_iteration = body.iter().any(|s| self.calls(s));
+                    let mut b = Vec::with_capacity(body.len() + 1);
+                    if every_iteration {
+                        b.push(self.poll());
+                    }
+                    b.extend(self.stmts(body, every_iteration));
+                    out.push(Stmt::Loop(b));
+                }
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => out.push(Stmt::If {
+                    cond,
+                    then: self.stmts(then, covered),
+                    otherwise: self.stmts(otherwise, covered),
+                }),
+                other => out.push(other),
+            }
+        }
+        out
+    }
+}
+
+/// `if flag { aura_gc() }`: one global read and a branch.
+fn poll(flag: u32, gc_fn: FnId) -> Stmt {
+    Stmt::If {
+        cond: Expr::Global(flag),
+        then: vec![Stmt::Expr(Expr::Call(gc_fn, vec![]))],
+        otherwise: Vec::new(),
+    }
+}
+
+/// Writes the shadowed locals to their slots just before each safepoint, not at every `Set`: a
+/// forward pass over the structured body tracks the locals that may hold a value not yet in
+/// their slot ("dirty": set by a `Set` whose result may be a value since their last store) and
+/// stores those before every statement whose own expressions call (a compiled function, the
+/// runtime, or `aura_gc` inside a poll). So a loop whose calls are all on slow paths (a counted
+/// loop of small-int arithmetic) stores nothing on its fast path. A raw result (a `Bin`, an
+/// address) clears the mark: what the slot still holds stays a live value (kept a little
+/// longer), never a dangling one, since the slot kept it alive through every collection since
+/// it was stored.
+struct Spiller<'a> {
+    fp: Local,
+    slots: &'a BTreeMap<Local, u32>,
+    /// For each enclosing loop (innermost last): the joined states of its `Break`s, and of its
+    /// `Continue`s.
+    breaks: Vec<Option<Vec<bool>>>,
+    continues: Vec<Option<Vec<bool>>>,
+    /// Inside a trial run of a loop body (`loop_head`), whose output is dropped.
+    trial: bool,
+    flag: u32,
+}
+
+fn join_dirty(a: Option<Vec<bool>>, b: Option<Vec<bool>>) -> Option<Vec<bool>> {
+    match (a, b) {
+        (Some(mut a), Some(b)) => {
+            for (x, y) in a.iter_mut().zip(&b) {
+                *x |= *y;
+            }
+            Some(a)
+        }
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+/// Whether the statement's own expressions (an `if`'s condition, not its branches) call.
+fn stmt_calls(s: &Stmt) -> bool {
+    match s {
+        Stmt::Set(_, e) | Stmt::SetGlobal(_, e) | Stmt::Expr(e) | Stmt::Return(e) => e.has_call(),
+        Stmt::Store { addr, value, .. } => addr.has_call() || value.has_call(),
+        Stmt::If { cond, .. } => cond.has_call(),
+        Stmt::Loop(_) | Stmt::Break(_) | Stmt::Continue(_) => false,
+    }
+}
+
+impl Spiller<'_> {
+    /// The state at the head of a loop entered with `entry`: the least fixpoint over the body's
+    /// back edges (its end and its `Continue`s). Within a trial run a nested loop takes a
+    /// superset instead (the entry plus every shadowed local its body sets), so the work stays
+    /// linear in the nesting depth.
+    fn loop_head(&mut self, body: &[Stmt], entry: Option<Vec<bool>>) -> Option<Vec<bool>> {
+        if self.trial {
+            return entry.map(|mut d| {
+                let mut set = vec![false; d.len()];
+                collect_sets(body, may_be_value, &mut set);
+                for (l, (x, s)) in d.iter_mut().zip(set).enumerate() {
+                    *x = *x || (s && self.slots.contains_key(&(l as Local)));
+                }
+                d
+            });
+        }
+        let mut head = entry;
+        self.trial = true;
+        loop {
+            self.breaks.push(None);
+            self.continues.push(None);
+            let (_, end) = self.stmts(body.to_vec(), head.clone());
+            self.breaks.pop();
+            let back = join_dirty(end, self.continues.pop().flatten());
+            let next = join_dirty(head.clone(), back);
+            if next == head {
+                break;
+            }
+            head = next;
+        }
+        self.trial = false;
+        head
+    }
+
+    fn spill(&self, dirty: &mut [bool], out: &mut Vec<Stmt>) {
+        for (l, slot) in self.slots {
+            if let Some(d) = dirty.get_mut(*l as usize) {
+                if *d {
+                    out.push(Stmt::Store {
+                        addr: Expr::Local(self.fp),
+                        offset: 8 * slot,
+                        value: Expr::Local(*l),
+                    });
+                    *d = false;
+                }
+            }
+        }
+    }
+
+    /// Rewrites `stmts` entered with `dirty` (`None`: unreachable); returns the state after
+    /// them (`None`: no path falls through).
+    fn stmts(
+        &mut self,
+        stmts: Vec<Stmt>,
+        mut dirty: Option<Vec<bool>>,
+    ) -> (Vec<Stmt>, Option<Vec<bool>>) {
+        let mut out = Vec::with_capacity(stmts.len());
+        for s in stmts {
+            // A poll counts as a call: one spill serves it and the call that usually follows.
+            let poll = matches!(&s, Stmt::If { cond: Expr::Global(g), .. } if *g == self.flag);
+            if let Some(d) = dirty.as_mut() {
+                if poll || stmt_calls(&s) {
+                    self.spill(d, &mut out);
+                }
+            }
+            match s {
+                Stmt::Set(l, e) => {
+                    let value = may_be_value(&e);
+                    out.push(Stmt::Set(l, e));
+                    if let Some(d) = dirty.as_mut().and_then(|d| d.get_mut(l as usize)) {
+                        *d = value && self.slots.contains_key(&l);
+                    }
+                }
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    let (then, a) = self.stmts(then, dirty.clone());
+                    let (otherwise, b) = self.stmts(otherwise, dirty);
+                    out.push(Stmt::If {
+                        cond,
+                        then,
+                        otherwise,
+                    });
+                    dirty = join_dirty(a, b);
+                }
+                Stmt::Loop(body) => {
+                    // A loop that may reach a safepoint is entered clean, so what was dirty
+                    // before it is stored once, not at each iteration's first safepoint.
+                    let mut calls = false;
+                    walk_stmts(&body, &mut |e| {
+                        calls |= matches!(e, Expr::Call(..) | Expr::CallRt(..))
+                    });
+                    if let (true, Some(d)) = (calls, dirty.as_mut()) {
+                        self.spill(d, &mut out);
+                    }
+                    let head = self.loop_head(&body, dirty);
+                    self.breaks.push(None);
+                    self.continues.push(None);
+                    let (body, _) = self.stmts(body, head);
+                    self.continues.pop();
+                    out.push(Stmt::Loop(body));
+                    dirty = self.breaks.pop().flatten();
+                }
+                Stmt::Break(depth) => {
+                    let n = self.breaks.len();
+                    if let Some(slot) = n
+                        .checked_sub(1 + depth as usize)
+                        .and_then(|i| self.breaks.get_mut(i))
+                    {
+                        *slot = join_dirty(slot.take(), dirty.take());
+                    }
+                    out.push(Stmt::Break(depth));
+                    dirty = None;
+                }
+                Stmt::Continue(depth) => {
+                    let n = self.continues.len();
+                    if let Some(slot) = n
+                        .checked_sub(1 + depth as usize)
+                        .and_then(|i| self.continues.get_mut(i))
+                    {
+                        *slot = join_dirty(slot.take(), dirty.take());
+                    }
+                    out.push(Stmt::Continue(depth));
+                    dirty = None;
+                }
+                other @ Stmt::Return(_) => {
+                    out.push(other);
+                    dirty = None;
+                }
+                other => out.push(other),
+            }
+        }
+        (out, dirty)
+    }
+}
+
 struct Framer {
     g: Globals,
-    gc_fn: FnId,
     fp: Local,
     /// Shadow slot of each shadowed local.
     slots: BTreeMap<Local, u32>,
@@ -329,14 +612,6 @@ struct Framer {
 }
 
 impl Framer {
-    fn poll(&self) -> Stmt {
-        Stmt::If {
-            cond: Expr::load(Expr::Global(self.g.flag), 0),
-            then: vec![Stmt::Expr(Expr::Call(self.gc_fn, vec![]))],
-            otherwise: Vec::new(),
-        }
-    }
-
     fn release(&self) -> Stmt {
         Stmt::SetGlobal(self.g.top, Expr::Local(self.fp))
     }
@@ -345,19 +620,6 @@ impl Framer {
         let mut out = Vec::with_capacity(stmts.len());
         for s in stmts {
             match s {
-                Stmt::Set(l, e) => {
-                    // A raw result needs no slot update: what the slot still holds stays a
-                    // live value (kept a little longer), never a dangling one.
-                    let raw = !may_be_value(&e);
-                    out.push(Stmt::Set(l, e));
-                    if let (true, false, Some(slot)) = (framed, raw, self.slots.get(&l)) {
-                        out.push(Stmt::Store {
-                            addr: Expr::Local(self.fp),
-                            offset: 8 * slot,
-                            value: Expr::Local(l),
-                        });
-                    }
-                }
                 Stmt::If {
                     cond,
                     then,
@@ -371,11 +633,7 @@ impl Framer {
                         otherwise,
                     });
                 }
-                Stmt::Loop(body) => {
-                    let mut b = vec![self.poll()];
-                    b.extend(self.stmts(body, framed));
-                    out.push(Stmt::Loop(b));
-                }
+                Stmt::Loop(body) => out.push(Stmt::Loop(self.stmts(body, framed))),
                 Stmt::Return(e) if framed && !self.slots.is_empty() => {
                     if e.has_call() {
                         let t = self.next_local;
@@ -438,22 +696,40 @@ fn prologue_at(f: &Function, init: Option<FnId>) -> usize {
     }
 }
 
-/// Adds shadow frames, the collector's globals, `aura_gc` and the safepoint polls to a lowered
-/// program.
+/// Whether `f` is a direct Aura function: it starts with the depth check (`prologue_at` is 2)
+/// and has env and self. Its prologue polls, merged into that check.
+fn is_direct(f: &Function, init: Option<FnId>) -> bool {
+    !f.address_taken && f.params >= 2 && prologue_at(f, init) == 2
+}
+
+/// Adds shadow frames, the collector's globals, `aura_gc`, `aura_gc_request` and the safepoint
+/// polls to a lowered program.
 pub fn add_gc(program: &mut Program) {
     let value_globals = FIRST_FREE_GLOBAL..program.globals;
     let g = Globals {
         top: program.globals,
         limit: program.globals + 1,
         flag: program.globals + 2,
+        max_depth: program.globals + 3,
     };
-    program.globals += 3;
+    program.globals += 4;
     let init = program
         .exports
         .iter()
         .find(|(name, _)| name == "aura_init")
         .map(|(_, id)| *id);
     let gc_fn = FnId(program.functions.len() as u32);
+    let request_fn = FnId(gc_fn.0 + 1);
+    let polls_on_entry: Vec<bool> = program
+        .functions
+        .iter()
+        .map(|f| is_direct(f, init))
+        .collect();
+    let poller = Poller {
+        flag: g.flag,
+        gc_fn,
+        polls_on_entry: &polls_on_entry,
+    };
 
     let mut functions = std::mem::take(&mut program.functions);
     for f in &mut functions {
@@ -466,20 +742,33 @@ pub fn add_gc(program: &mut Program) {
                 .iter()
                 .take(at)
                 .any(|s| matches!(s, Stmt::Expr(Expr::CallRt(RtFn::Core(Core::Start), _))));
-        // A direct Aura function starts with the depth check and has env and self.
-        let is_direct = f.params >= 2 && at == 2;
+        let is_direct = is_direct(f, init);
 
         let mut next_local = f.params + f.locals;
         let mut hoisted = Vec::new();
         let body = std::mem::take(&mut f.body);
         let mut head = body;
         let tail = head.split_off(at.min(head.len()));
+        // The depth check of a direct function moves after the frame's stores, where it is the
+        // entry poll too.
+        // The new depth stays in a local for that check (no reload after the stores).
+        let depth = next_local;
+        if is_direct {
+            next_local += 1;
+            head = vec![
+                Stmt::Set(
+                    depth,
+                    Expr::bin(BinOp::Add, Expr::Global(DEPTH_GLOBAL), Expr::Const(1)),
+                ),
+                Stmt::SetGlobal(DEPTH_GLOBAL, Expr::Local(depth)),
+            ];
+        }
         let tail = Hoister {
             next_local: &mut next_local,
             hoisted: &mut hoisted,
         }
         .stmts(tail);
-
+        let tail = poller.stmts(tail, true);
         let mut values = vec![false; next_local as usize];
         for p in 0..f.params {
             values[p as usize] = true;
@@ -529,13 +818,13 @@ pub fn add_gc(program: &mut Program) {
         }
         let mut framer = Framer {
             g,
-            gc_fn,
             fp,
             slots,
             next_local,
         };
         let mut prologue = Vec::new();
         if is_init {
+            prologue.push(Stmt::SetGlobal(g.max_depth, Expr::Global(MAX_DEPTH_GLOBAL)));
             prologue.push(Stmt::SetGlobal(
                 g.top,
                 Expr::CallRt(RtFn::Core(Core::ShadowStack), vec![]),
@@ -544,10 +833,11 @@ pub fn add_gc(program: &mut Program) {
                 g.limit,
                 Expr::CallRt(RtFn::Core(Core::ShadowLimit), vec![]),
             ));
-            prologue.push(Stmt::SetGlobal(
-                g.flag,
-                Expr::CallRt(RtFn::Core(Core::GcFlag), vec![]),
-            ));
+            // Last: the runtime calls the hook at once if a collection is already due.
+            prologue.push(Stmt::Expr(Expr::CallRt(
+                RtFn::Core(Core::GcHook),
+                vec![Expr::FnAddr(request_fn)],
+            )));
         }
         let framed = !framer.slots.is_empty();
         if framed {
@@ -566,8 +856,40 @@ pub fn add_gc(program: &mut Program) {
             }
         }
         if is_direct {
-            prologue.push(framer.poll());
+            // The depth check, and the entry poll: while a collection is due, `aura_gc_request`
+            // has set the depth limit to -1, so the check fails on every entry; the slow path
+            // tells the two apart.
+            prologue.push(Stmt::If {
+                cond: Expr::bin(
+                    BinOp::GtS,
+                    Expr::Local(depth),
+                    Expr::Global(MAX_DEPTH_GLOBAL),
+                ),
+                then: vec![Stmt::If {
+                    cond: Expr::bin(BinOp::GtS, Expr::Local(depth), Expr::Global(g.max_depth)),
+                    then: vec![Stmt::Expr(Expr::CallRt(
+                        RtFn::Core(Core::StackOverflow),
+                        vec![],
+                    ))],
+                    otherwise: vec![Stmt::Expr(Expr::Call(gc_fn, vec![]))],
+                }],
+                otherwise: Vec::new(),
+            });
         }
+        let tail = if framed {
+            Spiller {
+                fp,
+                slots: &framer.slots,
+                breaks: Vec::new(),
+                continues: Vec::new(),
+                trial: false,
+                flag: g.flag,
+            }
+            .stmts(tail, Some(vec![false; next_local as usize]))
+            .0
+        } else {
+            tail
+        };
         let mut tail = framer.stmts(tail, true);
         let mut new_body = head;
         new_body.append(&mut prologue);
@@ -592,6 +914,8 @@ pub fn add_gc(program: &mut Program) {
         vec![Expr::Global(g.top), Expr::Global(ARG_STACK_GLOBAL)],
     )));
     body.push(Stmt::SetGlobal(g.top, Expr::Local(fp)));
+    body.push(Stmt::SetGlobal(g.flag, Expr::Const(0)));
+    body.push(Stmt::SetGlobal(MAX_DEPTH_GLOBAL, Expr::Global(g.max_depth)));
     body.push(Stmt::Return(Expr::Const(0)));
     functions.push(Function {
         name: "aura_gc".to_string(),
@@ -599,6 +923,18 @@ pub fn add_gc(program: &mut Program) {
         locals: 1,
         address_taken: false,
         body,
+    });
+    // aura_gc_request: the hook the runtime calls when a collection becomes due (`rt_gc_hook`).
+    functions.push(Function {
+        name: "aura_gc_request".to_string(),
+        params: 4,
+        locals: 0,
+        address_taken: true,
+        body: vec![
+            Stmt::SetGlobal(g.flag, Expr::Const(1)),
+            Stmt::SetGlobal(MAX_DEPTH_GLOBAL, Expr::Const(-1)),
+            Stmt::Return(Expr::Const(NIL)),
+        ],
     });
     program.functions = functions;
 }

@@ -40,7 +40,7 @@ core_table! {
     StackOverflow = "rt_stack_overflow" / 0, // () -> never returns
     ArityError = "rt_arity_error" / 2, // (val fn, raw argc) -> never returns
     // the collector (spec/abi.md, "Memory model"; added by `gc::add_gc`)
-    GcFlag = "rt_gc_flag" / 0,         // () -> raw address of the word polled at safepoints
+    GcHook = "rt_gc_hook" / 1,         // (raw code) -> nil; the entry that raises the poll flag
     GcCollect = "rt_gc_collect" / 2,   // (raw shadow stack top, raw argument stack top) -> nil
     ShadowStack = "rt_shadow_stack" / 0, // () -> raw base of the shadow stack
     ShadowLimit = "rt_shadow_limit" / 0, // () -> raw end of the shadow stack

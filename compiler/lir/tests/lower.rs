@@ -143,6 +143,30 @@ fn main() {
     ));
 }
 
+/// Safepoints in loops (spec/abi.md, "Memory model"): the counted loop of small-int arithmetic
+/// polls and stores its locals only on its slow paths (the runtime calls), never on its fast
+/// path; the loop that calls the runtime on every iteration (`str`, `push`) polls at its head.
+#[test]
+fn loop_polls_only_where_a_call_is_reachable() {
+    insta::assert_snapshot!(user_text(
+        r#"
+fn main() {
+    let n = 0
+    let i = 0
+    while i < 1000 {
+        n = n + i * 2
+        i = i + 1
+    }
+    let xs = []
+    for j in range(3) {
+        push(xs, str(j))
+    }
+    print(n, len(xs))
+}
+"#
+    ));
+}
+
 #[test]
 fn for_range_and_captured_loop_variable() {
     insta::assert_snapshot!(user_text(
