@@ -104,7 +104,9 @@ def main():
         params, results = types[funcs[idx]]
         if any(p != i64 for p in params) or results not in ([i64], []):
             errors.append(f"export {n} is not 64-bit: {params} -> {results}")
-        if n != "rt_set_max_depth" and results != [i64]:
+        # The limit setters return nothing; every other export returns a value word.
+        setters = ("rt_set_max_depth", "rt_set_max_memory", "rt_set_gc_trigger")
+        if n not in setters and results != [i64]:
             errors.append(f"export {n} returns nothing")
     for n in ["memory", "__indirect_function_table", "__heap_base", "__data_end"]:
         if n not in exports:
