@@ -600,6 +600,11 @@ impl Body<'_, '_> {
                     .ins()
                     .load(types::I64, MemFlags::trusted(), addr, 0)
             }
+            Expr::IntToFloat(a) => {
+                let a = self.expr(a)?;
+                let f = self.builder.ins().fcvt_from_sint(types::F64, a);
+                self.builder.ins().bitcast(types::I64, MemFlags::new(), f)
+            }
             Expr::Load(addr, offset) => {
                 let addr = self.expr(addr)?;
                 let offset = i32::try_from(*offset).map_err(|e| self.bad(e.to_string()))?;

@@ -1013,6 +1013,10 @@ impl FnGen<'_> {
                 self.expr(sink, addr)?;
                 sink.i32_wrap_i64().i64_load(mem(*offset));
             }
+            Expr::IntToFloat(a) => {
+                self.expr(sink, a)?;
+                sink.f64_convert_i64_s().i64_reinterpret_f64();
+            }
             Expr::Bin(op, a, b) => {
                 self.operands(sink, *op, a, b)?;
                 if compare(sink, *op) {

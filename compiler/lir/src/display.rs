@@ -168,6 +168,11 @@ fn expr(p: &Program, e: &Expr, out: &mut String) -> fmt::Result {
         Expr::Const(n) => write!(out, "{n}")?,
         Expr::Local(l) => write!(out, "l{l}")?,
         Expr::Global(g) => write!(out, "g{g}")?,
+        Expr::IntToFloat(a) => {
+            out.push_str("int_to_float(");
+            expr(p, a, out)?;
+            out.push(')');
+        }
         Expr::Load(addr, offset) => {
             out.push('[');
             expr(p, addr, out)?;

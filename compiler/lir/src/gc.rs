@@ -258,7 +258,7 @@ impl Across {
     fn expr(&mut self, flow: &mut Flow, e: &Expr) {
         match e {
             Expr::Local(l) => self.read(flow, *l),
-            Expr::Load(a, _) => self.expr(flow, a),
+            Expr::Load(a, _) | Expr::IntToFloat(a) => self.expr(flow, a),
             Expr::Bin(_, a, b) => self.operands(flow, [&**a, &**b]),
             Expr::Select(c, a, b) => self.operands(flow, [&**c, &**a, &**b]),
             Expr::CallRt(_, args) | Expr::Call(_, args) => {

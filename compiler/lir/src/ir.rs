@@ -100,6 +100,8 @@ pub enum Expr {
     DataAddr(u32),
     /// `if cond != 0 { then } else { otherwise }`, both evaluated (no side effects allowed).
     Select(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// The bits of the f64 nearest to the signed i64 (round to nearest, ties to even).
+    IntToFloat(Box<Expr>),
 }
 
 /// Two's complement 64-bit operations. Comparisons give 0 or 1. `DivS`/`RemS` are only emitted
@@ -167,7 +169,7 @@ impl Expr {
     pub fn has_call(&self) -> bool {
         match self {
             Expr::CallRt(..) | Expr::Call(..) => true,
-            Expr::Load(a, _) => a.has_call(),
+            Expr::Load(a, _) | Expr::IntToFloat(a) => a.has_call(),
             Expr::Bin(_, a, b) => a.has_call() || b.has_call(),
             Expr::Select(c, a, b) => c.has_call() || a.has_call() || b.has_call(),
             Expr::Const(_)
@@ -183,7 +185,7 @@ impl Expr {
     pub fn walk(&self, visit: &mut impl FnMut(&Expr)) {
         visit(self);
         match self {
-            Expr::Load(a, _) => a.walk(visit),
+            Expr::Load(a, _) | Expr::IntToFloat(a) => a.walk(visit),
             Expr::Bin(_, a, b) => {
                 a.walk(visit);
                 b.walk(visit);

@@ -133,7 +133,7 @@ impl Checker<'_> {
             Expr::Const(_) => Ok(()),
             Expr::Local(l) => self.local(*l),
             Expr::Global(g) => self.global(*g),
-            Expr::Load(addr, _) => self.expr(addr),
+            Expr::Load(addr, _) | Expr::IntToFloat(addr) => self.expr(addr),
             Expr::Bin(_, a, b) => {
                 self.expr(a)?;
                 self.expr(b)

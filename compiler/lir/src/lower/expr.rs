@@ -86,9 +86,79 @@ fn both_imm_float(a: &Expr, b: &Expr, boxed: impl Fn(&Expr) -> bool) -> Option<E
     let either = match (untagged(a).ok()?, untagged(b).ok()?) {
         (None, None) => return Some(c(1)),
         (Some(x), None) | (None, Some(x)) => x,
+        (Some(x), Some(y)) if x == y => x,
         (Some(x), Some(y)) => bin(BinOp::Or, x, y),
     };
     Some(bin(BinOp::Eq, bin(BinOp::And, either, c(7)), c(0)))
+}
+
+/// Raw non-zero when the operands are two numbers the inline float code takes — immediate
+/// floats and small ints, not two small ints (the int paths' business) — or `None` when a
+/// constant operand cannot be one. The runtime computes a mixed pair as floats too (the int
+/// converted to the nearest f64), except for `==` and `!=`, which compare exactly and so keep
+/// to [`both_imm_float`].
+fn inline_numbers(a: &Expr, b: &Expr, boxed: impl Fn(&Expr) -> bool) -> Option<Expr> {
+    // Beside a small int constant, the other operand must be a float.
+    match (small_const(a), small_const(b)) {
+        (Some(_), Some(_)) => return None,
+        (Some(_), None) => return both_imm_float(b, b, boxed),
+        (None, Some(_)) => return both_imm_float(a, a, boxed),
+        (None, None) => {}
+    }
+    let is_number = |e: &Expr| match e {
+        Expr::Const(w) if w & 1 == 1 || w & 7 == IMM_FLOAT_TAG => Ok(None),
+        Expr::Const(_) => Err(()),
+        e if boxed(e) => Err(()),
+        e => Ok(Some(bin(
+            BinOp::Or,
+            bin(BinOp::And, e.clone(), c(1)),
+            bin(
+                BinOp::Eq,
+                bin(BinOp::And, e.clone(), c(7)),
+                c(IMM_FLOAT_TAG),
+            ),
+        ))),
+    };
+    let not_both_small = match (small_const(a), small_const(b), a, b) {
+        (Some(_), Some(_), ..) => return None,
+        // A constant that is not a small int is a float (else `is_number` refuses it).
+        (None, _, Expr::Const(_), _) | (_, None, _, Expr::Const(_)) => None,
+        (Some(_), None, ..) => Some(bin(BinOp::Eq, bin(BinOp::And, b.clone(), c(1)), c(0))),
+        (None, Some(_), ..) => Some(bin(BinOp::Eq, bin(BinOp::And, a.clone(), c(1)), c(0))),
+        (None, None, ..) => Some(bin(
+            BinOp::Eq,
+            bin(BinOp::And, bin(BinOp::And, a.clone(), b.clone()), c(1)),
+            c(0),
+        )),
+    };
+    let guard = [is_number(a).ok()?, is_number(b).ok()?, not_both_small]
+        .into_iter()
+        .flatten()
+        .reduce(|x, y| bin(BinOp::And, x, y));
+    Some(guard.unwrap_or(c(1)))
+}
+
+/// The f64 bits of the operands that [`inline_numbers`] accepted (beside a small int constant,
+/// the other operand is a float).
+fn number_operand_bits(a: &Expr, b: &Expr) -> (Expr, Expr) {
+    match (small_const(a), small_const(b)) {
+        (Some(_), _) => (number_bits(a), float_bits(b)),
+        (_, Some(_)) => (float_bits(a), number_bits(b)),
+        _ => (number_bits(a), number_bits(b)),
+    }
+}
+
+/// The f64 bits of a small int or immediate float word.
+fn number_bits(e: &Expr) -> Expr {
+    match small_const(e) {
+        Some(w) => c(((w >> 1) as f64).to_bits() as i64),
+        None if matches!(e, Expr::Const(_)) => float_bits(e),
+        None => Expr::Select(
+            Box::new(bin(BinOp::And, e.clone(), c(1))),
+            Box::new(Expr::IntToFloat(Box::new(untag(e)))),
+            Box::new(float_bits(e)),
+        ),
+    }
 }
 
 /// The f64 bits of an immediate float word (words 4 and 12 are the two zeros).
@@ -901,12 +971,15 @@ impl Lowerer {
         let const_globals = &self.const_globals;
         let boxed = |e: &Expr| matches!(e, Expr::Global(g) if const_globals.contains(g));
         // Two immediate floats: the f64 operation inline, kept when its result is immediate too.
-        let float_arith = |fop: BinOp, core: Core| match both_imm_float(&a, &b, boxed) {
+        let float_arith = |fop: BinOp, core: Core| match inline_numbers(&a, &b, boxed) {
             None => slow(core),
             Some(guard) => vec![Stmt::If {
                 cond: guard,
                 then: vec![
-                    Stmt::Set(r, float_word(bin(fop, float_bits(&a), float_bits(&b)))),
+                    Stmt::Set(r, {
+                        let (x, y) = number_operand_bits(&a, &b);
+                        float_word(bin(fop, x, y))
+                    }),
                     Stmt::If {
                         cond: float_word_misfits(&Expr::Local(r)),
                         then: slow(core),
@@ -1044,9 +1117,16 @@ impl Lowerer {
                 let boolean = |flag: Expr| {
                     Expr::Select(Box::new(flag), Box::new(c(TRUE)), Box::new(c(FALSE)))
                 };
-                // Two immediate floats compare as f64 (never NaN; `0.0 == -0.0`).
-                let float_compare = both_imm_float(&a, &b, boxed).map(|guard| {
-                    let (x, y) = (float_bits(&a), float_bits(&b));
+                // Two immediate floats compare as f64 (never NaN; `0.0 == -0.0`); an ordering
+                // also takes a small int beside a float, as the runtime does.
+                let equality = matches!(other, BinaryOp::Eq | BinaryOp::Ne);
+                let guard = if equality {
+                    both_imm_float(&a, &b, boxed)
+                } else {
+                    inline_numbers(&a, &b, boxed)
+                };
+                let float_compare = guard.map(|guard| {
+                    let (x, y) = number_operand_bits(&a, &b);
                     let flag = match other {
                         BinaryOp::Eq => bin(BinOp::FEq, x, y),
                         BinaryOp::Ne => bin(BinOp::Eq, bin(BinOp::FEq, x, y), c(0)),
