@@ -888,6 +888,41 @@ impl Lowerer {
                     call_args.extend(self.args(args, out)?);
                     return Ok(Expr::Call(ids.direct, call_args));
                 }
+                Resolved::Global(Global::Builtin(b))
+                    if args.len() == 1
+                        && aura_uast::BUILTINS.get(usize::from(b)).map(|x| x.name)
+                            == Some("len") =>
+                {
+                    // `len(l)` of a list is its length word, tagged (never 0: 0 means "not
+                    // read inline"); anything else is the builtin's.
+                    let x = self.operand(&args[0], out)?;
+                    let r = self.temp()?;
+                    out.push(Stmt::Set(r, c(0)));
+                    out.push(Stmt::If {
+                        cond: bin(BinOp::Eq, bin(BinOp::And, x.clone(), c(7)), c(0)),
+                        then: vec![Stmt::If {
+                            cond: bin(
+                                BinOp::Eq,
+                                bin(BinOp::And, Expr::load(x.clone(), 0), c(0xff)),
+                                c(LIST_TYPE),
+                            ),
+                            then: vec![Stmt::Set(r, tag(Expr::load(x.clone(), LIST_LEN)))],
+                            otherwise: Vec::new(),
+                        }],
+                        otherwise: Vec::new(),
+                    });
+                    let mut slow = Vec::new();
+                    let value = self.argv_call(vec![x], &mut slow, |argc, argv| {
+                        Expr::CallRt(RtFn::Builtin(b), vec![argc, argv])
+                    })?;
+                    slow.push(Stmt::Set(r, value));
+                    out.push(Stmt::If {
+                        cond: bin(BinOp::Eq, Expr::Local(r), c(0)),
+                        then: slow,
+                        otherwise: Vec::new(),
+                    });
+                    return Ok(Expr::Local(r));
+                }
                 Resolved::Global(Global::Builtin(b)) => {
                     let values = self.args(args, out)?;
                     return self.argv_call(values, out, |argc, argv| {
