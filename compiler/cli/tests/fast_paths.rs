@@ -146,14 +146,19 @@ fn functions(prefix: &str, ops: &[(&str, &str)], edges: &[Edge]) -> (String, Vec
     for (name, op) in ops {
         let name = format!("{prefix}_{name}");
         src.push_str(&format!("fn {name}(a, b) {{ print(a {op} b) }}\n"));
-        // `not (a < b)`: a comparison the code generators may fuse into the branch.
+        // `not (a < b)`: a comparison the code generators may fuse into the branch; `if a < b`:
+        // a comparison lowered as a condition, without its bool value.
         let comparison = ["<", "<=", ">", ">=", "==", "!="].contains(op);
         let mut variants = vec![name.clone()];
         if comparison {
             src.push_str(&format!(
                 "fn {name}_not(a, b) {{ print(not (a {op} b)) }}\n"
             ));
+            src.push_str(&format!(
+                "fn {name}_if(a, b) {{ if a {op} b {{ print(1) }} else {{ print(0) }} }}\n"
+            ));
             variants.push(format!("{name}_not"));
+            variants.push(format!("{name}_if"));
         }
         for a in edges {
             for b in edges {

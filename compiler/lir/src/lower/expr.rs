@@ -266,6 +266,31 @@ fn count_below_64(e: &Expr) -> Expr {
     bin(BinOp::LtU, untag(e), c(64))
 }
 
+/// The inline float code of the comparison `a op b`: the raw guard under which it applies and
+/// its raw 0/1 result. Two immediate floats compare as f64 (never NaN; `0.0 == -0.0`); an
+/// ordering also takes a small int beside a float, as the runtime does.
+fn float_comparison(
+    op: BinaryOp,
+    a: &Expr,
+    b: &Expr,
+    boxed: impl Fn(&Expr) -> bool,
+) -> Option<(Expr, Expr)> {
+    let (guard, (x, y)) = if matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
+        (both_imm_float(a, b, boxed)?, (float_bits(a), float_bits(b)))
+    } else {
+        (inline_numbers(a, b, boxed)?, number_operand_bits(a, b))
+    };
+    let flag = match op {
+        BinaryOp::Eq => bin(BinOp::FEq, x, y),
+        BinaryOp::Ne => bin(BinOp::Eq, bin(BinOp::FEq, x, y), c(0)),
+        BinaryOp::Lt => bin(BinOp::FLt, x, y),
+        BinaryOp::Le => bin(BinOp::FLe, x, y),
+        BinaryOp::Gt => bin(BinOp::FLt, y, x),
+        _ => bin(BinOp::FLe, y, x),
+    };
+    Some((guard, flag))
+}
+
 fn cmp_ops(op: BinaryOp) -> Option<(BinOp, Core)> {
     Some(match op {
         BinaryOp::Eq => (BinOp::Eq, Core::Eq),
@@ -697,10 +722,21 @@ impl Lowerer {
                 let a = self.operand(lhs, out)?;
                 let b = self.operand(rhs, out)?;
                 let t = self.temp()?;
+                let runtime = vec![Stmt::Set(t, truthy(rt(slow, vec![a.clone(), b.clone()])))];
+                let const_globals = &self.const_globals;
+                let boxed = |e: &Expr| matches!(e, Expr::Global(g) if const_globals.contains(g));
+                let otherwise = match float_comparison(*op, &a, &b, boxed) {
+                    Some((guard, flag)) => vec![Stmt::If {
+                        cond: guard,
+                        then: vec![Stmt::Set(t, flag)],
+                        otherwise: runtime,
+                    }],
+                    None => runtime,
+                };
                 out.push(Stmt::If {
                     cond: both_small(&a, &b),
                     then: vec![Stmt::Set(t, bin(raw, a.clone(), b.clone()))],
-                    otherwise: vec![Stmt::Set(t, truthy(rt(slow, vec![a, b])))],
+                    otherwise,
                 });
                 Ok(Expr::Local(t))
             }
@@ -1152,30 +1188,12 @@ impl Lowerer {
                 let boolean = |flag: Expr| {
                     Expr::Select(Box::new(flag), Box::new(c(TRUE)), Box::new(c(FALSE)))
                 };
-                // Two immediate floats compare as f64 (never NaN; `0.0 == -0.0`); an ordering
-                // also takes a small int beside a float, as the runtime does.
-                let equality = matches!(other, BinaryOp::Eq | BinaryOp::Ne);
-                let guard = if equality {
-                    both_imm_float(&a, &b, boxed)
-                } else {
-                    inline_numbers(&a, &b, boxed)
-                };
-                let float_compare = guard.map(|guard| {
-                    let (x, y) = number_operand_bits(&a, &b);
-                    let flag = match other {
-                        BinaryOp::Eq => bin(BinOp::FEq, x, y),
-                        BinaryOp::Ne => bin(BinOp::Eq, bin(BinOp::FEq, x, y), c(0)),
-                        BinaryOp::Lt => bin(BinOp::FLt, x, y),
-                        BinaryOp::Le => bin(BinOp::FLe, x, y),
-                        BinaryOp::Gt => bin(BinOp::FLt, y, x),
-                        _ => bin(BinOp::FLe, y, x),
-                    };
-                    Stmt::If {
+                let float_compare =
+                    float_comparison(other, &a, &b, boxed).map(|(guard, flag)| Stmt::If {
                         cond: guard,
                         then: vec![Stmt::Set(r, boolean(flag))],
                         otherwise: slow(core),
-                    }
-                });
+                    });
                 Stmt::If {
                     cond: both_small(&a, &b),
                     then: vec![Stmt::Set(r, boolean(bin(raw, a.clone(), b.clone())))],
