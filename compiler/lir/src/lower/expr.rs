@@ -119,13 +119,10 @@ fn inline_numbers(a: &Expr, b: &Expr, boxed: impl Fn(&Expr) -> bool) -> Option<E
             ),
         ))),
     };
-    let not_both_small = match (small_const(a), small_const(b), a, b) {
-        (Some(_), Some(_), ..) => return None,
-        // A constant that is not a small int is a float (else `is_number` refuses it).
-        (None, _, Expr::Const(_), _) | (_, None, _, Expr::Const(_)) => None,
-        (Some(_), None, ..) => Some(bin(BinOp::Eq, bin(BinOp::And, b.clone(), c(1)), c(0))),
-        (None, Some(_), ..) => Some(bin(BinOp::Eq, bin(BinOp::And, a.clone(), c(1)), c(0))),
-        (None, None, ..) => Some(bin(
+    // A constant here is a float (`is_number` refuses the others): not both small.
+    let not_both_small = match (a, b) {
+        (Expr::Const(_), _) | (_, Expr::Const(_)) => None,
+        _ => Some(bin(
             BinOp::Eq,
             bin(BinOp::And, bin(BinOp::And, a.clone(), b.clone()), c(1)),
             c(0),
@@ -182,7 +179,7 @@ fn float_bits(e: &Expr) -> Expr {
     )
 }
 
-/// The candidate word of the f64 `bits`: the float's word when [`imm_float_word_fits`] holds.
+/// The candidate word of the f64 `bits`: the float's word unless [`float_word_misfits`].
 fn float_word(bits: Expr) -> Expr {
     bin(
         BinOp::Rotl,
@@ -215,18 +212,18 @@ fn list_item(l: &Expr, i: &Expr) -> Expr {
     bin(BinOp::Add, Expr::load(l.clone(), LIST_ITEMS), offset)
 }
 
-/// The inline list access of `o[i]` and `o[i] = v` (`spec/abi.md`, "Values"): `then` runs when
-/// `o` is a list and `i` a small int in bounds; the caller adds the runtime call for the rest.
-/// The header and length are loaded only once `o` is known to be a heap address.
-fn if_list_item(o: &Expr, i: &Expr, then: Vec<Stmt>) -> Stmt {
-    let not_small = match small_const(i) {
-        Some(_) => None,
-        None => Some(bin(BinOp::Xor, bin(BinOp::And, i.clone(), c(1)), c(1))),
-    };
+/// The inline list code (`spec/abi.md`, "Values"): `then` runs when `o` is a list and, for
+/// `o[i]` and `o[i] = v`, `i` a small int in bounds; the caller adds the runtime call for the
+/// rest. The header and length are loaded only once `o` is known to be a heap address.
+fn if_list(o: &Expr, index: Option<&Expr>, then: Vec<Stmt>) -> Stmt {
     let heap_bits = bin(BinOp::And, o.clone(), c(7));
-    let guard = match not_small {
-        Some(x) => bin(BinOp::Or, heap_bits, x),
-        None => heap_bits,
+    let guard = match index {
+        Some(i) if small_const(i).is_none() => bin(
+            BinOp::Or,
+            heap_bits,
+            bin(BinOp::Xor, bin(BinOp::And, i.clone(), c(1)), c(1)),
+        ),
+        _ => heap_bits,
     };
     let is_list = bin(
         BinOp::Eq,
@@ -234,11 +231,14 @@ fn if_list_item(o: &Expr, i: &Expr, then: Vec<Stmt>) -> Stmt {
         c(LIST_TYPE),
     );
     // Unsigned: a negative index is out of bounds too.
-    let in_bounds = bin(BinOp::LtU, untag(i), Expr::load(o.clone(), LIST_LEN));
+    let in_bounds = index.map(|i| bin(BinOp::LtU, untag(i), Expr::load(o.clone(), LIST_LEN)));
     Stmt::If {
         cond: bin(BinOp::Eq, guard, c(0)),
         then: vec![Stmt::If {
-            cond: and(is_list, in_bounds),
+            cond: match in_bounds {
+                Some(in_bounds) => and(is_list, in_bounds),
+                None => is_list,
+            },
             then,
             otherwise: Vec::new(),
         }],
@@ -639,9 +639,9 @@ impl Lowerer {
                 let v = self.operand(value, out)?;
                 let stored = self.temp()?;
                 out.push(Stmt::Set(stored, c(0)));
-                out.push(if_list_item(
+                out.push(if_list(
                     &o,
-                    &i,
+                    Some(&i),
                     vec![
                         Stmt::Store {
                             addr: list_item(&o, &i),
@@ -847,9 +847,9 @@ impl Lowerer {
                 // An item is never the word 0: 0 means "not read inline".
                 let r = self.temp()?;
                 out.push(Stmt::Set(r, c(0)));
-                out.push(if_list_item(
+                out.push(if_list(
                     &o,
-                    &i,
+                    Some(&i),
                     vec![Stmt::Set(r, Expr::load(list_item(&o, &i), 0))],
                 ));
                 out.push(Stmt::If {
@@ -934,19 +934,11 @@ impl Lowerer {
                     let x = self.operand(&args[0], out)?;
                     let r = self.temp()?;
                     out.push(Stmt::Set(r, c(0)));
-                    out.push(Stmt::If {
-                        cond: bin(BinOp::Eq, bin(BinOp::And, x.clone(), c(7)), c(0)),
-                        then: vec![Stmt::If {
-                            cond: bin(
-                                BinOp::Eq,
-                                bin(BinOp::And, Expr::load(x.clone(), 0), c(0xff)),
-                                c(LIST_TYPE),
-                            ),
-                            then: vec![Stmt::Set(r, tag(Expr::load(x.clone(), LIST_LEN)))],
-                            otherwise: Vec::new(),
-                        }],
-                        otherwise: Vec::new(),
-                    });
+                    out.push(if_list(
+                        &x,
+                        None,
+                        vec![Stmt::Set(r, tag(Expr::load(x.clone(), LIST_LEN)))],
+                    ));
                     let mut slow = Vec::new();
                     let value = self.argv_call(vec![x], &mut slow, |argc, argv| {
                         Expr::CallRt(RtFn::Builtin(b), vec![argc, argv])
