@@ -147,6 +147,8 @@ pub(crate) struct Lowerer {
     exports: Vec<(String, FnId)>,
     /// Symbol names of the functions being lowered, innermost last (names nested functions).
     pub(crate) current_symbol: Vec<String>,
+    /// Whether arithmetic gets the inline float code (see [`mentions_floats`]).
+    pub(crate) inline_floats: bool,
 }
 
 /// Lowers the user's module and the prelude (as `pipeline::check_source` returns them after a
@@ -173,8 +175,39 @@ pub fn lower(module: &uast::Module, prelude: &uast::Module) -> Result<Program, L
         plugin: None,
         exports: Vec::new(),
         current_symbol: Vec::new(),
+        inline_floats: mentions_floats(module),
     };
     l.program(module, prelude)
+}
+
+/// Whether the user's module may compute with floats: a float literal, or a use of `float`,
+/// `sqrt`, `json_decode` or a clock's `now`. Only then does arithmetic get the inline float
+/// code (`lower/expr.rs`): it is about as large as the int code, and a program that never makes
+/// a float would compile it for nothing. A float that comes in anyway (say in a message's JSON)
+/// takes the runtime's path, which computes the same.
+fn mentions_floats(module: &uast::Module) -> bool {
+    use aura_uast::visit::{walk_expr, Visit};
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr(&mut self, expr: &'ast uast::Expr) {
+            match expr {
+                uast::Expr::Float { .. } => self.0 = true,
+                uast::Expr::Var { name, .. }
+                    if matches!(name.as_str(), "float" | "sqrt" | "json_decode") =>
+                {
+                    self.0 = true
+                }
+                uast::Expr::Send { method, .. } if method.name == "now" => self.0 = true,
+                _ => {}
+            }
+            if !self.0 {
+                walk_expr(self, expr);
+            }
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_module(module);
+    finder.0
 }
 
 /// The parts of `aura_main`, filled while the modules are lowered and joined at the end.

@@ -267,6 +267,20 @@ fn f(a, b) {
     ));
 }
 
+/// A module that mentions a float gets the inline float code: two immediate floats, a float
+/// beside a small int constant, an ordering as a condition, equality (floats only), negation.
+#[test]
+fn float_fast_paths() {
+    insta::assert_snapshot!(user_text(
+        r#"
+fn f(a, b) {
+    if a < b { return -a }
+    return [a + b, a * 2, 0.5 - b, a == b]
+}
+"#
+    ));
+}
+
 #[test]
 fn capabilities() {
     insta::assert_snapshot!(user_text(

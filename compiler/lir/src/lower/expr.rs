@@ -44,6 +44,13 @@ fn and(a: Expr, b: Expr) -> Expr {
 
 /// Raw non-zero when both operands are small ints (constants need no check).
 fn both_small(a: &Expr, b: &Expr) -> Expr {
+    // Any other constant (a float, nil, a bool) is not a small int.
+    if [a, b]
+        .iter()
+        .any(|e| matches!(e, Expr::Const(_)) && small_const(e).is_none())
+    {
+        return c(0);
+    }
     match (small_const(a), small_const(b)) {
         (Some(_), Some(_)) => c(1),
         (Some(_), None) => bin(BinOp::And, b.clone(), c(1)),
@@ -724,8 +731,10 @@ impl Lowerer {
                 let t = self.temp()?;
                 let runtime = vec![Stmt::Set(t, truthy(rt(slow, vec![a.clone(), b.clone()])))];
                 let const_globals = &self.const_globals;
+                let inline_floats = self.inline_floats;
                 let boxed = |e: &Expr| matches!(e, Expr::Global(g) if const_globals.contains(g));
-                let otherwise = match float_comparison(*op, &a, &b, boxed) {
+                let float_code = float_comparison(*op, &a, &b, boxed).filter(|_| inline_floats);
+                let otherwise = match float_code {
                     Some((guard, flag)) => vec![Stmt::If {
                         cond: guard,
                         then: vec![Stmt::Set(t, flag)],
@@ -986,6 +995,9 @@ impl Lowerer {
                 return Ok(c(w ^ 8));
             }
         }
+        if !self.inline_floats {
+            return Ok(rt(Core::Neg, vec![v]));
+        }
         let v = self.stable(v, out)?;
         let r = self.temp()?;
         out.push(Stmt::If {
@@ -1032,9 +1044,12 @@ impl Lowerer {
         let r = self.temp()?;
         let slow = |core: Core| vec![Stmt::Set(r, rt(core, vec![a.clone(), b.clone()]))];
         let const_globals = &self.const_globals;
+        let inline_floats = self.inline_floats;
         let boxed = |e: &Expr| matches!(e, Expr::Global(g) if const_globals.contains(g));
         // Two immediate floats: the f64 operation inline, kept when its result is immediate too.
-        let float_arith = |fop: BinOp, core: Core| match inline_numbers(&a, &b, boxed) {
+        let float_arith = |fop: BinOp, core: Core| match inline_numbers(&a, &b, boxed)
+            .filter(|_| inline_floats)
+        {
             None => slow(core),
             Some(guard) => vec![Stmt::If {
                 cond: guard,
@@ -1180,8 +1195,9 @@ impl Lowerer {
                 let boolean = |flag: Expr| {
                     Expr::Select(Box::new(flag), Box::new(c(TRUE)), Box::new(c(FALSE)))
                 };
-                let float_compare =
-                    float_comparison(other, &a, &b, boxed).map(|(guard, flag)| Stmt::If {
+                let float_compare = float_comparison(other, &a, &b, boxed)
+                    .filter(|_| inline_floats)
+                    .map(|(guard, flag)| Stmt::If {
                         cond: guard,
                         then: vec![Stmt::Set(r, boolean(flag))],
                         otherwise: slow(core),
