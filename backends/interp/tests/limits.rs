@@ -150,6 +150,29 @@ fn the_memory_limit_counts_live_bytes_not_garbage() {
 }
 
 #[test]
+fn string_code_point_indexes_are_released_with_their_strings() {
+    // 300 000 strings of 320 code points, each indexed far from its start (which builds its
+    // code-point index) and dropped: what the indexes are charged is given back, or 4 bytes a
+    // string would add up past the limit.
+    let options = Options {
+        max_memory: Some(1_000_000),
+        ..Options::default()
+    };
+    let src = "fn main() {
+        let base = \"\"
+        for i in range(0, 321) { base = base + \"é\" }
+        let n = 0
+        for i in range(0, 300000) {
+            let s = slice(base, i % 2, 320 + i % 2)
+            if s[200] == \"é\" { n = n + 1 }
+        }
+        print(n)
+    }";
+    let r = run_with(src, &options);
+    assert_eq!((r.0.as_str(), r.1.is_none()), ("300000\n", true), "{r:?}");
+}
+
+#[test]
 fn deeply_nested_values_print_compare_and_drop() {
     // Up to 10 000 deep (the outermost at depth 0) values print and compare, as in the compiled
     // backends; deeper is `stack overflow` (a clean error), and dropping them does not crash.

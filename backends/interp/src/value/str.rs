@@ -276,9 +276,7 @@ impl Str {
     /// limit has no room for it: the caller walks instead).
     fn code_point_index(&self, bytes: &[u8]) -> Option<&[u32]> {
         if self.index.get().is_none() {
-            let entries = self.char_len() / INDEX_STEP + 1;
-            limits::charge(4 * entries as u64).ok()?;
-            let mut offsets = Vec::with_capacity(entries);
+            let mut offsets = Vec::with_capacity(self.char_len() / INDEX_STEP + 1);
             let mut c = 0;
             for (b, &x) in bytes.iter().enumerate() {
                 if x & 0xc0 != 0x80 {
@@ -288,6 +286,8 @@ impl Str {
                     c += 1;
                 }
             }
+            // Charged as it is released (`drop_index`): 4 bytes an entry.
+            limits::charge(4 * offsets.len() as u64).ok()?;
             let _ = self.index.set(Box::new(offsets));
         }
         self.index.get().map(|v| v.as_slice())
