@@ -1,43 +1,13 @@
 //! End-to-end tests of the `aura` command line: exit codes, streams, and the UAST round trip.
 
+#[path = "support/cli.rs"]
+mod support;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn aura(args: &[&str]) -> Output {
-    match Command::new(env!("CARGO_BIN_EXE_aura")).args(args).output() {
-        Ok(output) => output,
-        Err(e) => panic!("cannot start aura: {e}"),
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use std::process::Command;
+use support::{aura, text, Scratch};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A scratch file that lives as long as the test.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str, contents: &[u8]) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("aura-cli-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join(name);
-        std::fs::write(&path, contents).expect("write scratch file");
-        Scratch(path)
-    }
-    fn path(&self) -> &str {
-        self.0.to_str().expect("utf-8 temp path")
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
 }
 
 #[test]

@@ -3,41 +3,9 @@
 //! collector reclaims the rest), and a program whose live data passes the cap stops with the
 //! interpreter's `out of memory` line. A memory cap, not a timing.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn aura(args: &[&str]) -> Output {
-    match Command::new(env!("CARGO_BIN_EXE_aura")).args(args).output() {
-        Ok(output) => output,
-        Err(e) => panic!("cannot start aura: {e}"),
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A scratch file that lives as long as the test.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str, contents: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("aura-cli-memory-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join(name);
-        std::fs::write(&path, contents).expect("write scratch file");
-        Scratch(path)
-    }
-    fn path(&self) -> &str {
-        self.0.to_str().expect("utf-8 temp path")
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
+#[path = "support/cli.rs"]
+mod support;
+use support::{aura, text, Scratch};
 
 const TARGETS: &[&str] = &["wasm", "native"];
 

@@ -2,41 +2,9 @@
 //! limits end runaway programs with the interpreter's error kinds, and a built module imports
 //! only what the program declared.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn aura(args: &[&str]) -> Output {
-    match Command::new(env!("CARGO_BIN_EXE_aura")).args(args).output() {
-        Ok(output) => output,
-        Err(e) => panic!("cannot start aura: {e}"),
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A scratch file that lives as long as the test.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str, contents: &[u8]) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("aura-cli-wasm-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join(name);
-        std::fs::write(&path, contents).expect("write scratch file");
-        Scratch(path)
-    }
-    fn path(&self) -> &str {
-        self.0.to_str().expect("utf-8 temp path")
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
+#[path = "support/cli.rs"]
+mod support;
+use support::{aura, text, Scratch};
 
 /// Runs FILE on wasm with `extra` options and checks it fails with `kind` after printing `stdout`.
 fn fails_with(source: &str, extra: &[&str], stdout: &str, kind: &str) {
