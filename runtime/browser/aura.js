@@ -28,17 +28,23 @@ export const ERROR_KINDS = [
   "error",
 ];
 
-/** A runtime error of the Aura program (`aura_fail`): `kind` is one of ERROR_KINDS. */
+/** A runtime error of the Aura program (`aura_fail`): `kind` is one of ERROR_KINDS; `message`
+ * is the first line's message, `trace` the stack trace (spec/language.md, "Stack traces"): the
+ * lines `  at NAME (FILE:LINE:COL)`, each after a newline, or "". The runtime passes both in one
+ * text; the trace starts at the first "\n  at " or "\n  ... ". */
 export class AuraError extends Error {
-  constructor(kind, message) {
-    super(message);
+  constructor(kind, text) {
+    const cuts = [text.indexOf("\n  at "), text.indexOf("\n  ... ")].filter((i) => i >= 0);
+    const cut = cuts.length ? Math.min(...cuts) : text.length;
+    super(text.slice(0, cut));
     this.name = "AuraError";
     this.kind = kind;
+    this.trace = text.slice(cut);
   }
 
-  /** The line the CLI prints: `runtime error: KIND: message`. */
+  /** What the CLI prints: `runtime error: KIND: message`, then the trace. */
   toString() {
-    return `runtime error: ${this.kind}: ${this.message}`;
+    return `runtime error: ${this.kind}: ${this.message}${this.trace}`;
   }
 }
 

@@ -82,6 +82,10 @@ AURA_API unsigned long long rt_max_depth(void);
 AURA_API void rt_set_max_depth(long long n);
 AURA_API val rt_finish(void);
 AURA_API __attribute__((noreturn)) val rt_stack_overflow(void);
+/* Stack traces (spec/abi.md, "Stack traces"): allocates the trace stack (one word per call depth
+ * up to the depth limit + 1) and keeps the module's site table and its entry that returns the
+ * current depth; returns the trace stack's base. */
+AURA_API unsigned long long rt_trace_start(unsigned long long depth_fn, unsigned long long sites);
 AURA_API __attribute__((noreturn)) val rt_arity_error(val fn, unsigned long long argc);
 
 /* ---- the collector (spec/abi.md, "Memory model") --------------------------------------- */

@@ -155,7 +155,76 @@ Sb *err_begin(void) {
     return &err_sb;
 }
 
+/* ---- stack traces (spec/abi.md, "Stack traces") ----------------------------------------- */
+/* The trace stack: slot d holds the site id of the call the frame at depth d is making (0: no
+ * frame). The site table (in the module's data): a word n, then n words (offset << 32 | length
+ * of a trace line, from the table's start), then the lines. The depth comes from the module's
+ * entry `aura_trace_depth`. */
+#define TRACE_KEEP 10
+static i64 max_depth = 10000;
+static u64 *trace_slots;
+static u64 trace_cap;
+static const u8 *trace_sites;
+static u64 trace_depth_fn;
+static int trace_skip_top, trace_busy;
+
+/* The trace stack is allocated by rt_start, with the other permanent regions. */
+unsigned long long rt_trace_start(unsigned long long depth_fn, unsigned long long sites) {
+    trace_sites = (const u8 *)(uptr)sites;
+    trace_depth_fn = depth_fn;
+    trace_skip_top = 0;
+    trace_busy = 0;
+    return (u64)(uptr)trace_slots;
+}
+
+static u64 site_word(u64 i) {
+    u64 w = 0;
+    for (int k = 7; k >= 0; k--) w = (w << 8) | trace_sites[8 * i + (u64)k];
+    return w;
+}
+
+/* The site of slot d, or 0 when it shows no frame. */
+static u64 trace_site(u64 d) {
+    u64 s = trace_slots[d];
+    return s <= site_word(0) ? s : 0;
+}
+
+static void trace_line(Sb *b, u64 site) {
+    u64 w = site_word(site);
+    sb_byte(b, '\n');
+    sb_bytes(b, trace_sites + (w >> 32), w & 0xffffffffu);
+}
+
+/* Appends the trace to b, elided like every engine's (aura_uast::trace::format_trace). Limits
+ * (fuel, memory) carry no trace. */
+static void trace_append(Sb *b, int kind) {
+    if (!trace_depth_fn || trace_busy) return;
+    if (kind == AURA_E_FUEL || kind == AURA_E_MEMORY) return;
+    trace_busy = 1;
+    i64 depth = (i64)((aura_entry)(uptr)trace_depth_fn)(AURA_NIL, AURA_NIL, 0, 0);
+    /* A stack overflow is raised on entry of the callee, whose slot is not its own yet. */
+    if (trace_skip_top) depth--;
+    if (depth >= (i64)trace_cap) depth = (i64)trace_cap - 1;
+    u64 n = 0;
+    for (i64 d = depth; d >= 0; d--)
+        if (trace_site((u64)d)) n++;
+    u64 i = 0;
+    for (i64 d = depth; d >= 0; d--) {
+        u64 s = trace_site((u64)d);
+        if (!s) continue;
+        if (n > 2 * TRACE_KEEP && i == TRACE_KEEP) {
+            sb_cstr(b, "\n  ... ");
+            sb_int(b, (i64)(n - 2 * TRACE_KEEP));
+            sb_cstr(b, " more");
+        }
+        if (n <= 2 * TRACE_KEEP || i < TRACE_KEEP || i >= n - TRACE_KEEP) trace_line(b, s);
+        i++;
+    }
+    trace_busy = 0;
+}
+
 void err_raise(int kind) {
+    trace_append(&err_sb, kind);
     out_flush();
     aura_fail(kind, err_sb.p, (unsigned long)err_sb.len);
 }
@@ -163,6 +232,11 @@ void err_raise(int kind) {
 void rt_error(int kind, const char *msg) {
     u64 n = 0;
     while (msg[n]) n++;
+    if (trace_depth_fn && !trace_busy && kind != AURA_E_FUEL && kind != AURA_E_MEMORY) {
+        Sb *e = err_begin();
+        sb_bytes(e, msg, n);
+        err_raise(kind);
+    }
     out_flush();
     aura_fail(kind, (const u8 *)msg, (unsigned long)n);
 }
@@ -196,7 +270,6 @@ void type_error2(const char *a, const char *b, const char *c) {
 /* ---- lifecycle ------------------------------------------------------------------------- */
 #define ARG_STACK_BYTES (4u << 20)
 static u64 arg_stack;
-static i64 max_depth = 10000;
 void builtins_reset(void);
 
 /* The shadow stack holds the frames of compiled functions (their value locals): room for
@@ -215,6 +288,9 @@ val rt_start(unsigned long long heap_start) {
     scratch_sb.len = scratch_sb.cap = 0;
     err_sb.p = 0;
     err_sb.len = err_sb.cap = 0;
+    trace_depth_fn = 0;
+    trace_cap = (max_depth > 0 ? (u64)max_depth : 0) + 2;
+    trace_slots = (u64 *)gc_perm(8 * trace_cap);
     arg_stack = (u64)(uptr)gc_perm(ARG_STACK_BYTES);
     u64 shadow = shadow_bytes();
     gc_set_stacks((u64)(uptr)gc_perm(shadow), shadow, arg_stack);
@@ -228,7 +304,10 @@ val rt_start(unsigned long long heap_start) {
 
 unsigned long long rt_arg_stack(void) { return arg_stack; }
 unsigned long long rt_max_depth(void) { return (u64)max_depth; }
-void rt_set_max_depth(long long n) { max_depth = n; }
+/* The trace stack has a slot per depth: compiled code's depth limit is at most TRACE_MAX_DEPTH
+ * (its slots take 8 MiB). */
+#define TRACE_MAX_DEPTH (1LL << 20)
+void rt_set_max_depth(long long n) { max_depth = n > TRACE_MAX_DEPTH ? TRACE_MAX_DEPTH : n; }
 
 val rt_finish(void) {
     out_flush();
@@ -236,6 +315,7 @@ val rt_finish(void) {
 }
 
 val rt_stack_overflow(void) {
+    trace_skip_top = 1;
     Sb *e = err_begin();
     sb_cstr(e, "more than ");
     sb_int(e, max_depth);

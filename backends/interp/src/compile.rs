@@ -3,9 +3,10 @@
 //! top-level function finds which bindings are captured, so the second pass can place them.
 
 use crate::limits;
-use crate::tree::{Block, Capture, Expr, FnProto, Op, SendNode, Stmt, Var};
+use crate::tree::{Block, Capture, Expr, FnProto, FrameInfo, Op, SendNode, Stmt, Var};
 use crate::value::{type_err, Key, Str, Value, R};
 use aura_uast as uast;
+use aura_uast::trace::FrameName;
 use aura_uast::{BinaryOp, Item, UnaryOp};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -149,6 +150,7 @@ pub(crate) fn compile(module: &uast::Module, prelude: &uast::Module) -> R<Progra
         module: &prelude_names,
         fallback: None,
         stdlib: true,
+        source: None,
     };
     compile_module(
         prelude,
@@ -161,6 +163,7 @@ pub(crate) fn compile(module: &uast::Module, prelude: &uast::Module) -> R<Progra
         module: &user_names,
         fallback: Some(&prelude_names),
         stdlib: false,
+        source: module.source.clone(),
     };
     compile_module(
         module,
@@ -214,6 +217,8 @@ struct Env<'a> {
     module: &'a HashMap<String, Global>,
     fallback: Option<&'a HashMap<String, Global>>,
     stdlib: bool,
+    /// The module's file, for the locations of its frames.
+    source: Option<std::sync::Arc<aura_uast::trace::SourceFile>>,
 }
 
 impl Env<'_> {
@@ -254,14 +259,15 @@ fn compile_module(
     for item in &module.items {
         match item {
             Item::Uses { .. } => {}
-            Item::Let { name, value, .. } => {
+            Item::Let { span, name, value } => {
                 let global = global_slot(env, &name.name)?;
-                let thunk = compile_thunk(value, env, &no_plugin, interner)?;
+                let thunk = compile_thunk(*span, value, env, &no_plugin, interner)?;
                 program.inits.push(Init::Global(global, thunk));
             }
             Item::Fn(def) => {
                 let global = global_slot(env, &def.name.name)?;
-                let proto = compile_root(def, env, &no_plugin, interner)?;
+                let frame = FrameName::Fn(&def.name.name);
+                let proto = compile_root(def, frame, env, &no_plugin, interner)?;
                 program.functions.push((global, proto));
             }
             Item::Object(def) => {
@@ -281,9 +287,9 @@ fn compile_module(
                 let mut members = Vec::new();
                 for member in &def.members {
                     match member {
-                        uast::ObjectMember::Slot { name, value, .. } => {
+                        uast::ObjectMember::Slot { span, name, value } => {
                             let key = interner.key(&name.name);
-                            let thunk = compile_thunk(value, env, &no_plugin, interner)?;
+                            let thunk = compile_thunk(*span, value, env, &no_plugin, interner)?;
                             program.inits.push(Init::Slot {
                                 object: global,
                                 name: key.clone(),
@@ -293,7 +299,8 @@ fn compile_module(
                         }
                         uast::ObjectMember::Method(f) => {
                             let key = interner.key(&f.name.name);
-                            let proto = compile_root(f, env, &no_plugin, interner)?;
+                            let frame = FrameName::Method(&def.name.name, &f.name.name);
+                            let proto = compile_root(f, frame, env, &no_plugin, interner)?;
                             members.push(Member::Method(key, proto));
                         }
                     }
@@ -316,7 +323,8 @@ fn compile_module(
                             else {
                                 return Err(load_error("plugin helper without a slot"));
                             };
-                            let proto = compile_root(f, env, scope, interner)?;
+                            let frame = FrameName::PluginFn(&def.name.name, &f.name.name);
+                            let proto = compile_root(f, frame, env, scope, interner)?;
                             program.functions.push((hidden, proto));
                             members.push(Member::Helper(interner.key(&f.name.name), hidden));
                         }
@@ -327,7 +335,9 @@ fn compile_module(
                                 params: vec![route.param.clone()],
                                 body: route.body.clone(),
                             };
-                            let mut proto = compile_root(&route_def, env, scope, interner)?;
+                            let frame =
+                                FrameName::Route(&def.name.name, &route.method.name, &route.path);
+                            let mut proto = compile_root(&route_def, frame, env, scope, interner)?;
                             if let Some(p) = Rc::get_mut(&mut proto) {
                                 p.name = None;
                             }
@@ -355,17 +365,19 @@ fn compile_module(
 /// A top-level function, method, plugin helper or route.
 fn compile_root(
     def: &uast::FnDef,
+    frame: FrameName,
     env: &Env,
     plugin: &HashMap<String, Global>,
     interner: &mut Interner,
 ) -> R<Rc<FnProto>> {
     let captured = aura_uast::captures::captured_in_fn(&def.params, &def.body);
     let mut c = Compiler::new(env, plugin, interner, captured);
-    c.function(Some(&def.name.name), &def.params, &def.body)
+    c.function(Some(&def.name.name), frame, &def.params, &def.body)
 }
 
 /// An initialiser expression, compiled as a function of no parameters returning it.
 fn compile_thunk(
+    span: uast::Span,
     value: &uast::Expr,
     env: &Env,
     plugin: &HashMap<String, Global>,
@@ -373,14 +385,15 @@ fn compile_thunk(
 ) -> R<Rc<FnProto>> {
     let body = uast::Block {
         span: uast::Span::default(),
+        // Its failures are reported at the `let` or slot it initialises.
         stmts: vec![uast::Stmt::Return {
-            span: uast::Span::default(),
+            span,
             value: Some(value.clone()),
         }],
     };
     let captured = aura_uast::captures::captured_in_fn(&[], &body);
     let mut c = Compiler::new(env, plugin, interner, captured);
-    c.function(None, &[], &body)
+    c.function(None, FrameName::Init, &[], &body)
 }
 
 /// One function being compiled.
@@ -456,6 +469,7 @@ impl<'a> Compiler<'a> {
     fn function(
         &mut self,
         name: Option<&str>,
+        frame: FrameName,
         params: &[uast::Ident],
         body: &uast::Block,
     ) -> R<Rc<FnProto>> {
@@ -487,17 +501,28 @@ impl<'a> Compiler<'a> {
             param_cells: param_cells.into_boxed_slice(),
             captures: ctx.captures.into_boxed_slice(),
             body,
+            frame: (!self.env.stdlib).then(|| {
+                Rc::new(FrameInfo {
+                    name: frame.text(),
+                    source: self.env.source.clone(),
+                })
+            }),
         }))
     }
 
     fn block(&mut self, block: &uast::Block) -> R<Block> {
         let mark = self.ctx().bindings.len();
         let mut out = Vec::with_capacity(block.stmts.len());
+        let mut sites = Vec::with_capacity(block.stmts.len());
         for stmt in &block.stmts {
             self.stmt(stmt, &mut out)?;
+            sites.resize(out.len(), aura_uast::trace::site(stmt));
         }
         self.ctx().bindings.truncate(mark);
-        Ok(out.into_boxed_slice())
+        Ok(Block {
+            stmts: out.into_boxed_slice(),
+            sites: sites.into_boxed_slice(),
+        })
     }
 
     fn resolve(&mut self, name: &str) -> R<Resolved> {
@@ -576,7 +601,7 @@ impl<'a> Compiler<'a> {
                 let then = self.block(then)?;
                 let otherwise = match otherwise {
                     Some(b) => self.block(b)?,
-                    None => Box::new([]),
+                    None => Block::default(),
                 };
                 out.push(Stmt::If(cond, then, otherwise));
             }
@@ -636,7 +661,7 @@ impl<'a> Compiler<'a> {
         out: &mut Vec<Stmt>,
     ) -> R<()> {
         let var = self.declare(binding);
-        let lambda = Expr::Lambda(self.function(name, params, body)?);
+        let lambda = Expr::Lambda(self.function(name, FrameName::Local(binding), params, body)?);
         match var {
             Var::Local(s) => out.push(Stmt::SetLocal(s, lambda)),
             Var::Cell(c) => {
@@ -817,7 +842,7 @@ impl<'a> Compiler<'a> {
                 Expr::Index(Box::new(object), Box::new(self.expr(index)?))
             }
             uast::Expr::Lambda { params, body, .. } => {
-                Expr::Lambda(self.function(None, params, body)?)
+                Expr::Lambda(self.function(None, FrameName::Closure, params, body)?)
             }
         })
     }

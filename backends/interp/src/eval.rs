@@ -56,6 +56,9 @@ pub(crate) struct Machine<'a> {
     pub segments: usize,
     /// The value of the `return` being carried out (see `Flow::Return`).
     pub ret: Value,
+    /// Where the frame an error is leaving stands: the site of its innermost statement that
+    /// failed (`aura_uast::trace::site`), taken by `enter` as the error leaves the frame.
+    pub err_site: Option<u32>,
 }
 
 impl Machine<'_> {
@@ -172,9 +175,10 @@ impl Machine<'_> {
         if p.cells > 0 {
             self.cells.truncate(cbase);
         }
-        match flow? {
-            Flow::Return => Ok(std::mem::take(&mut self.ret)),
-            _ => Ok(Value::Nil),
+        match flow {
+            Ok(Flow::Return) => Ok(std::mem::take(&mut self.ret)),
+            Ok(_) => Ok(Value::Nil),
+            Err(e) => Err(self.left_frame(e, p)),
         }
     }
 
@@ -347,13 +351,41 @@ impl Machine<'_> {
 
     #[inline(always)]
     pub(crate) fn block(&mut self, block: &Block, f: &Frame) -> R<Flow> {
-        for s in block.iter() {
-            match self.stmt(s, f)? {
-                Flow::Normal => {}
-                flow => return Ok(flow),
+        for (i, s) in block.stmts.iter().enumerate() {
+            match self.stmt(s, f) {
+                Ok(Flow::Normal) => {}
+                Ok(flow) => return Ok(flow),
+                Err(e) => return Err(self.failed_at(e, block.sites.get(i))),
             }
         }
         Ok(Flow::Normal)
+    }
+
+    /// An error leaves a statement: the innermost statement of the frame is where it stands.
+    #[cold]
+    #[inline(never)]
+    fn failed_at(&mut self, e: crate::value::Error, site: Option<&u32>) -> crate::value::Error {
+        if self.err_site.is_none() {
+            self.err_site = site.copied();
+        }
+        e
+    }
+
+    /// An error leaves `p`'s frame: the frame's trace line is added (prelude functions show
+    /// none; limits carry no trace, see `aura_uast::trace`).
+    #[cold]
+    #[inline(never)]
+    fn left_frame(&mut self, mut e: crate::value::Error, p: &FnProto) -> crate::value::Error {
+        let site = self.err_site.take();
+        if let (Some(frame), Some(site)) = (&p.frame, site) {
+            if traced(e.kind) {
+                let location = aura_uast::trace::location(frame.source.as_deref(), site);
+                e.trace.push('\n');
+                e.trace
+                    .push_str(&aura_uast::trace::frame_line(&frame.name, &location));
+            }
+        }
+        e
     }
 
     #[inline]
@@ -812,6 +844,22 @@ impl Machine<'_> {
 
 /// `stack.truncate(base)`, with the drop of values that own nothing inlined away.
 #[inline(always)]
+/// Whether an error of `kind` carries a trace: the limits of fuel and memory do not (where an
+/// engine reaches them differs between engines).
+fn traced(kind: ErrorKind) -> bool {
+    !matches!(kind, ErrorKind::OutOfFuel | ErrorKind::OutOfMemory)
+}
+
+/// The trace of an error leaving the interpreter, elided like every engine's
+/// (`aura_uast::trace::format_trace`).
+pub(crate) fn finish_trace(mut e: crate::value::Error) -> crate::value::Error {
+    if !e.trace.is_empty() {
+        let frames: Vec<String> = e.trace.lines().skip(1).map(str::to_string).collect();
+        e.trace = aura_uast::trace::format_trace(&frames);
+    }
+    e
+}
+
 fn truncate(stack: &mut Vec<Value>, base: usize) {
     while stack.len() > base {
         match stack.pop() {

@@ -508,7 +508,8 @@ mod tests {
             cells: 0,
             param_cells: Box::new([]),
             captures: Box::new([]),
-            body: Box::new([]),
+            body: Default::default(),
+            frame: None,
         })
     }
 

@@ -263,8 +263,9 @@ impl Instance {
             stack_floor: eval::stack_floor(),
             segments: 0,
             ret: Value::Nil,
+            err_site: None,
         };
-        let result = f(&mut machine);
+        let result = f(&mut machine).map_err(eval::finish_trace);
         *fuel = machine.fuel_left();
         let Machine {
             mut stack,

@@ -125,7 +125,21 @@ pub(crate) enum Stmt {
     Continue,
 }
 
-pub(crate) type Block = Box<[Stmt]>;
+/// Statements, each with its site: the byte offset a runtime error raised by the statement
+/// itself is reported at (`aura_uast::trace::site`).
+#[derive(Debug, Default)]
+pub(crate) struct Block {
+    pub stmts: Box<[Stmt]>,
+    pub sites: Box<[u32]>,
+}
+
+/// What a function's frame shows in a stack trace (`aura_uast::trace`): its name and the file
+/// its code comes from.
+#[derive(Debug)]
+pub(crate) struct FrameInfo {
+    pub name: String,
+    pub source: Option<std::sync::Arc<aura_uast::trace::SourceFile>>,
+}
 
 /// How a closure obtains one captured cell when it is created.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,4 +163,6 @@ pub(crate) struct FnProto {
     pub param_cells: Box<[(u32, u32)]>,
     pub captures: Box<[Capture]>,
     pub body: Block,
+    /// `None` for the prelude's functions: like builtins, they show no frame.
+    pub frame: Option<Rc<FrameInfo>>,
 }

@@ -11,7 +11,7 @@ fn out(src: &str) -> String {
 }
 
 fn error(src: &str) -> String {
-    run(src).1.map(|e| e.to_string()).unwrap_or_default()
+    run(src).1.map(|e| e.first_line()).unwrap_or_default()
 }
 
 #[test]

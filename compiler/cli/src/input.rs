@@ -91,7 +91,10 @@ impl Loaded {
                     .with_hint("produce UAST documents with `aura ast FILE`")]),
             }
         } else {
-            aura_compiler::check_source(&source)
+            let mut checked = aura_compiler::check_source(&source);
+            // Runtime errors point into this file (`aura_uast::trace`).
+            checked.module.source = Some(aura_uast::trace::SourceFile::new(&path, &source));
+            checked
         };
         Ok(Loaded {
             path,

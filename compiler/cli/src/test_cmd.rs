@@ -234,7 +234,10 @@ fn with_main_calling(module: &Module, name: &str) -> Module {
         .cloned()
         .collect();
     items.push(Item::Fn(main));
-    Module { items }
+    Module {
+        items,
+        source: module.source.clone(),
+    }
 }
 
 fn run_one(
@@ -257,11 +260,16 @@ fn run_one(
             let mut host = aura_host_api::StdHost::new();
             let result = aura_interp::run(&checked.module, &checked.prelude, options, &mut host);
             let _ = host.finish();
-            result.map_err(|e| e.to_string())
+            result.map_err(|e| e.first_line())
         }
         Target::Wasm => crate::compile_checked(&checked, &loaded.path, crate::CompiledTarget::Wasm)
             .map_err(|f| f.message())
-            .and_then(|wasm| crate::run_wasm_bytes(&wasm, options).map_err(|f| f.message())),
+            .and_then(|wasm| {
+                crate::run_wasm_bytes(&wasm, options).map_err(|f| match f {
+                    crate::Failure::Runtime(e) => e.first_line(),
+                    other => other.message(),
+                })
+            }),
         Target::Native => run_native(&checked, &loaded.path, options),
     };
     match result {

@@ -67,13 +67,20 @@ impl Drop for Scratch {
 
 /// build.sh PROG KERNEL with this test's aura binary.
 fn build_kernel(prog: &Path, kernel: &Path) {
-    let out = output(
-        Command::new("sh")
-            .arg(baremetal().join("build.sh"))
-            .arg(prog)
-            .arg(kernel)
-            .env("AURA", env!("CARGO_BIN_EXE_aura")),
-    );
+    let mut command = Command::new("sh");
+    let _ = command.arg(baremetal().join("build.sh"));
+    // An Aura program is built from its folder by its bare name, so that its stack traces name
+    // the file as the conformance harness does (`NAME.aura:LINE:COL`).
+    match (prog.parent(), prog.file_name()) {
+        (Some(dir), Some(name)) if prog.extension().is_some_and(|x| x == "aura") => {
+            let _ = command.current_dir(dir).arg(name);
+        }
+        _ => {
+            let _ = command.arg(prog);
+        }
+    }
+    let _ = command.arg(kernel).env("AURA", env!("CARGO_BIN_EXE_aura"));
+    let out = output(&mut command);
     assert!(
         out.status.success(),
         "build.sh {} failed ({}):\n{}{}",
@@ -96,11 +103,13 @@ fn boot(kernel: &Path) -> (String, Option<i32>, String) {
     (text(&out.stdout), out.status.code(), text(&out.stderr))
 }
 
+/// `aura run` from the program's folder, like `build_kernel` builds it (the same trace FILE).
 fn interpret(prog: &Path) -> Output {
     output(
         Command::new(env!("CARGO_BIN_EXE_aura"))
             .arg("run")
-            .arg(prog),
+            .arg(prog.file_name().unwrap_or_default())
+            .current_dir(prog.parent().unwrap_or(Path::new("."))),
     )
 }
 
@@ -141,20 +150,21 @@ fn runtime_error_prints_its_kind_on_serial_and_exits_with_the_failure_code() {
     .expect("write program");
     let expected = interpret(&prog);
     assert_eq!(expected.status.code(), Some(1));
-    let error_line = text(&expected.stderr)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    // The error line and its stack trace, as the interpreter prints them.
+    let error_line = text(&expected.stderr).trim_end().to_string();
     assert!(
         error_line.starts_with("runtime error: division by zero: "),
+        "{error_line}"
+    );
+    assert!(
+        error_line.ends_with("\n  at main (div.aura:4:5)"),
         "{error_line}"
     );
 
     let kernel = scratch.path("div.bin");
     build_kernel(&prog, &kernel);
     let (serial, status, stderr) = boot(&kernel);
-    // Both streams share the serial line: the output before the error, then the error line.
+    // Both streams share the serial line: the output before the error, then the error.
     assert_eq!(
         serial,
         format!("{}{error_line}\n", text(&expected.stdout)),
@@ -253,10 +263,23 @@ fn conformance_cases_run_on_bare_metal() {
         let ok = match &kind {
             None => serial == expected && status == Some(0),
             Some(kind) => {
+                // The error's first line, then its stack trace: all of it when the case fixes
+                // it (a `.stderr` of several lines), else only its shape.
                 let rest = serial.strip_prefix(&expected).unwrap_or_default();
+                let whole = std::fs::read_to_string(case.with_extension("stderr"))
+                    .ok()
+                    .map(|text| text.trim_end().to_string())
+                    .filter(|text| text.contains('\n'));
+                let trace_ok = match whole {
+                    Some(whole) => rest.trim_end() == whole,
+                    None => rest
+                        .lines()
+                        .skip(1)
+                        .all(|l| l.starts_with("  at ") || l.starts_with("  ... ")),
+                };
                 rest.starts_with(&format!("runtime error: {kind}: "))
                     && rest.ends_with('\n')
-                    && rest.lines().count() == 1
+                    && trace_ok
                     && status == Some(1)
             }
         };

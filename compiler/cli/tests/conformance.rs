@@ -29,8 +29,9 @@ struct Case {
     program: PathBuf,
     stdout: String,
     error: Option<ErrorKind>,
-    /// The whole first line of standard error, when the case fixes it (`NAME.stderr`).
-    stderr_first: Option<String>,
+    /// The expected standard error, when the case fixes it (`NAME.stderr`): its first line
+    /// alone, or, when the file has more lines (a stack trace), all of it.
+    stderr: Option<String>,
 }
 
 fn main() {
@@ -52,7 +53,7 @@ fn main() {
                 program: case.program.clone(),
                 stdout: case.stdout.clone(),
                 error: case.error,
-                stderr_first: case.stderr_first.clone(),
+                stderr: case.stderr.clone(),
             };
             let tally = Arc::clone(&tally);
             trials.push(Trial::test(
@@ -111,7 +112,7 @@ fn load_cases(dir: &Path) -> Result<Vec<Case>, String> {
                 })?),
                 Err(_) => None,
             };
-            let stderr_first = std::fs::read_to_string(program.with_extension("stderr"))
+            let stderr = std::fs::read_to_string(program.with_extension("stderr"))
                 .ok()
                 .map(|text| text.trim_end().to_string());
             Ok(Case {
@@ -119,16 +120,21 @@ fn load_cases(dir: &Path) -> Result<Vec<Case>, String> {
                 program,
                 stdout,
                 error,
-                stderr_first,
+                stderr,
             })
         })
         .collect()
 }
 
 fn run_case(backend_args: &[&str], case: &Case) -> Result<(), Failed> {
+    // Run from the cases' folder with the file's bare name, so that the locations in stack
+    // traces (`NAME.aura:LINE:COL`) do not depend on where the repository is.
+    let dir = case.program.parent().unwrap_or(Path::new("."));
+    let file = case.program.file_name().unwrap_or_default();
     let output = Command::new(env!("CARGO_BIN_EXE_aura"))
         .args(backend_args)
-        .arg(&case.program)
+        .arg(file)
+        .current_dir(dir)
         .env("AURA_GC_TRIGGER", GC_TRIGGER)
         .output()
         .map_err(|e| format!("cannot start aura: {e}"))?;
@@ -158,13 +164,21 @@ fn run_case(backend_args: &[&str], case: &Case) -> Result<(), Failed> {
             }
         }
     }
-    if let Some(expected) = &case.stderr_first {
-        let first = stderr.lines().next().unwrap_or("");
-        if first != expected {
+    match &case.stderr {
+        Some(expected) if expected.contains('\n') && stderr.trim_end() != expected => {
             problems.push(format!(
-                "first line of stderr differs\n--- expected\n{expected}\n--- got\n{first}"
+                "stderr differs\n--- expected\n{expected}\n--- got\n{stderr}"
             ));
         }
+        Some(expected) if !expected.contains('\n') => {
+            let first = stderr.lines().next().unwrap_or("");
+            if first != expected {
+                problems.push(format!(
+                    "first line of stderr differs\n--- expected\n{expected}\n--- got\n{first}"
+                ));
+            }
+        }
+        _ => {}
     }
     if problems.is_empty() {
         Ok(())

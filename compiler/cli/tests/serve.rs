@@ -187,6 +187,8 @@ fn route_errors_are_500_and_the_host_keeps_serving() {
     let (status, body) = host.get("/boom");
     assert_eq!(status, 500);
     assert_eq!(body["error"], json!("division by zero"));
+    // The stack trace, in the module's file (spec/host.md).
+    assert_eq!(body["trace"], json!(["at api GET /boom (api.aura:3:31)"]));
     let (status, body) = host.get("/spin");
     assert_eq!(status, 500);
     assert_eq!(body["error"], json!("out of fuel"));
@@ -246,7 +248,11 @@ fn message_state_persists_and_failed_messages_change_nothing() {
     );
     let (status, body) = host.send("counter", "add", json!(["bad"]));
     assert_eq!(status, 500);
-    assert_eq!(body, json!({ "error": "error", "message": "refused" }));
+    assert_eq!(
+        body,
+        json!({ "error": "error", "message": "refused",
+                "trace": ["at counter.add (counter.aura:8:25)"] })
+    );
     let expected = json!({ "result": { "count": 2, "items": ["a", { "k": 2 }] } });
     assert_eq!(
         host.send("counter", "peek", json!([])),

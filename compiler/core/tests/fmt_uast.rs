@@ -452,6 +452,7 @@ fn deep_trees_do_not_overflow() {
     };
     let module = Module {
         items: vec![Item::Fn(main)],
+        source: None,
     };
     let start = std::time::Instant::now();
     let text = format(&module);

@@ -181,6 +181,7 @@ fn module_with(stmts: Vec<Stmt>) -> Module {
             params: vec![],
             body,
         })],
+        source: None,
     }
 }
 

@@ -484,6 +484,7 @@ fn random_expressions_round_trip() {
         };
         let module = Module {
             items: vec![Item::Fn(main)],
+            source: None,
         };
         if let Err(message) = check_module(&format!("random expression case {case}"), &module) {
             failures.push(message);
@@ -502,6 +503,7 @@ fn random_modules_round_trip() {
     for case in 0..500 {
         let module = Module {
             items: (0..rng.below(6)).map(|n| item(&mut rng, n)).collect(),
+            source: None,
         };
         if let Err(message) = check_module(&format!("random module case {case}"), &module) {
             failures.push(message);

@@ -11,7 +11,7 @@ pub struct FnId(pub u32);
 pub struct Program {
     pub functions: Vec<Function>,
     /// Number of 64-bit global variables, all zero at start. Globals [`DEPTH_GLOBAL`],
-    /// [`MAX_DEPTH_GLOBAL`] and [`ARG_STACK_GLOBAL`] are reserved.
+    /// [`MAX_DEPTH_GLOBAL`], [`ARG_STACK_GLOBAL`] and [`TRACE_GLOBAL`] are reserved.
     pub globals: u32,
     /// Constant bytes (UTF-8 of string literals). [`Expr::DataAddr`] points into it; the emitter
     /// places it in memory, 8-byte aligned.
@@ -31,8 +31,11 @@ pub const DEPTH_GLOBAL: u32 = 0;
 pub const MAX_DEPTH_GLOBAL: u32 = 1;
 /// Top of the argument stack used to pass `argv` arrays to generic entries and the runtime.
 pub const ARG_STACK_GLOBAL: u32 = 2;
+/// Base of the runtime's trace stack: one 64-bit slot per call depth, where each frame stores
+/// the site id of the call it is making (`spec/abi.md`, "Stack traces").
+pub const TRACE_GLOBAL: u32 = 3;
 /// First global free for the lowering's own use.
-pub const FIRST_FREE_GLOBAL: u32 = 3;
+pub const FIRST_FREE_GLOBAL: u32 = 4;
 
 /// One function. All parameters, locals and the result are 64-bit words.
 #[derive(Clone, Debug, PartialEq)]

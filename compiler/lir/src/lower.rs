@@ -27,10 +27,12 @@
 
 mod analysis;
 mod expr;
+mod trace;
 
 use crate::ir::*;
 use crate::runtime::{Core, RtFn, CELL_VALUE, CLOSURE_CAPTURES, NIL};
 use aura_uast as uast;
+use aura_uast::trace::FrameName;
 use aura_uast::Item;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -112,6 +114,10 @@ pub(crate) struct FnCtx {
     pub loops: u32,
     /// Whether this is a compiled Aura function (params env, self, ...) rather than `aura_main`.
     pub is_fn: bool,
+    /// The name the function's frame shows in a trace; `None`: no frame (the prelude's).
+    pub frame: Option<String>,
+    /// The local holding the address of the frame's trace slot, once a site needs it.
+    pub trace_slot: Option<Local>,
 }
 
 pub(crate) enum Resolved {
@@ -149,6 +155,11 @@ pub(crate) struct Lowerer {
     pub(crate) current_symbol: Vec<String>,
     /// Whether arithmetic gets the inline float code (see [`mentions_floats`]).
     pub(crate) inline_floats: bool,
+    /// The user module's file, for the sites' locations.
+    source: Option<std::sync::Arc<aura_uast::trace::SourceFile>>,
+    /// Trace lines by site id - 1 (site 0 shows no frame), and their ids.
+    sites: Vec<String>,
+    site_ids: HashMap<String, i64>,
 }
 
 /// Lowers the user's module and the prelude (as `pipeline::check_source` returns them after a
@@ -176,6 +187,9 @@ pub fn lower(module: &uast::Module, prelude: &uast::Module) -> Result<Program, L
         exports: Vec::new(),
         current_symbol: Vec::new(),
         inline_floats: mentions_floats(module),
+        source: module.source.clone(),
+        sites: Vec::new(),
+        site_ids: HashMap::new(),
     };
     l.program(module, prelude)
 }
@@ -283,6 +297,8 @@ impl Lowerer {
                 Ok(())
             })?;
         }
+        let depth_fn = self.trace_depth_fn();
+        let trace_table = self.trace_table();
 
         // Pad the data so that the heap, which starts right after it, is 8-byte aligned.
         while self.data.len() % 8 != 0 {
@@ -303,7 +319,16 @@ impl Lowerer {
                 MAX_DEPTH_GLOBAL,
                 Expr::CallRt(RtFn::Core(Core::MaxDepth), vec![]),
             ),
-            Stmt::SetGlobal(DEPTH_GLOBAL, Expr::Const(0)),
+            // The initialisers run as one frame at depth 1, like the interpreter's (its slot is the
+            // trace stack's second); slot 0 stays 0 (no frame) for `main` and a host's calls.
+            Stmt::SetGlobal(DEPTH_GLOBAL, Expr::Const(1)),
+            Stmt::SetGlobal(
+                TRACE_GLOBAL,
+                Expr::CallRt(
+                    RtFn::Core(Core::TraceStart),
+                    vec![Expr::FnAddr(depth_fn), Expr::DataAddr(trace_table)],
+                ),
+            ),
         ];
         body.extend(
             parts
@@ -317,6 +342,7 @@ impl Lowerer {
         body.append(&mut parts.objects_proto);
         body.append(&mut parts.objects_members);
         body.append(&mut parts.inits);
+        body.push(Stmt::SetGlobal(DEPTH_GLOBAL, Expr::Const(0)));
         body.push(Stmt::Expr(Expr::CallRt(RtFn::Core(Core::Finish), vec![])));
         body.push(Stmt::Return(Expr::Const(0)));
 
@@ -426,10 +452,10 @@ impl Lowerer {
         for item in &module.items {
             match item {
                 Item::Uses { .. } => {}
-                Item::Let { name, value, .. } => {
+                Item::Let { span, name, value } => {
                     let (g, _) = slot(&name.name)?;
                     let mut out = Vec::new();
-                    self.init_expr(value, &mut out, |v| Stmt::SetGlobal(g, v))?;
+                    self.init_expr(*span, value, &mut out, |v| Stmt::SetGlobal(g, v))?;
                     parts.inits.append(&mut out);
                 }
                 Item::Fn(def) => {
@@ -438,7 +464,8 @@ impl Lowerer {
                         return err(format!("function `{}` without ids", def.name.name));
                     };
                     self.plugin = None;
-                    self.root_fn(ids, Some(&def.name.name), &def.params, &def.body)?;
+                    let frame = FrameName::Fn(&def.name.name).text();
+                    self.root_fn(ids, Some(&def.name.name), frame, &def.params, &def.body)?;
                     let closure = self.closure_nocap(ids, Some(&def.name.name));
                     parts.closures.push(Stmt::SetGlobal(g, closure));
                 }
@@ -471,7 +498,7 @@ impl Lowerer {
                     }
                     for member in &def.members {
                         match member {
-                            uast::ObjectMember::Slot { name, value, .. } => {
+                            uast::ObjectMember::Slot { span, name, value } => {
                                 let key = self.str_const(&name.name);
                                 parts.objects_members.push(field_set(
                                     Expr::Global(g),
@@ -479,7 +506,7 @@ impl Lowerer {
                                     Expr::Const(NIL),
                                 ));
                                 let mut out = Vec::new();
-                                self.init_expr(value, &mut out, |v| {
+                                self.init_expr(*span, value, &mut out, |v| {
                                     field_set(Expr::Global(g), key, v)
                                 })?;
                                 parts.inits.append(&mut out);
@@ -488,7 +515,8 @@ impl Lowerer {
                                 let sym = format!("{prefix}{}_{}", def.name.name, f.name.name);
                                 let ids = self.reserve_fn(&sym, f.params.len());
                                 self.plugin = None;
-                                self.root_fn(ids, Some(&f.name.name), &f.params, &f.body)?;
+                                let frame = FrameName::Method(&def.name.name, &f.name.name).text();
+                                self.root_fn(ids, Some(&f.name.name), frame, &f.params, &f.body)?;
                                 let key = self.str_const(&f.name.name);
                                 let closure = self.closure_nocap(ids, Some(&f.name.name));
                                 parts.objects_members.push(field_set(
@@ -528,7 +556,9 @@ impl Lowerer {
                                 else {
                                     return err("plugin helper without a global");
                                 };
-                                self.root_fn(ids, Some(&f.name.name), &f.params, &f.body)?;
+                                let frame =
+                                    FrameName::PluginFn(&def.name.name, &f.name.name).text();
+                                self.root_fn(ids, Some(&f.name.name), frame, &f.params, &f.body)?;
                                 let closure = self.closure_nocap(ids, Some(&f.name.name));
                                 parts.closures.push(Stmt::SetGlobal(hidden, closure));
                                 let key = self.str_const(&f.name.name);
@@ -546,7 +576,13 @@ impl Lowerer {
                                 );
                                 let ids = self.reserve_fn(&sym, 1);
                                 let params = std::slice::from_ref(&route.param);
-                                self.root_fn(ids, None, params, &route.body)?;
+                                let frame = FrameName::Route(
+                                    &def.name.name,
+                                    &route.method.name,
+                                    &route.path,
+                                )
+                                .text();
+                                self.root_fn(ids, None, frame, params, &route.body)?;
                                 self.exports.push((
                                     format!("route:{} {}", route.method.name, route.path),
                                     ids.generic,
@@ -564,6 +600,7 @@ impl Lowerer {
     /// Lowers an initialiser expression into `aura_main` (where `self` is nil) and stores it.
     fn init_expr(
         &mut self,
+        span: uast::Span,
         value: &uast::Expr,
         out: &mut Vec<Stmt>,
         store: impl FnOnce(Expr) -> Stmt,
@@ -572,9 +609,11 @@ impl Lowerer {
         self.captured = aura_uast::captures::captured_in_expr(value);
         self.next_binding = 0;
         self.with_main_ctx(|l| {
+            l.ctx()?.frame = (!l.stdlib).then(|| FrameName::Init.text());
             let v = l.expr(value, out)?;
             out.push(store(v));
-            Ok(())
+            let site = l.site_id(span.start)?;
+            l.stamp(out, 0, site)
         })
     }
 
@@ -592,13 +631,14 @@ impl Lowerer {
         &mut self,
         ids: FnIds,
         name: Option<&str>,
+        frame: String,
         params: &[uast::Ident],
         body: &uast::Block,
     ) -> R<()> {
         self.captured = aura_uast::captures::captured_in_fn(params, body);
         self.next_binding = 0;
         self.ctxs.clear();
-        let captures = self.function(ids, params, body)?;
+        let captures = self.function(ids, frame, params, body)?;
         if !captures.is_empty() {
             return err(format!(
                 "internal: top-level function `{}` captures variables",
@@ -882,6 +922,7 @@ impl Lowerer {
     pub(crate) fn function(
         &mut self,
         ids: FnIds,
+        frame: String,
         params: &[uast::Ident],
         body: &uast::Block,
     ) -> R<Vec<Source>> {
@@ -895,6 +936,7 @@ impl Lowerer {
             params: 2 + n,
             next_local: 2 + n,
             is_fn: true,
+            frame: (!self.stdlib).then_some(frame),
             ..FnCtx::default()
         });
         let mut out = vec![
@@ -935,6 +977,12 @@ impl Lowerer {
             out.push(depth_down());
             out.push(Stmt::Return(Expr::Const(NIL)));
         }
+        // After the depth check: the frame's trace slot (see `trace.rs`).
+        let entry = self.trace_entry()?;
+        if let Some(slot) = self.ctx()?.trace_slot {
+            out = trace::drop_repeated(out, &Expr::Local(slot), &mut None);
+        }
+        let _ = out.splice(2..2, entry);
         let _ = self.current_symbol.pop();
         let ctx = match self.ctxs.pop() {
             Some(c) => c,

@@ -38,6 +38,7 @@ core_table! {
     MaxDepth = "rt_max_depth" / 0,     // () -> raw depth limit
     Finish = "rt_finish" / 0,          // () -> nil; flushes output
     StackOverflow = "rt_stack_overflow" / 0, // () -> never returns
+    TraceStart = "rt_trace_start" / 2, // (raw depth entry, raw site table) -> raw trace stack base
     ArityError = "rt_arity_error" / 2, // (val fn, raw argc) -> never returns
     // the collector (spec/abi.md, "Memory model"; added by `gc::add_gc`)
     GcHook = "rt_gc_hook" / 1,         // (raw code) -> nil; the entry that raises the poll flag

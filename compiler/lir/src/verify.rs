@@ -235,7 +235,7 @@ mod tests {
         assert_eq!(verify(&program(good, 1)), Ok(()));
         let bad: Vec<(Vec<Stmt>, &str)> = vec![
             (vec![Stmt::Set(1, Expr::Const(0))], "local 1"),
-            (vec![Stmt::SetGlobal(3, Expr::Const(0))], "global 3"),
+            (vec![Stmt::SetGlobal(4, Expr::Const(0))], "global 4"),
             (vec![Stmt::Break(0)], "break"),
             (
                 vec![Stmt::Loop(vec![Stmt::Continue(1)])],

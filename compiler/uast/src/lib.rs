@@ -7,6 +7,7 @@ mod builtins;
 pub mod captures;
 mod document;
 mod range;
+pub mod trace;
 pub mod visit;
 
 pub use builtins::{Builtin, BUILTINS, CAPABILITIES};
@@ -60,6 +61,10 @@ pub struct Ident {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
 pub struct Module {
     pub items: Vec<Item>,
+    /// The file the module was read from, for the locations of runtime errors
+    /// ([`trace`]); not part of the UAST document (a document run as is has none).
+    #[serde(skip)]
+    pub source: Option<std::sync::Arc<trace::SourceFile>>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]

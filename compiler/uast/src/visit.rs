@@ -286,6 +286,7 @@ mod tests {
                     },
                 },
             ],
+            source: None,
         };
         let mut reads = Reads::default();
         reads.visit_module(&module);

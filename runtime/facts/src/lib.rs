@@ -94,7 +94,11 @@ impl fmt::Display for ErrorKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuntimeError {
     pub kind: ErrorKind,
+    /// The message of the first line (no trace).
     pub message: String,
+    /// The stack trace: one line `  at NAME (FILE:LINE:COL)` per Aura frame, innermost first,
+    /// each preceded by a newline (empty when no frame is known). See `aura_uast::trace`.
+    pub trace: String,
 }
 
 impl RuntimeError {
@@ -102,14 +106,43 @@ impl RuntimeError {
         RuntimeError {
             kind,
             message: message.into(),
+            trace: String::new(),
         }
+    }
+
+    /// An error whose message comes from compiled code: the C runtime appends the trace lines
+    /// to the message (`runtime/rt/memory.c`); they start at the first `"\n  at "` or
+    /// `"\n  ... "`.
+    pub fn with_trace_in_message(kind: ErrorKind, message: &str) -> RuntimeError {
+        let split = [message.find("\n  at "), message.find("\n  ... ")]
+            .into_iter()
+            .flatten()
+            .min();
+        let (message, trace) = match split {
+            Some(i) => message.split_at(i),
+            None => (message, ""),
+        };
+        RuntimeError {
+            kind,
+            message: message.to_string(),
+            trace: trace.to_string(),
+        }
+    }
+
+    /// The first line the CLI prints on standard error.
+    pub fn first_line(&self) -> String {
+        format!("runtime error: {}: {}", self.kind, self.message)
     }
 }
 
 impl fmt::Display for RuntimeError {
-    /// The first line the CLI prints on standard error.
+    /// What the CLI prints on standard error: the first line, then the trace.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "runtime error: {}: {}", self.kind, self.message)
+        write!(
+            f,
+            "runtime error: {}: {}{}",
+            self.kind, self.message, self.trace
+        )
     }
 }
 

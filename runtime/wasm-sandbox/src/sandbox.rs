@@ -467,7 +467,7 @@ fn aura_fail(mut caller: Caller<'_, State>, params: &[Val], _: &mut [Val]) -> wa
         )));
     };
     let message = String::from_utf8_lossy(&message).into_owned();
-    caller.data_mut().failure = Some(RuntimeError::new(kind, message));
+    caller.data_mut().failure = Some(RuntimeError::with_trace_in_message(kind, &message));
     Err(wasmtime::Error::msg("aura_fail"))
 }
 

@@ -327,6 +327,7 @@ where
         .then_ignore(end())
         .map(|items| Module {
             items: items.into_iter().flatten().collect(),
+            source: None,
         })
 }
 

@@ -7,6 +7,7 @@ use crate::runtime::{
     IMM_FLOAT_TAG, LIST_ITEMS, LIST_LEN, LIST_TYPE, NIL, SMALL_MAX, SMALL_MIN, TRUE,
 };
 use aura_uast as uast;
+use aura_uast::trace::FrameName;
 use aura_uast::{BinaryOp, UnaryOp};
 
 fn rt(core: Core, args: Vec<Expr>) -> Expr {
@@ -320,7 +321,15 @@ impl Lowerer {
         Ok(())
     }
 
+    /// Lowers a statement; the calls it makes that may fail store its site first (`trace.rs`).
     fn stmt(&mut self, stmt: &uast::Stmt, out: &mut Vec<Stmt>) -> R<()> {
+        let start = out.len();
+        self.stmt_inner(stmt, out)?;
+        let site = self.site_id(aura_uast::trace::site(stmt))?;
+        self.stamp(out, start, site)
+    }
+
+    fn stmt_inner(&mut self, stmt: &uast::Stmt, out: &mut Vec<Stmt>) -> R<()> {
         match stmt {
             // `let f = fn(..) { .. }` is bound before its body, like a nested `fn f`, so it may
             // call itself; it still prints as `<fn>`.
@@ -441,7 +450,8 @@ impl Lowerer {
         if let Var::Cell(cell) = var {
             out.push(Stmt::Set(cell, rt(Core::CellNew, vec![c(NIL)])));
         }
-        let closure = self.lambda(name, params, body, out)?;
+        let frame = FrameName::Local(binding).text();
+        let closure = self.lambda(name, frame, params, body, out)?;
         match var {
             Var::Cell(cell) => out.push(Stmt::Store {
                 addr: Expr::Local(cell),
@@ -457,6 +467,7 @@ impl Lowerer {
     fn lambda(
         &mut self,
         name: Option<&str>,
+        frame: String,
         params: &[uast::Ident],
         body: &uast::Block,
         out: &mut Vec<Stmt>,
@@ -471,7 +482,7 @@ impl Lowerer {
             None => format!("{parent}_lambda"),
         };
         let ids: FnIds = self.reserve_fn(&sym, params.len());
-        let captures = self.function(ids, params, body)?;
+        let captures = self.function(ids, frame, params, body)?;
         let name_expr = match name {
             Some(n) => Expr::Global(self.str_const(n)),
             None => c(NIL),
@@ -868,7 +879,9 @@ impl Lowerer {
                 });
                 Expr::Local(r)
             }
-            uast::Expr::Lambda { params, body, .. } => self.lambda(None, params, body, out)?,
+            uast::Expr::Lambda { params, body, .. } => {
+                self.lambda(None, FrameName::Closure.text(), params, body, out)?
+            }
         })
     }
 

@@ -117,7 +117,12 @@ impl Actor {
 
     /// Checks, loads and initialises a module, then lays its persisted slots over the initial ones.
     pub(super) fn load(&self, name: &str, source: &str) -> Result<Loaded, LoadError> {
-        let checked = aura_compiler::check_source(source);
+        let mut checked = aura_compiler::check_source(source);
+        // Runtime errors point into `NAME.aura`, as its diagnostics do.
+        checked.module.source = Some(aura_uast::trace::SourceFile::new(
+            format!("{name}.aura"),
+            source,
+        ));
         if !checked.is_ok() {
             let file = format!("{name}.aura");
             let diagnostics =

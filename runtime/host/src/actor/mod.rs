@@ -106,7 +106,14 @@ fn runtime_reply(e: &RuntimeError) -> Reply {
             "the request ran past its deadline (--deadline) and was stopped",
         );
     }
-    error_reply(500, e.kind.as_str(), e.message.clone())
+    // The log carries the error as `aura run` prints it, trace included.
+    eprintln!("aura serve: {e}");
+    let mut reply = error_reply(500, e.kind.as_str(), e.message.clone());
+    let trace: Vec<&str> = e.trace.lines().skip(1).map(str::trim_start).collect();
+    if !trace.is_empty() {
+        reply.body["trace"] = json!(trace);
+    }
+    reply
 }
 
 /// Longest module name: the file `.NAME.aura.tmp` an evolve writes must fit in the 255 bytes
