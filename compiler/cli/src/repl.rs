@@ -210,8 +210,10 @@ impl Session {
         };
         let result = aura_interp::run(&checked.module, &checked.prelude, &options, &mut host);
         let _ = host.finish();
+        // The first line only: the session's program is built from the inputs, so a trace's
+        // locations would point into text the user never saw.
         if let Err(error) = result {
-            eprintln!("{error}");
+            eprintln!("{}", error.first_line());
         }
     }
 }

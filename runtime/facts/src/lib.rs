@@ -188,6 +188,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_compiled_error_splits_into_message_and_trace() {
+        let text = "boom\nline two\n  at f (a.aura:2:5)\n  ... 3 more\n  at main (a.aura:9:5)";
+        let e = RuntimeError::with_trace_in_message(ErrorKind::Error, text);
+        assert_eq!(e.message, "boom\nline two");
+        assert_eq!(
+            e.trace,
+            "\n  at f (a.aura:2:5)\n  ... 3 more\n  at main (a.aura:9:5)"
+        );
+        assert_eq!(e.first_line(), "runtime error: error: boom\nline two");
+        assert_eq!(e.to_string(), format!("runtime error: error: {text}"));
+        let plain = RuntimeError::with_trace_in_message(ErrorKind::Type, "no trace");
+        assert_eq!(
+            (plain.message.as_str(), plain.trace.as_str()),
+            ("no trace", "")
+        );
+    }
+
+    #[test]
     fn floats_print_like_rust_debug() {
         let cases = [
             (1.0, "1.0"),
