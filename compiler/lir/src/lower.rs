@@ -116,8 +116,8 @@ pub(crate) struct FnCtx {
     pub is_fn: bool,
     /// The name the function's frame shows in a trace; `None`: no frame (the prelude's).
     pub frame: Option<String>,
-    /// The local holding the address of the frame's trace slot, once a site needs it.
-    pub trace_slot: Option<Local>,
+    /// Whether a site store was emitted (see `lower/trace.rs`).
+    pub traced: bool,
 }
 
 pub(crate) enum Resolved {
@@ -979,8 +979,8 @@ impl Lowerer {
         }
         // After the depth check: the frame's trace slot (see `trace.rs`).
         let entry = self.trace_entry()?;
-        if let Some(slot) = self.ctx()?.trace_slot {
-            out = trace::drop_repeated(out, &Expr::Local(slot), &mut None);
+        if self.ctx()?.traced {
+            out = trace::drop_repeated(out, &trace::slot_addr(), &mut None);
         }
         let _ = out.splice(2..2, entry);
         let _ = self.current_symbol.pop();

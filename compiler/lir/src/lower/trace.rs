@@ -1,12 +1,12 @@
 //! Stack traces of compiled code (`spec/abi.md`, "Stack traces").
 //!
 //! The runtime keeps a trace stack: one 64-bit slot per call depth, at `TRACE_GLOBAL + 8 *
-//! depth`. A function finds its slot on entry (after the depth check); before each statement's
-//! calls that may fail (runtime slow paths, Aura calls, sends) it stores the statement's *site
-//! id* there. Inline fast paths call nothing and store nothing. Site ids index the site table,
-//! which the lowering puts into the program's data: the runtime formats the trace from the slots
-//! when an error is raised. Site 0 is no frame: the prelude's functions (they show no frame, like
-//! builtins) and the call of `main`.
+//! depth`. Before each statement's calls that may fail (runtime slow paths, Aura calls, sends) a
+//! function stores the statement's *site id* in its slot. Inline fast paths call nothing and
+//! store nothing. Site ids index the site table, which the lowering puts into the program's data:
+//! the runtime formats the trace from the slots when an error is raised. Site 0 is no frame: the
+//! prelude's functions store it once on entry (they show no frame, like builtins); slot 0 (no
+//! frame, `main`'s caller) is never written.
 //!
 //! Which statement a call belongs to is the innermost statement whose lowering emitted it: each
 //! statement, once lowered, puts its site before every call of its code that no statement nested
@@ -37,8 +37,9 @@ impl Lowerer {
         Ok(id)
     }
 
-    /// Where the current function's site stores go: its slot local (allocated on first use) or,
-    /// in the initialisers (always at depth 1), the trace stack's second slot.
+    /// Where the current function's site stores go: its slot, `global 3 + 8 * depth` (computed
+    /// at each store, which costs less than a local held across calls), or in the initialisers
+    /// (always at depth 1) the trace stack's second slot.
     fn trace_addr(&mut self) -> R<Expr> {
         let ctx = self.ctx()?;
         if !ctx.is_fn {
@@ -48,12 +49,8 @@ impl Lowerer {
                 Expr::Const(8),
             ));
         }
-        if let Some(l) = ctx.trace_slot {
-            return Ok(Expr::Local(l));
-        }
-        let l = self.temp()?;
-        self.ctx()?.trace_slot = Some(l);
-        Ok(Expr::Local(l))
+        ctx.traced = true;
+        Ok(slot_addr())
     }
 
     /// Puts a store of `site` before each call in `out[start..]` that no nested statement has
@@ -72,20 +69,14 @@ impl Lowerer {
         Ok(())
     }
 
-    /// The statements after a function's depth check: its slot's address in the slot local, or
-    /// for a function that shows no frame, site 0 in its slot (it stores nothing else).
+    /// The statements after a function's depth check: for a function that shows no frame, site 0
+    /// in its slot (it stores nothing else).
     pub(crate) fn trace_entry(&mut self) -> R<Vec<Stmt>> {
         let ctx = self.ctx()?;
-        let slot = Expr::bin(
-            BinOp::Add,
-            Expr::Global(TRACE_GLOBAL),
-            Expr::bin(BinOp::Shl, Expr::Global(DEPTH_GLOBAL), Expr::Const(3)),
-        );
-        Ok(match (ctx.frame.is_some(), ctx.trace_slot) {
-            (true, Some(l)) => vec![Stmt::Set(l, slot)],
-            (true, None) => Vec::new(),
-            (false, _) => vec![Stmt::Store {
-                addr: slot,
+        Ok(match ctx.frame {
+            Some(_) => Vec::new(),
+            None => vec![Stmt::Store {
+                addr: slot_addr(),
                 offset: 0,
                 value: Expr::Const(0),
             }],
@@ -130,6 +121,15 @@ impl Lowerer {
         }
         at as u32
     }
+}
+
+/// The address of the current frame's slot: `global 3 + 8 * depth`.
+pub(crate) fn slot_addr() -> Expr {
+    Expr::bin(
+        BinOp::Add,
+        Expr::Global(TRACE_GLOBAL),
+        Expr::bin(BinOp::Shl, Expr::Global(DEPTH_GLOBAL), Expr::Const(3)),
+    )
 }
 
 /// Whether `s` or a statement nested in it calls anything.
