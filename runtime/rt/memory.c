@@ -176,7 +176,8 @@ typedef struct TryState {
 
 static TryState try_state;
 static int caught_kind;
-static val err_value = AURA_NIL;
+/* The value of the `error(v)` being raised (err_set_value), then of the one caught. */
+static val err_value = AURA_NIL, caught_value = AURA_NIL;
 
 static int catchable(int kind) {
     return kind != AURA_E_STACK && kind != AURA_E_MEMORY && kind != AURA_E_FUEL;
@@ -191,8 +192,8 @@ static val caught_map(void) {
     val m = rt_map_new();
     map_put(m, str_cstr("kind"), str_cstr(err_kind_name(caught_kind)));
     map_put(m, str_cstr("message"), message);
-    map_put(m, str_cstr("value"), caught_kind == AURA_E_ERROR ? err_value : AURA_NIL);
-    err_value = AURA_NIL;
+    map_put(m, str_cstr("value"), caught_value);
+    caught_value = AURA_NIL;
     return m;
 }
 
@@ -228,8 +229,11 @@ val rt_try(val body, val self) {
 
 /* A catchable error inside a `try` goes to its handler: on x86-64 this does not return. */
 static void to_handler(int kind) {
+    val value = err_value;
+    err_value = AURA_NIL;
     if (!try_state.handlers || !catchable(kind)) return;
     caught_kind = kind;
+    caught_value = value;
 #ifndef __wasm__
     __builtin_longjmp(try_state.handlers->jb, 1);
 #endif
