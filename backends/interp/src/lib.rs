@@ -264,6 +264,7 @@ impl Instance {
             segments: 0,
             ret: Value::Nil,
             err_site: None,
+            error_value: Value::Nil,
         };
         let result = f(&mut machine).map_err(eval::finish_trace);
         *fuel = machine.fuel_left();

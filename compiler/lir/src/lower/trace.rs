@@ -278,7 +278,27 @@ pub(crate) fn drop_repeated(list: Vec<Stmt>, addr: &Expr, known: &mut Option<i64
                 *known = None;
                 out.push(Stmt::Loop(body));
             }
-            other => out.push(other),
+            other => {
+                // A `try` body runs in this frame's slot and leaves its own sites there.
+                let mut runs_try = false;
+                let mut check = |e: &Expr| {
+                    e.walk(&mut |x| runs_try |= matches!(x, Expr::CallRt(RtFn::Core(Core::Try), _)))
+                };
+                match &other {
+                    Stmt::Set(_, e) | Stmt::SetGlobal(_, e) | Stmt::Expr(e) | Stmt::Return(e) => {
+                        check(e)
+                    }
+                    Stmt::Store { addr, value, .. } => {
+                        check(addr);
+                        check(value);
+                    }
+                    _ => {}
+                }
+                if runs_try {
+                    *known = None;
+                }
+                out.push(other)
+            }
         }
     }
     out
