@@ -253,7 +253,7 @@ fn compile_module(
     let no_plugin = HashMap::new();
     for item in &module.items {
         match item {
-            Item::Uses { .. } => {}
+            Item::Uses { .. } | Item::Import { .. } => {}
             Item::Let { name, value, .. } => {
                 let global = global_slot(env, &name.name)?;
                 let thunk = compile_thunk(value, env, &no_plugin, interner)?;

@@ -303,7 +303,7 @@ pub fn infer(module: &Module, env: &Env<'_>) -> Vec<MethodFact> {
                     });
                 }
             }
-            Item::Uses { .. } | Item::Let { .. } | Item::Fn(_) => {}
+            Item::Uses { .. } | Item::Import { .. } | Item::Let { .. } | Item::Fn(_) => {}
         }
     }
     facts
