@@ -47,7 +47,8 @@ pub fn test(
                 }
                 Outcome::Failed(why) => {
                     failed += 1;
-                    let at = failed_assert(loaded.checked.entry_module(), &def, &why).unwrap_or(def.span);
+                    let at = failed_assert(loaded.checked.entry_module(), &def, &why)
+                        .unwrap_or(def.span);
                     let (line, column) = line_column(&loaded.source, at);
                     println!("test {name} ... FAILED");
                     println!("    {why}");
