@@ -261,8 +261,39 @@ fn publish(uri: &str, diagnostics: Vec<Value>) -> Notification {
 fn definition(document: &Document, uri: &str, at: usize) -> Option<Value> {
     let res = &document.resolution;
     let symbol = res.symbol(res.reference_at(at)?.symbol);
+    if symbol.kind == aura_compiler::resolve::SymbolKind::Imported {
+        return imported_definition(document, &symbol.name);
+    }
     (!symbol.span.is_empty())
         .then(|| json!({ "uri": uri, "range": range(&document.text, symbol.span) }))
+}
+
+/// Where an imported name is defined: its name in the file of the module the document imports
+/// it from (a standard module has no file to go to).
+fn imported_definition(document: &Document, name: &str) -> Option<Value> {
+    let checked = &document.checked;
+    let entry = checked.modules.last()?;
+    let module = entry.imports.iter().find_map(|path| {
+        let m = checked.modules.iter().find(|m| &m.path == path)?;
+        let defines = m
+            .module
+            .items
+            .iter()
+            .filter_map(|item| item.defined_name())
+            .find(|n| n.name == name)?;
+        Some((m, defines.span))
+    });
+    let (module, span) = module?;
+    if module.path.starts_with(aura_compiler::modules::STD_PREFIX)
+        && !module.path.ends_with(".aura")
+    {
+        return None;
+    }
+    let source = module.source.as_deref()?;
+    Some(json!({
+        "uri": format!("file://{}", module.path.replace(' ', "%20")),
+        "range": range(source, span),
+    }))
 }
 
 /// Every place the symbol under the cursor is named; its definition unless

@@ -616,6 +616,14 @@ fn imports_resolve_from_disk() {
         text.contains("area(w, h)") && text.contains("imported"),
         "{hover}"
     );
+    // Definition goes to the imported file.
+    let definition = client.request("textDocument/definition", at(4, 11));
+    let lib = format!("file://{}", dir.join("lib/geo.aura").display());
+    assert_eq!(definition["uri"], json!(lib), "{definition}");
+    assert_eq!(
+        definition["range"]["start"],
+        json!({ "line": 0, "character": 3 })
+    );
     // The wrong arity of an imported fn is the usual diagnostic.
     let wrong = source.replace("area(2, 3)", "area(2)");
     client.notify(
