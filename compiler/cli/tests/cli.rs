@@ -576,3 +576,21 @@ fn uast_versions() {
         "{err}"
     );
 }
+
+/// `examples/modules`: the output its README gives, on every target.
+#[test]
+fn modules_example_runs_as_documented() {
+    let main = repo().join("examples/modules/main.aura");
+    let main = main.to_str().expect("utf-8 path");
+    let expected =
+        "apple...  3 x  0.40\npear....  2 x  0.65\nfig..... 12 x  0.25\n              total 5.50\n";
+    for target in ["interp", "wasm", "native"] {
+        let run = aura(&["run", main, "--target", target]);
+        assert_eq!(
+            text(&run.stdout),
+            expected,
+            "{target}: {}",
+            text(&run.stderr)
+        );
+    }
+}
