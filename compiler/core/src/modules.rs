@@ -372,6 +372,36 @@ fn shared_names<'g>(modules: &'g [ProgramModule], prelude: &Module) -> Vec<(&'g 
             }
         }
     }
+    // `uses log` binds `log` in its module; a definition of `log` elsewhere would take its place
+    // in the program.
+    for m in modules {
+        for item in &m.module.items {
+            let Item::Uses { names, .. } = item else {
+                continue;
+            };
+            for name in names {
+                let Some(other) = first.get(name.name.as_str()) else {
+                    continue;
+                };
+                if *other != m.path && aura_uast::CAPABILITIES.contains(&name.name.as_str()) {
+                    found.push((
+                        m.path.as_str(),
+                        Diagnostic::new(
+                            "E0244",
+                            format!(
+                                "`{}` is defined in `{other}` and a capability of `{}`",
+                                name.name, m.path
+                            ),
+                        )
+                        .with_label(name.span, format!("`{other}` defines `{}`", name.name))
+                        .with_hint(
+                            "the modules of a program share one namespace for top-level names, capabilities included: rename the definition",
+                        ),
+                    ));
+                }
+            }
+        }
+    }
     found
 }
 

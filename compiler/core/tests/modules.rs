@@ -113,6 +113,14 @@ fn clash_with_a_standard_module() {
 }
 
 #[test]
+fn clash_between_a_capability_and_a_definition() {
+    assert_modules!(
+        "main.aura" => "uses log\n\nimport \"util.aura\"\n\nfn main() {\n    log.info(\"x\")\n}",
+        "util.aura" => "fn log(x) {\n    return x\n}",
+    );
+}
+
+#[test]
 fn prelude_function_redefined_in_a_program_of_several_modules() {
     assert_modules!(
         "main.aura" => "import \"util.aura\"\n\nfn main() {\n    print(abs(-1))\n}",
