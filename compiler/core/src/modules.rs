@@ -322,8 +322,8 @@ fn with_module_hint(
     diagnostic
 }
 
-/// E0244: a top-level name defined by two modules; E0245: a prelude function redefined in a
-/// program of several modules. Each with the path of the module it points into.
+/// E0244: a top-level name defined by two modules (or defined by one and a capability of
+/// another); E0245: a builtin or prelude function redefined in a program of several modules. Each with the path of the module it points into.
 fn shared_names<'g>(modules: &'g [ProgramModule], prelude: &Module) -> Vec<(&'g str, Diagnostic)> {
     let prelude_fns: Vec<&str> = prelude
         .items
@@ -356,15 +356,17 @@ fn shared_names<'g>(modules: &'g [ProgramModule], prelude: &Module) -> Vec<(&'g 
                     ),
                 )),
                 None => {
-                    if prelude_fns.contains(&name.name.as_str()) {
+                    let builtin = aura_uast::Builtin::lookup(&name.name).is_some();
+                    if builtin || prelude_fns.contains(&name.name.as_str()) {
+                        let what = if builtin { "builtin" } else { "prelude function" };
                         found.push((
                             path,
                             Diagnostic::new(
                                 "E0245",
-                                format!("`{}` redefines a prelude function in a program of several modules", name.name),
+                                format!("`{}` redefines a {what} in a program of several modules", name.name),
                             )
                             .with_label(name.span, "the other modules would call this one")
-                            .with_hint("rename it; only a program of one file may redefine a prelude function"),
+                            .with_hint(format!("rename it; only a program of one file may redefine a {what}")),
                         ));
                     }
                     let _ = first.insert(&name.name, path);

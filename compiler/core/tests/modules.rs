@@ -129,6 +129,14 @@ fn prelude_function_redefined_in_a_program_of_several_modules() {
 }
 
 #[test]
+fn builtin_redefined_in_a_program_of_several_modules() {
+    assert_modules!(
+        "main.aura" => "import \"util.aura\"\n\nfn main() {\n    print(len([1]))\n}",
+        "util.aura" => "fn len(x) {\n    return 0\n}",
+    );
+}
+
+#[test]
 fn wrong_arity_across_modules() {
     assert_modules!(
         "main.aura" => "import \"geometry.aura\"\n\nfn main() {\n    print(area(3))\n}",
