@@ -35,6 +35,10 @@ pub struct MethodFact {
     pub reason_spans: Vec<Span>,
     /// The method definition.
     pub span: Span,
+    /// In a program of several modules, the module the method is in when that is not the
+    /// checked file (its path; spans point into it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 /// Everything the audit found: the problems (the program must not run when there are any) and

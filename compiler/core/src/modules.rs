@@ -281,7 +281,11 @@ pub fn audit(graph: &Graph, prelude: &Module) -> (Vec<Diagnostic>, Vec<MethodFac
                 .into_iter()
                 .map(|d| locate(&m.path, with_module_hint(d, m, &graph.modules))),
         );
-        methods.extend(report.methods);
+        let file = (m.path != entry).then(|| m.path.clone());
+        methods.extend(report.methods.into_iter().map(|fact| MethodFact {
+            file: file.clone(),
+            ..fact
+        }));
     }
     (diagnostics, methods)
 }
