@@ -393,6 +393,14 @@ fn swapping_a_library_reloads_its_dependants_atomically() {
     );
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["reloaded"], json!(["greet"]));
+    let status = host.get("/api/status").1;
+    let greet = status["modules"]
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["name"] == json!("greet")))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(greet["imports"], json!(["text.aura"]), "{status}");
+    assert_eq!(greet["objects"], json!(["greeter"]));
     assert_eq!(host.get("/greet/bob").1, json!("BOB!!"));
     assert_eq!(
         host.send("greeter", "greet", json!(["ann"])).1["result"],

@@ -262,6 +262,7 @@ impl Actor {
                 routes: m.routes.iter().map(|(_, _, r, _)| r.clone()).collect(),
                 objects: m.objects.clone(),
                 definitions: m.definitions.clone(),
+                imports: m.deps.clone(),
             })
             .collect();
         self.shared
