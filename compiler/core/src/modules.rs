@@ -327,7 +327,8 @@ fn with_module_hint(
 }
 
 /// E0244: a top-level name defined by two modules (or defined by one and a capability of
-/// another); E0245: a builtin or prelude function redefined in a program of several modules. Each with the path of the module it points into.
+/// another); E0245: a builtin or prelude function redefined in a program of several modules;
+/// E0246: `main` in an imported module. Each with the path of the module it points into.
 fn shared_names<'g>(modules: &'g [ProgramModule], prelude: &Module) -> Vec<(&'g str, Diagnostic)> {
     let prelude_fns: Vec<&str> = prelude
         .items
@@ -339,12 +340,24 @@ fn shared_names<'g>(modules: &'g [ProgramModule], prelude: &Module) -> Vec<(&'g 
         .collect();
     let mut first: HashMap<&str, &str> = HashMap::new();
     let mut found = Vec::new();
+    let entry = modules.last().map_or("", |m| m.path.as_str());
     for m in modules {
         for item in &m.module.items {
             let Some(name) = item.defined_name() else {
                 continue;
             };
             let path = m.path.as_str();
+            if name.name == "main" && path != entry {
+                found.push((
+                    path,
+                    Diagnostic::new("E0246", "an imported module defines `main`")
+                        .with_label(name.span, format!("`{path}` is imported, not run"))
+                        .with_hint(format!(
+                            "a program's `main` is the one of the file that is run (`{entry}`): rename this one"
+                        )),
+                ));
+                continue;
+            }
             match first.get(name.name.as_str()) {
                 // Twice in one module: the audit's E0205.
                 Some(other) if *other == path => {}

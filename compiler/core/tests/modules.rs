@@ -137,6 +137,14 @@ fn builtin_redefined_in_a_program_of_several_modules() {
 }
 
 #[test]
+fn main_in_an_imported_module() {
+    assert_modules!(
+        "main.aura" => "import \"tool.aura\"\n\nfn run() {\n    work()\n}",
+        "tool.aura" => "fn work() {}\n\nfn main() {\n    work()\n}",
+    );
+}
+
+#[test]
 fn wrong_arity_across_modules() {
     assert_modules!(
         "main.aura" => "import \"geometry.aura\"\n\nfn main() {\n    print(area(3))\n}",
