@@ -11,7 +11,7 @@ const root = path.join(__dirname, "..", "..");
 const dirs = process.argv.length > 2
   ? process.argv.slice(2)
   : ["examples", "tests", "stdlib", "bench"].map((d) => path.join(root, d));
-const KEYWORDS = ["fn", "let", "if", "else", "while", "for", "in", "return", "break", "continue",
+const KEYWORDS = ["fn", "let", "if", "else", "try", "catch", "while", "for", "in", "return", "break", "continue",
   "true", "false", "nil", "and", "or", "not", "object", "plugin", "route", "uses", "self"];
 
 function auraFiles(dir, out) {

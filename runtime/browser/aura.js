@@ -28,6 +28,9 @@ export const ERROR_KINDS = [
   "error",
 ];
 
+/** The kinds a `try` does not catch: the limits. */
+const UNCATCHABLE = ["stack overflow", "out of memory", "out of fuel"];
+
 /** A runtime error of the Aura program (`aura_fail`): `kind` is one of ERROR_KINDS. */
 export class AuraError extends Error {
   constructor(kind, message) {
@@ -67,6 +70,7 @@ export async function load(source, options = {}) {
   async function instantiate() {
     const io = new Io(options);
     let memory = null;
+    let exports = null;
     const view = () => new Uint8Array(memory.buffer);
     const imports = {
       aura_write(stream, ptr, len) {
@@ -76,6 +80,16 @@ export async function load(source, options = {}) {
         const bytes = view().slice(Number(ptr), Number(ptr) + Number(len));
         const index = Number(kind);
         throw new AuraError(ERROR_KINDS[index] ?? "error", new TextDecoder().decode(bytes));
+      },
+      // `try` (spec/abi.md, "Errors a program handles"): runs the body through rt_call; a
+      // catchable AuraError gives 0 (the runtime builds the error's map), anything else goes on.
+      aura_try(body, self) {
+        try {
+          return exports.rt_call(body, self, 0n, 0n);
+        } catch (e) {
+          if (e instanceof AuraError && !UNCATCHABLE.includes(e.kind)) return 0n;
+          throw e;
+        }
       },
     };
     // Capabilities: the runtime writes a JSON request and gives a response buffer; the answer is
@@ -99,6 +113,7 @@ export async function load(source, options = {}) {
       () => WebAssembly.instantiate(module, { aura: imports }),
     );
     memory = instance.exports.memory;
+    exports = instance.exports;
     if (instance.exports.rt_set_max_depth) {
       instance.exports.rt_set_max_depth(maxDepth);
     }

@@ -154,6 +154,17 @@ AURA_API val rt_send(val receiver, val name, unsigned long long argc, unsigned l
  * capability itself as a value (prints `<object store>`, type `object`, sends call the host). */
 AURA_API val rt_capability(val cap, val method, unsigned long long argc, unsigned long long argv);
 
+/* ---- errors a program handles ---------------------------------------------------------- */
+/* rt_try(body, self) calls the closure `body` with `self` and no arguments; it returns what the
+ * body returned, or, when a catchable error ended it, the map {"kind", "message", "value"}. */
+AURA_API val rt_try(val body, val self);
+#ifdef __wasm__
+/* The host calls the export rt_call(body, self, 0, 0) and returns its result, or 0 when the call
+ * trapped in aura_fail with a catchable kind (every kind but stack overflow, out of memory and
+ * out of fuel); other traps go on. */
+AURA_IMPORT(aura_try) val aura_try(val body, val self);
+#endif
+
 /* ---- for loops ------------------------------------------------------------------------- */
 AURA_API val rt_iter(val v);
 AURA_API unsigned long long rt_iter_len(val list);

@@ -587,6 +587,7 @@ val rt_b_slots(val argc, val argv) {
 }
 
 static __attribute__((noreturn)) void raise_value(int kind, val v) {
+    if (kind == AURA_E_ERROR) err_set_value(v);
     Sb *e = err_begin();
     write_value(e, v);
     err_raise(kind);

@@ -331,6 +331,9 @@ static const char *const KINDS[] = {"type error",         "division by zero", "i
                                     "stack overflow",     "out of memory",    "out of fuel",
                                     "assertion failed",   "json error",       "error"};
 
+/* The spelling of an error kind (`e.kind` of a caught error). */
+const char *err_kind_name(int kind) { return KINDS[kind]; }
+
 typedef long long (*cap_fn)(const unsigned char *, unsigned long, unsigned char *, unsigned long);
 
 static int str_is(val s, const char *c) {

@@ -155,7 +155,92 @@ Sb *err_begin(void) {
     return &err_sb;
 }
 
+/* ---- errors a program handles (spec/abi.md, "Errors a program handles") --------------------
+ * rt_try(body, self) calls the closure `body` (the outlined body of a `try`) under a handler.
+ * A catchable error raised while it runs ends it: on x86-64 err_raise longjmps to the innermost
+ * handler; on wasm, which has no setjmp, the error still goes to the host's aura_fail, whose
+ * trap the host's aura_try (which called the body through the export rt_call) catches and
+ * answers with 0. Either way rt_try then returns the error's map. Compiled code restores its own
+ * state around the call (the LIR pass `gc::restore_after_try`); the runtime's is TryState. */
+typedef struct Handler {
+#ifndef __wasm__
+    void *jb[5];
+#endif
+    struct Handler *prev;
+} Handler;
+
+/* The runtime's state a caught error must not leave behind: the handler stack. */
+typedef struct TryState {
+    Handler *handlers;
+} TryState;
+
+static TryState try_state;
+static int caught_kind;
+/* The value of the `error(v)` being raised (err_set_value), then of the one caught. */
+static val err_value = AURA_NIL, caught_value = AURA_NIL;
+
+static int catchable(int kind) {
+    return kind != AURA_E_STACK && kind != AURA_E_MEMORY && kind != AURA_E_FUEL;
+}
+
+void err_set_value(val v) { err_value = v; }
+
+/* The map a handler gets: {"kind": ..., "message": ..., "value": ...}. No collection runs
+ * inside the runtime, so the values built here need no roots. */
+static val caught_map(void) {
+    val message = str_new(err_sb.p, err_sb.len);
+    val m = rt_map_new();
+    map_put(m, str_cstr("kind"), str_cstr(err_kind_name(caught_kind)));
+    map_put(m, str_cstr("message"), message);
+    map_put(m, str_cstr("value"), caught_value);
+    caught_value = AURA_NIL;
+    return m;
+}
+
+#ifdef __wasm__
+val rt_try(val body, val self) {
+    Handler h;
+    TryState saved = try_state;
+    /* A trap leaves the C stack pointer where the failing code had moved it: put it back. */
+    void *sp;
+    __asm__ volatile("global.get __stack_pointer\n\tlocal.set %0" : "=r"(sp));
+    h.prev = try_state.handlers;
+    try_state.handlers = &h;
+    val r = aura_try(body, self);
+    __asm__ volatile("local.get %0\n\tglobal.set __stack_pointer" : : "r"(sp));
+    try_state = saved;
+    return r ? r : caught_map();
+}
+#else
+val rt_try(val body, val self) {
+    Handler h;
+    TryState saved = try_state;
+    h.prev = try_state.handlers;
+    if (__builtin_setjmp(h.jb)) {
+        try_state = saved;
+        return caught_map();
+    }
+    try_state.handlers = &h;
+    val r = rt_call(body, self, 0, 0);
+    try_state = saved;
+    return r;
+}
+#endif
+
+/* A catchable error inside a `try` goes to its handler: on x86-64 this does not return. */
+static void to_handler(int kind) {
+    val value = err_value;
+    err_value = AURA_NIL;
+    if (!try_state.handlers || !catchable(kind)) return;
+    caught_kind = kind;
+    caught_value = value;
+#ifndef __wasm__
+    __builtin_longjmp(try_state.handlers->jb, 1);
+#endif
+}
+
 void err_raise(int kind) {
+    to_handler(kind);
     out_flush();
     aura_fail(kind, err_sb.p, (unsigned long)err_sb.len);
 }
@@ -163,6 +248,11 @@ void err_raise(int kind) {
 void rt_error(int kind, const char *msg) {
     u64 n = 0;
     while (msg[n]) n++;
+    if (try_state.handlers && catchable(kind)) {
+        Sb *e = err_begin();
+        sb_bytes(e, msg, n);
+        err_raise(kind);
+    }
     out_flush();
     aura_fail(kind, (const u8 *)msg, (unsigned long)n);
 }
@@ -210,6 +300,7 @@ static u64 shadow_bytes(void) {
 
 val rt_start(unsigned long long heap_start) {
     gc_init(heap_start);
+    try_state.handlers = 0;
     out_len = 0;
     scratch_sb.p = 0;
     scratch_sb.len = scratch_sb.cap = 0;

@@ -63,6 +63,8 @@
 #define gc_raw_roots aura_rt__gc_raw_roots
 #define gc_drop_raw_roots aura_rt__gc_drop_raw_roots
 #define gc_out_of_memory aura_rt__gc_out_of_memory
+#define err_kind_name aura_rt__err_kind_name
+#define err_set_value aura_rt__err_set_value
 
 typedef unsigned long long u64;
 typedef long long i64;
@@ -212,6 +214,9 @@ void *gc_perm(u64 n); /* permanent memory, only inside rt_start before gc_start_
 void gc_set_stacks(u64 shadow, u64 shadow_bytes, u64 args);
 void gc_start_pages(void);
 /* Roots of the runtime: n values at p (statics), or a static pointer into the heap. */
+/* Errors: the spelling of a kind, and the value of the `error(v)` about to be raised. */
+const char *err_kind_name(int kind);
+void err_set_value(val v);
 void gc_add_root(val *p, u64 n);
 void gc_add_raw_root(void **p);
 /* Raw roots pushed for a while (a runtime function that calls compiled code): the count to

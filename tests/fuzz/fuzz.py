@@ -54,11 +54,13 @@ class Stmt:
 
 
 class Block:
-    """`header { body }` or `header { body } else { orelse }`; `splice` blocks (if/for/while)
-    may be replaced by their body when shrinking."""
+    """`header { body }` or `header { body } else { orelse }` (`mid` is `else`, or `catch NAME`
+    after `try`); `splice` blocks (if/for/while/try) may be replaced by their body when
+    shrinking."""
 
-    def __init__(self, header, body, orelse=None, splice=True):
+    def __init__(self, header, body, orelse=None, splice=True, mid="else"):
         self.header, self.body, self.orelse, self.splice = header, body, orelse, splice
+        self.mid = mid
 
 
 def render(items):
@@ -73,7 +75,7 @@ def render(items):
                 out.append(pad + s.header.text() + " {")
                 emit(s.body, depth + 1)
                 if s.orelse is not None:
-                    out.append(pad + "} else {")
+                    out.append(pad + "} " + s.mid + " {")
                     emit(s.orelse, depth + 1)
                 out.append(pad + "}")
 
@@ -308,8 +310,10 @@ class Gen:
             self.scopes.pop()
             stop = [Stmt(leaf(r.choice(["break", "continue"])))] if self.chance(0.2) else []
             if stop:
-                body.insert(r.randrange(len(body) + 1),
-                            Block(Node("if {}", [self.expr("bool")]), stop))
+                exit = Block(Node("if {}", [self.expr("bool")]), stop)
+                if self.chance(0.5):  # break/continue out of a try body
+                    exit = self.try_block([exit])
+                body.insert(r.randrange(len(body) + 1), exit)
             return [Block(Node("for " + name + " in {}", [src]), body)]
         if c == 10 and self.depth < 2:
             w = self.fresh("w")
@@ -370,8 +374,33 @@ class Gen:
                     Stmt(leaf(f"print({n}l == {n}l, {n}l != {n}l, {n} == {n}, [{n}] == [{n}])"))]
         if c == 18 and self.chance(0.3):
             return [Stmt(leaf(r.choice(ERRORS)))]
+        if c == 19 and self.depth < 3 and self.chance(0.6):
+            body = self.block(r.randint(1, 3))
+            if self.chance(0.7):  # most bodies fail, some deep in a call
+                fail = r.choice(ERRORS + ["print(apply(fn(x) { return x + nil }, 1))",
+                                          "print(ghost.describe(1))", "error([1, \"two\"])",
+                                          "error({\"code\": 400})"])
+                body.insert(r.randrange(len(body) + 1), Stmt(leaf(fail)))
+            return [self.try_block(body)]
         ty = r.choice(TYPES)
         return [Stmt(Node("print({})", [self.expr(ty)]))]
+
+    def try_block(self, body):
+        """`try { body } catch eN { handler }`: the handler prints the error's map or parts of it
+        and may go on with more statements (or raise again)."""
+        r = self.r
+        e = self.fresh("e")
+        self.scopes.append([(e, "map")])
+        self.depth += 1
+        handler = [Stmt(leaf(r.choice([f"print({e})", f"print({e}.kind, {e}.message)",
+                                       f"print({e}.kind, {e}.value)",
+                                       f"print(keys({e}), type_of({e}.value))"])))]
+        handler += self.stmts(r.randint(0, 2))
+        if self.chance(0.1):
+            handler.append(Stmt(leaf(f"error({e}.message)")))
+        self.depth -= 1
+        self.scopes.pop()
+        return Block(leaf("try"), body, handler, mid="catch " + e)
 
     def program(self):
         r = self.r
@@ -563,9 +592,10 @@ class Program:
             line = raw.strip()
             if not line or line.startswith("//"):
                 continue
-            if line == "} else {":
+            if line == "} else {" or (line.startswith("} catch ") and line.endswith("{")):
                 head = heads[-1]
                 head.orelse = []
+                head.mid = line[2:-1].strip()
                 stack[-1] = head.orelse
             elif line.endswith("{") and not line.startswith("}"):
                 b = Block(leaf(line[:-1].rstrip()), [], splice=not line.startswith(("fn ", "object ")))

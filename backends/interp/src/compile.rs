@@ -609,6 +609,19 @@ impl<'a> Compiler<'a> {
                 };
                 out.push(Stmt::Return(value));
             }
+            uast::Stmt::Try {
+                body,
+                name,
+                handler,
+                ..
+            } => {
+                let body = self.block(body)?;
+                let mark = self.ctx().bindings.len();
+                let var = self.declare(&name.name);
+                let handler = self.block(handler)?;
+                self.ctx().bindings.truncate(mark);
+                out.push(Stmt::Try { body, var, handler });
+            }
             uast::Stmt::Break { .. } => out.push(Stmt::Break),
             uast::Stmt::Continue { .. } => out.push(Stmt::Continue),
             uast::Stmt::Fn(def) => self.self_visible_fn(

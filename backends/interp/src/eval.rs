@@ -8,7 +8,7 @@ use crate::ops;
 use crate::tree::{Block, Capture, Expr, FnProto, Op, SendCache, SendNode, Stmt, Var};
 use crate::value::{err, type_err, Closure, Entries, Key, List, Map, Object, Value, R};
 use crate::Host;
-use aura_facts::ErrorKind;
+use aura_facts::{ErrorKind, RuntimeError};
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -56,6 +56,8 @@ pub(crate) struct Machine<'a> {
     pub segments: usize,
     /// The value of the `return` being carried out (see `Flow::Return`).
     pub ret: Value,
+    /// The argument of the last `error(v)` call: the `value` of the error a `try` catches.
+    pub error_value: Value,
 }
 
 impl Machine<'_> {
@@ -232,6 +234,7 @@ impl Machine<'_> {
                 items.push(item);
                 return Ok(Value::Nil);
             }
+            (builtins::ERROR, [v]) => self.error_value = v.clone(),
             _ => {}
         }
         limits::set_work_left(self.fuel_left());
@@ -454,8 +457,37 @@ impl Machine<'_> {
             }
             Stmt::Break => return Ok(Flow::Break),
             Stmt::Continue => return Ok(Flow::Continue),
+            Stmt::Try { body, var, handler } => return self.try_catch(body, *var, handler, f),
         }
         Ok(Flow::Normal)
+    }
+
+    /// `try { body } catch var { handler }`: a catchable error of `body` (or of anything it
+    /// calls) leaves the stacks as they were at the `try` and runs `handler` with `var` bound to
+    /// the error's map (`spec/language.md`, "Errors").
+    #[inline(never)]
+    fn try_catch(&mut self, body: &Block, var: Var, handler: &Block, f: &Frame) -> R<Flow> {
+        let (stack, cells, depth) = (self.stack.len(), self.cells.len(), self.depth);
+        let error = match self.block(body, f) {
+            Ok(flow) => return Ok(flow),
+            Err(e) if e.kind.catchable() => e,
+            Err(e) => return Err(e),
+        };
+        truncate(&mut self.stack, stack);
+        self.cells.truncate(cells);
+        self.depth = depth;
+        let value = match error.kind {
+            ErrorKind::Error => std::mem::take(&mut self.error_value),
+            _ => Value::Nil,
+        };
+        let RuntimeError { kind, message } = *error;
+        let map = Value::map([
+            ("kind".to_string(), Value::string(kind.as_str())),
+            ("message".to_string(), Value::string(message)),
+            ("value".to_string(), value),
+        ]);
+        self.bind(var, f, map);
+        self.block(handler, f)
     }
 
     /// The less common statements, out of line to keep `stmt`'s frame small (it is on the path

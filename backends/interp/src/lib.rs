@@ -263,6 +263,7 @@ impl Instance {
             stack_floor: eval::stack_floor(),
             segments: 0,
             ret: Value::Nil,
+            error_value: Value::Nil,
         };
         let result = f(&mut machine);
         *fuel = machine.fuel_left();

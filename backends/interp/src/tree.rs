@@ -123,6 +123,12 @@ pub(crate) enum Stmt {
     Return(Expr),
     Break,
     Continue,
+    /// `try { body } catch var { handler }`.
+    Try {
+        body: Block,
+        var: Var,
+        handler: Block,
+    },
 }
 
 pub(crate) type Block = Box<[Stmt]>;

@@ -3,8 +3,9 @@
 //! The shared runtime (`runtime/rt/aura_rt.wasm`, compiled from C by clang) is re-encoded and the
 //! compiled functions are appended to it:
 //!
-//! - function indices: the runtime's imports come first; only `aura_write`, `aura_fail` and the
-//!   capabilities the module declared with `uses` stay imports, every other import becomes an
+//! - function indices: the runtime's imports come first; only `aura_write`, `aura_fail`, the
+//!   capabilities the module declared with `uses` and `aura_try` (when the program has a `try`)
+//!   stay imports, every other import becomes an
 //!   internal function that traps (placed right after the kept imports, so the runtime's own
 //!   functions keep their indices); compiled functions follow the runtime's functions;
 //! - types, table, memory, globals, element and data segments of the runtime are kept; LIR globals
@@ -14,11 +15,12 @@
 //!   so `FnAddr(f)` is a table index the runtime's C function pointers can call;
 //! - exports: `aura_main`, the program's other entry points (`aura_init`, routes),
 //!   `rt_set_max_depth`, `rt_finish` (the host flushes output with it after a trap), the message
-//!   ABI's `rt_input` and `rt_message` (when the runtime has them) and `memory`.
+//!   ABI's `rt_input` and `rt_message` (when the runtime has them), `rt_call` when the program
+//!   has a `try` (the host's `aura_try` calls back through it) and `memory`.
 //!
 //! All LIR values are i64; addresses are wrapped to i32 for loads and stores.
 
-use aura_lir::runtime::{RtFn, NIL};
+use aura_lir::runtime::{Core, RtFn, NIL};
 use aura_lir::{walk_stmts, BinOp, Expr, FnId, Program, Stmt};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -391,15 +393,31 @@ impl Reencode for FunctionMap {
 
 const PAGE: u64 = 65536;
 
+/// Whether the program has a `try` (calls `rt_try`): then the module imports `aura_try` and
+/// exports `rt_call`.
+fn uses_try(program: &Program) -> bool {
+    let mut found = false;
+    for f in &program.functions {
+        walk_stmts(&f.body, &mut |e| {
+            if matches!(e, Expr::CallRt(RtFn::Core(Core::Try), _)) {
+                found = true;
+            }
+        });
+    }
+    found
+}
+
 fn align8(n: u64) -> u64 {
     (n + 7) & !7
 }
 
 fn merge(program: &Program, uses: &[String], rt: &RtModule) -> Result<Vec<u8>, EmitError> {
     // Imports: which stay, which become trapping stubs.
+    let catches = uses_try(program);
     let allowed = |name: &str| {
         name == "aura_write"
             || name == "aura_fail"
+            || (name == "aura_try" && catches)
             || name
                 .strip_prefix("aura_cap_")
                 .is_some_and(|cap| uses.iter().any(|u| u == cap))
@@ -407,7 +425,12 @@ fn merge(program: &Program, uses: &[String], rt: &RtModule) -> Result<Vec<u8>, E
     let known = |name: &str| {
         matches!(
             name,
-            "aura_write" | "aura_fail" | "aura_cap_store" | "aura_cap_log" | "aura_cap_clock"
+            "aura_write"
+                | "aura_fail"
+                | "aura_try"
+                | "aura_cap_store"
+                | "aura_cap_log"
+                | "aura_cap_clock"
         )
     };
     let n_imports = rt.imports.len() as u32;
@@ -582,6 +605,14 @@ fn merge(program: &Program, uses: &[String], rt: &RtModule) -> Result<Vec<u8>, E
         if let Some(f) = layout.runtime.get(name) {
             exports.export(name, ExportKind::Func, f.index);
         }
+    }
+    // `try` (spec/abi.md, "Errors a program handles"): the host's aura_try calls the body back
+    // through rt_call.
+    if catches {
+        let Some(call) = layout.runtime.get("rt_call") else {
+            return error("the runtime does not export rt_call");
+        };
+        exports.export("rt_call", ExportKind::Func, call.index);
     }
     exports.export("memory", ExportKind::Memory, 0);
     module.section(&exports);

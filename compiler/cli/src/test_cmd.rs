@@ -154,6 +154,10 @@ fn asserts_in_block(block: &Block, out: &mut Asserts) {
                 asserts_in_expr(iter, out);
                 asserts_in_block(body, out);
             }
+            Stmt::Try { body, handler, .. } => {
+                asserts_in_block(body, out);
+                asserts_in_block(handler, out);
+            }
             Stmt::Fn(def) => asserts_in_block(&def.body, out),
             Stmt::Break { .. } | Stmt::Continue { .. } => {}
         }

@@ -285,6 +285,60 @@ fn aura_js_under_node_matches_the_interpreter() {
     assert_eq!(interp.status.code(), Some(1));
 }
 
+/// `try` in aura.js (its `aura_try` import re-enters the module through `rt_call`): the `try_*`
+/// conformance programs print under Node what the interpreter prints, and fail the same way.
+#[test]
+fn aura_js_catches_errors_like_the_interpreter() {
+    let node = Path::new("/usr/bin/node");
+    if !node.is_file() {
+        eprintln!("note: skipping the aura.js try test under Node: no /usr/bin/node");
+        return;
+    }
+    let dir = temp_dir("try");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/conformance"))
+        .expect("tests/conformance")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "aura")
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("try_"))
+        })
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 5, "{cases:?}");
+    for source in &cases {
+        let wasm = dir.join("case.wasm");
+        aura_build(source, &wasm);
+        let interp = Command::new(AURA)
+            .arg("run")
+            .arg(source)
+            .output()
+            .expect("run aura run");
+        let js = Command::new(node)
+            .arg(repo().join("runtime/browser/test/run.mjs"))
+            .arg(&wasm)
+            .output()
+            .expect("run node");
+        let name = source.display();
+        assert_eq!(text(&js.stdout), text(&interp.stdout), "{name}");
+        // The kind: a deep recursion may meet the JavaScript engine's stack before the depth
+        // limit (a `stack overflow` with another message).
+        let kind = |stderr: &[u8]| -> Option<String> {
+            let text = text(stderr);
+            let line = text.lines().next()?;
+            line.splitn(3, ':')
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(":")
+                .into()
+        };
+        assert_eq!(kind(&js.stderr), kind(&interp.stderr), "{name}");
+        assert_eq!(js.status.code(), interp.status.code(), "{name}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Under Node, `load` reads a path or a file: URL from disk (it fetches only http(s) URLs) and
 /// takes bytes, an ArrayBuffer or a compiled module (runtime/browser/test/paths.mjs).
 #[test]

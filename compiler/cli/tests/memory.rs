@@ -109,3 +109,56 @@ fn live_data_past_the_cap_is_out_of_memory_with_the_interpreters_message() {
     );
     assert!(lines.iter().all(|l| *l == lines[0]), "{lines:?}");
 }
+
+/// `try` does not catch the limits (spec/language.md, "Handling errors"): out of memory inside a
+/// `try` still ends the program, on every backend, and so does out of fuel where there is fuel.
+#[test]
+fn try_does_not_catch_out_of_memory_or_out_of_fuel() {
+    let source = b"fn main() {
+    print(\"start\")
+    let keep = []
+    try {
+        let i = 0
+        while i < 1000000 {
+            push(keep, \"item-\" + str(i) + \"-padding-padding-padding\")
+            i = i + 1
+        }
+    } catch e {
+        print(\"caught \" + e.kind)
+    }
+    print(\"not reached\")
+}
+";
+    let file = Scratch::new("try_keep_all.aura", source);
+    for target in ["interp", "wasm", "native"] {
+        let out = aura(&[
+            "run",
+            "--target",
+            target,
+            "--max-memory",
+            "32M",
+            file.path(),
+        ]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{target}: {stderr}");
+        assert_eq!(text(&out.stdout), "start\n", "{target}");
+        assert!(
+            stderr.starts_with("runtime error: out of memory:"),
+            "{target}: {stderr}"
+        );
+    }
+    let spin = Scratch::new(
+        "try_spin.aura",
+        b"fn main() {\n    try { while true { } } catch e { print(\"caught\") }\n}\n",
+    );
+    for target in ["interp", "wasm"] {
+        let out = aura(&["run", "--target", target, "--fuel", "100000", spin.path()]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{target}: {stderr}");
+        assert_eq!(text(&out.stdout), "", "{target}");
+        assert!(
+            stderr.starts_with("runtime error: out of fuel:"),
+            "{target}: {stderr}"
+        );
+    }
+}

@@ -217,6 +217,62 @@ fn route_errors_are_500_and_the_host_keeps_serving() {
     assert!(body["requests"]["errors"].as_u64() >= Some(3));
 }
 
+const CATCHING: &str = r#"
+uses store
+plugin api {
+    route POST "/items" (req) {
+        let n = store.get("count")
+        if n == nil { n = 0 }
+        store.set("count", n + 1)
+        try {
+            let item = json_decode(req.body.text)
+            store.set("last", item)
+            return {status_code: 201, body: {item: item}}
+        } catch e {
+            return {status_code: 400, body: {error: e.kind, message: e.message}}
+        }
+    }
+    route POST "/fail" (req) {
+        store.set("count", 1000)
+        try { print(1 / 0) } catch e { store.set("caught", e.kind) }
+        error("after the try")
+    }
+    route GET "/count" (req) {
+        return {count: store.get("count"), caught: store.get("caught"), last: store.get("last")}
+    }
+    route GET "/spin" (req) {
+        try { while true { } } catch e { return "caught" }
+    }
+}
+"#;
+
+/// `try` in routes (spec/language.md, "Handling errors"): a caught error lets the route answer
+/// and commit what it did; an uncaught one (after a caught one) commits nothing; the limits are
+/// not catchable.
+#[test]
+fn a_caught_error_in_a_route_commits_and_an_uncaught_one_does_not() {
+    let dir = temp_dir("catching");
+    write(&dir, "api.aura", CATCHING);
+    let host = Host::start(&dir, &["--fuel", "100000"]);
+    let (status, body) = host.post("/items", &json!({ "text": "{\"a\": 1}" }));
+    assert_eq!((status, body), (201, json!({ "item": { "a": 1 } })));
+    let (status, body) = host.post("/items", &json!({ "text": "{oops" }));
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], json!("json error"));
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    let (status, body) = host.post("/fail", &json!({}));
+    assert_eq!((status, body["error"].clone()), (500, json!("error")));
+    let (status, body) = host.get("/spin");
+    assert_eq!((status, body["error"].clone()), (500, json!("out of fuel")));
+    assert_eq!(
+        host.get("/count"),
+        (
+            200,
+            json!({ "count": 2, "caught": null, "last": { "a": 1 } })
+        )
+    );
+}
+
 const COUNTER: &str = r#"
 object counter {
     count = 0

@@ -97,9 +97,14 @@ fn imports(wasm: &[u8]) -> Vec<String> {
 fn build_writes_a_module_that_imports_only_declared_capabilities() {
     let plain = Scratch::new("plain.aura", b"fn main() { print(1) }\n");
     let logs = Scratch::new("logs.aura", b"uses log\nfn main() { log.info(\"hi\") }\n");
+    let catches = Scratch::new(
+        "catches.aura",
+        b"fn main() { try { print(1 / 0) } catch e { print(e.kind) } }\n",
+    );
     for (file, expected) in [
         (&plain, vec!["aura_write", "aura_fail"]),
         (&logs, vec!["aura_write", "aura_fail", "aura_cap_log"]),
+        (&catches, vec!["aura_write", "aura_fail", "aura_try"]),
     ] {
         let target = format!("{}.wasm", file.path());
         let out = aura(&["build", file.path(), "--target", "wasm", "-o", &target]);

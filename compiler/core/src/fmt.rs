@@ -331,6 +331,20 @@ fn stmt_inner(s: &Stmt, indent: usize) -> String {
             text.push_str(&block(body, indent));
             text
         }
+        Stmt::Try {
+            body,
+            name,
+            handler,
+            ..
+        } => {
+            let mut text = "try ".to_string();
+            text.push_str(&block(body, indent));
+            text.push_str(" catch ");
+            text.push_str(&name.name);
+            text.push(' ');
+            text.push_str(&block(handler, indent));
+            text
+        }
         Stmt::Return { value: None, .. } => "return".to_string(),
         Stmt::Return {
             value: Some(value), ..

@@ -40,8 +40,8 @@ pub struct Parsed {
 
 /// The reserved words of the language, never names (`spec/language.md`).
 pub const KEYWORDS: &[&str] = &[
-    "fn", "let", "if", "else", "while", "for", "in", "return", "break", "continue", "true",
-    "false", "nil", "and", "or", "not", "object", "plugin", "route", "uses", "self",
+    "fn", "let", "if", "else", "try", "catch", "while", "for", "in", "return", "break", "continue",
+    "true", "false", "nil", "and", "or", "not", "object", "plugin", "route", "uses", "self",
 ];
 
 /// A reserved word of the language (`fn`, `self`, `true`, ...): never a name.

@@ -660,6 +660,18 @@ impl<'a> Visit<'a> for Resolver<'a> {
                 self.visit_block(body);
                 let _ = self.scopes.pop();
             }
+            Stmt::Try {
+                body,
+                name,
+                handler,
+                ..
+            } => {
+                self.visit_block(body);
+                self.scopes.push(Vec::new());
+                let _ = self.local(name, SymbolKind::Local, handler.span);
+                self.visit_block(handler);
+                let _ = self.scopes.pop();
+            }
             Stmt::Fn(def) => {
                 let visible = self.rest_of_block(def.name.span.start);
                 let id = self.local(&def.name, SymbolKind::Local, visible);

@@ -58,3 +58,10 @@ fn return_is_always_inside_a_function() {
         "let f = fn() { return 1 }\n\nobject o {\n    g = fn() { return 2 }\n    fn m() { return }\n}\n\nplugin p {\n    route GET \"/x\" (req) { return 3 }\n}"
     );
 }
+
+#[test]
+fn break_and_continue_inside_try_follow_the_loop_around_it() {
+    assert_audit!(
+        "fn main() {\n    for x in [1] {\n        try { break } catch e { continue }\n    }\n    try { continue } catch e { break }\n}"
+    );
+}

@@ -176,3 +176,10 @@ fn undeclared_assignment_in_a_nested_fn_of_a_method_does_not_offer_self() {
         "object counter {\n    fn reset() {\n        fn helper() {\n            total = 0\n        }\n        helper()\n    }\n}"
     );
 }
+
+#[test]
+fn the_catch_name_is_a_local_of_the_handler_only() {
+    assert_audit!(
+        "fn main() {\n    try { print(e) } catch e { print(e.kind) }\n    print(e)\n    e = 1\n}"
+    );
+}

@@ -292,3 +292,10 @@ fn every_repo_program_keeps_its_comments() {
         failures.join("\n\n")
     );
 }
+
+#[test]
+fn comments_in_try_and_catch_blocks() {
+    assert_fmt_source!(
+        "fn main() {\n    // before\n    try { // opens\n        f() // call\n        // end of body\n    } catch e { // handler\n        g(e) // use\n    } // after\n}\n"
+    );
+}

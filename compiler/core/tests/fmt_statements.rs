@@ -76,3 +76,16 @@ fn nested_functions() {
 fn expression_statements_that_need_parentheses() {
     assert_fmt!("fn main() {\n    ({a: 1}).a\n    (fn(x) { return x })(1)\n}");
 }
+
+#[test]
+fn try_catch() {
+    assert_fmt!(
+        r#"fn main() {
+    try { let x = f(); print(x) } catch e { print(e.kind, e.message) }
+    try {
+    } catch e {}
+    try { try { g() } catch inner { error(inner.value) } }
+    catch outer { return outer }
+}"#
+    );
+}

@@ -100,3 +100,30 @@ fn spans_are_byte_offsets() {
     let json = aura_uast::Document::new(parsed.module).to_json(true);
     insta::assert_snapshot!(format!("----- SOURCE\n{source}\n----- OUTPUT\n{json}"));
 }
+
+#[test]
+fn try_catch() {
+    assert_parse!("fn main() {\n    try { f(1) } catch e { print(e.kind) }\n}");
+}
+
+#[test]
+fn try_catch_on_separate_lines_and_allman_braces() {
+    assert_parse!("fn main() {\n    try\n    {\n        f(1)\n    }\n    catch err\n    {\n        g(err)\n    }\n    h()\n}");
+}
+
+#[test]
+fn try_catch_nested_with_statements_after_the_brace() {
+    assert_parse!(
+        "fn main() {\n    try { try { f() } catch a { g(a) } } catch b { return b } print(1)\n}"
+    );
+}
+
+#[test]
+fn try_without_catch_is_an_error() {
+    assert_parse!("fn main() {\n    try { f() }\n    g()\n}");
+}
+
+#[test]
+fn catch_without_a_name_is_an_error() {
+    assert_parse!("fn main() {\n    try { f() } catch { g() }\n}");
+}

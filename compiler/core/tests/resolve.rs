@@ -143,6 +143,40 @@ fn locals_follow_block_scopes_and_shadowing() {
     assert_eq!(names(at(SCOPES, "let x", 0, 0)), Vec::<String>::new());
 }
 
+const TRY: &str = "fn main() {
+    let e = 1
+    try {
+        print(e)
+    } catch e {
+        print(e.kind)
+        let f = fn() { return e }
+    }
+    print(e)
+}
+";
+
+#[test]
+fn the_catch_name_is_a_local_of_its_handler() {
+    let res = resolved(TRY);
+    // The catch name: its definition, the `print` and the closure in the handler.
+    assert_eq!(
+        places(TRY, &res, at(TRY, "catch e", 0, 6)),
+        ["5:13", "6:15", "7:31"]
+    );
+    // The outer `e`: its `let`, the body and after the `try`.
+    assert_eq!(
+        places(TRY, &res, at(TRY, "let e", 0, 4)),
+        ["2:9", "4:15", "9:11"]
+    );
+    // In the handler, the visible `e` is the catch name.
+    let visible = res.locals_at(at(TRY, "print(e.kind", 0, 0));
+    assert_eq!(visible.len(), 1);
+    assert_eq!(
+        res.symbol(visible[0]).span.start as usize,
+        at(TRY, "catch e", 0, 6)
+    );
+}
+
 #[test]
 fn capabilities_builtins_and_plugin_fns() {
     let source = "uses store\n\nplugin shop {\n    route GET \"/a\" (req) {\n        return total(store.get(\"k\"))\n    }\n    fn total(v) { return len(v) }\n}\n\nfn main() {\n    print(shop.total([1]))\n}\n";

@@ -653,6 +653,43 @@ impl Framer {
     }
 }
 
+/// The state of compiled code that a caught error leaves as it was at the error: around every
+/// `rt_try` call, the globals `saved` (call depth, argument stack top, shadow stack top) are
+/// read into raw locals before and written back after, so the caller goes on with its own.
+/// (The C runtime's part of that state is `TryState` in `runtime/rt/memory.c`.)
+fn restore_after_try(stmts: Vec<Stmt>, saved: &[u32], next_local: &mut u32) -> Vec<Stmt> {
+    let mut out = Vec::with_capacity(stmts.len());
+    for s in stmts {
+        match s {
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => out.push(Stmt::If {
+                cond,
+                then: restore_after_try(then, saved, next_local),
+                otherwise: restore_after_try(otherwise, saved, next_local),
+            }),
+            Stmt::Loop(body) => out.push(Stmt::Loop(restore_after_try(body, saved, next_local))),
+            Stmt::Set(l, e @ Expr::CallRt(RtFn::Core(Core::Try), _)) => {
+                let first = *next_local;
+                *next_local += saved.len() as u32;
+                for (i, g) in saved.iter().enumerate() {
+                    // A `Bin`, so the value is raw: it needs no shadow slot.
+                    let raw = Expr::bin(BinOp::Add, Expr::Global(*g), Expr::Const(0));
+                    out.push(Stmt::Set(first + i as u32, raw));
+                }
+                out.push(Stmt::Set(l, e));
+                for (i, g) in saved.iter().enumerate() {
+                    out.push(Stmt::SetGlobal(*g, Expr::Local(first + i as u32)));
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// Claims a frame of `words` words at the shadow stack's top into local `fp`.
 fn claim(g: Globals, fp: Local, words: u32) -> Vec<Stmt> {
     vec![
@@ -749,6 +786,11 @@ pub fn add_gc(program: &mut Program) {
         let body = std::mem::take(&mut f.body);
         let mut head = body;
         let tail = head.split_off(at.min(head.len()));
+        let tail = restore_after_try(
+            tail,
+            &[DEPTH_GLOBAL, ARG_STACK_GLOBAL, g.top],
+            &mut next_local,
+        );
         // The depth check of a direct function moves after the frame's stores, where it is the
         // entry poll too.
         // The new depth stays in a local for that check (no reload after the stores).

@@ -29,7 +29,7 @@ mod analysis;
 mod expr;
 
 use crate::ir::*;
-use crate::runtime::{Core, RtFn, CELL_VALUE, CLOSURE_CAPTURES, NIL};
+use crate::runtime::{Core, RtFn, CELL_VALUE, CLOSURE_CAPTURES, NIL, TRY_NORMAL};
 use aura_uast as uast;
 use aura_uast::Item;
 use std::collections::{HashMap, HashSet};
@@ -112,6 +112,19 @@ pub(crate) struct FnCtx {
     pub loops: u32,
     /// Whether this is a compiled Aura function (params env, self, ...) rather than `aura_main`.
     pub is_fn: bool,
+    /// Set when this function is the outlined body of a `try` (see [`Lowerer::try_body`]).
+    pub try_exit: Option<TryExit>,
+}
+
+/// How the outlined body of a `try` leaves: `return` stores its value in the cell of capture
+/// `ret_capture` and returns `TRY_RETURN`; `break`/`continue` of a loop around the `try`
+/// (`loops_outside`) return `TRY_BREAK`/`TRY_CONTINUE`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TryExit {
+    pub ret_capture: u32,
+    pub loops_outside: bool,
+    /// Whether some `return` used the cell (else the caller needs none).
+    pub used_return: bool,
 }
 
 pub(crate) enum Resolved {
@@ -951,6 +964,58 @@ impl Lowerer {
             },
         );
         Ok(ctx.captures)
+    }
+
+    /// Lowers the body of a `try` as a function of no parameters (`rt_try` calls its closure
+    /// with the caller's `self`): no depth check, since a `try` is not a call; its captures start
+    /// with `ret_cell`, the caller's local for the cell of a `return` value. Returns its
+    /// captures and whether a `return` used that cell.
+    pub(crate) fn try_body(
+        &mut self,
+        ids: FnIds,
+        body: &uast::Block,
+        ret_cell: Local,
+        loops_outside: bool,
+    ) -> R<(Vec<Source>, bool)> {
+        let name = match self.functions.get(ids.direct.0 as usize) {
+            Some(Some(f)) => f.name.clone(),
+            _ => return err("internal: direct entry not reserved"),
+        };
+        self.current_symbol.push(name.clone());
+        self.ctxs.push(FnCtx {
+            params: 2,
+            next_local: 2,
+            is_fn: true,
+            captures: vec![Source::Cell(ret_cell)],
+            try_exit: Some(TryExit {
+                ret_capture: 0,
+                loops_outside,
+                used_return: false,
+            }),
+            ..FnCtx::default()
+        });
+        let mut out = Vec::new();
+        self.block(body, &mut out)?;
+        if !matches!(out.last(), Some(Stmt::Return(_))) {
+            out.push(Stmt::Return(Expr::Const(TRY_NORMAL)));
+        }
+        let _ = self.current_symbol.pop();
+        let ctx = match self.ctxs.pop() {
+            Some(c) => c,
+            None => return err("internal: function context lost"),
+        };
+        let used_return = ctx.try_exit.is_some_and(|t| t.used_return);
+        self.define(
+            ids.direct,
+            Function {
+                name,
+                params: ctx.params,
+                locals: ctx.next_local - ctx.params,
+                address_taken: false,
+                body: out,
+            },
+        );
+        Ok((ctx.captures, used_return))
     }
 
     /// The value of a capture source, read in the function that creates the closure.

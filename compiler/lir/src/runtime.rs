@@ -89,6 +89,8 @@ core_table! {
     // is a capability call): how the lowering compiles a capability used other than as the
     // receiver of a send (`let s = store`).
     Capability = "rt_capability" / 4,
+    // errors (spec/abi.md, "Errors a program handles")
+    Try = "rt_try" / 2,                // (fn body, val self) -> a TRY_* code, or the error's map
     // for loops
     Iter = "rt_iter" / 1,              // (val) -> list to walk (a list itself, map keys, chars)
     IterLen = "rt_iter_len" / 1,       // (list) -> raw current length
@@ -143,6 +145,15 @@ pub fn imm_float_word(bits: u64) -> Option<i64> {
     let w = bits.wrapping_add(IMM_FLOAT_OFFSET as u64).rotate_left(4);
     (w & 7 == IMM_FLOAT_TAG as u64 && w & !8 != 4).then_some(w as i64)
 }
+
+/// How the outlined body of a `try` finished, as `rt_try` returns it (small-int words, so that
+/// no heap value is confused with them): normally (nil), by `return` (its value waits in the
+/// body's return cell), by `break` or by `continue` of a loop around the `try`. Anything else
+/// `rt_try` returns is the map of a caught error.
+pub const TRY_NORMAL: i64 = NIL;
+pub const TRY_RETURN: i64 = 3;
+pub const TRY_BREAK: i64 = 5;
+pub const TRY_CONTINUE: i64 = 7;
 
 /// Closure object layout (byte offsets), read by compiled code.
 pub const CLOSURE_CODE: u32 = 8;

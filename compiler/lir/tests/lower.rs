@@ -331,3 +331,27 @@ fn unaudited_input_never_panics() {
         }
     }
 }
+
+/// `try`: the body is a closure `rt_try` calls; `return` goes through the return cell and
+/// `break`/`continue` come back as codes; the caller saves and restores its globals around the
+/// call (`gc::restore_after_try`) and binds the error's map for the handler.
+#[test]
+fn try_catch_with_return_break_and_continue() {
+    insta::assert_snapshot!(user_text(
+        r#"
+fn find(items) {
+    for x in items {
+        try {
+            if x == 0 { continue }
+            if x < 0 { break }
+            return 10 / x
+        } catch e {
+            print(e.kind)
+        }
+    }
+    return nil
+}
+fn main() { print(find([0, 5])) }
+"#
+    ));
+}

@@ -2,7 +2,8 @@
 //! closure: the interpreter and the LIR lowering put exactly these in cells. Bindings are numbered
 //! in the order a backend declares them: parameters, then `let`s after their value (a `let` whose
 //! value is a fn literal before it), `for` variables after the iterated expression, nested `fn`
-//! names before their body. Both backends walk in exactly this order.
+//! names before their body, a `try`'s catch name before its handler (its body counts as a function
+//! of its own: the compiled backends outline it). Both backends walk in exactly this order.
 
 use crate as uast;
 use crate::visit::{walk_block, walk_expr, walk_stmt, walk_target, Visit};
@@ -100,6 +101,21 @@ impl<'a> Visit<'a> for Analysis<'a> {
                 let mark = self.scopes.len();
                 self.declare(&var.name);
                 self.visit_block(body);
+                self.scopes.truncate(mark);
+            }
+            // The compiled backends run a `try` body as a closure (`rt_try` calls it), so what
+            // it uses of the function around it is captured; the catch name is declared before
+            // the handler, which runs in the function itself.
+            uast::Stmt::Try {
+                body,
+                name,
+                handler,
+                ..
+            } => {
+                self.function(&[], body);
+                let mark = self.scopes.len();
+                self.declare(&name.name);
+                self.visit_block(handler);
                 self.scopes.truncate(mark);
             }
             _ => walk_stmt(self, stmt),

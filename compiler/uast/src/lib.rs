@@ -210,6 +210,15 @@ pub enum Stmt {
         #[serde(default, skip_serializing_if = "Span::is_empty")]
         span: Span,
     },
+    /// `try { body } catch name { handler }`: a catchable runtime error raised while `body` runs
+    /// stops it and runs `handler` with `name` (a local of `handler`) bound to the error's map.
+    Try {
+        #[serde(default, skip_serializing_if = "Span::is_empty")]
+        span: Span,
+        body: Block,
+        name: Ident,
+        handler: Block,
+    },
     /// A nested `fn name(..) { }`: declares a local bound to a closure, visible in its own body.
     Fn(FnDef),
     Expr {
@@ -476,6 +485,7 @@ impl Stmt {
             | Stmt::If { span, .. }
             | Stmt::While { span, .. }
             | Stmt::For { span, .. }
+            | Stmt::Try { span, .. }
             | Stmt::Return { span, .. }
             | Stmt::Break { span }
             | Stmt::Continue { span }

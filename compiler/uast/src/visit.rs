@@ -113,6 +113,10 @@ pub fn walk_stmt<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, stmt: &'ast Stmt) {
             v.visit_expr(iter);
             v.visit_block(body);
         }
+        Stmt::Try { body, handler, .. } => {
+            v.visit_block(body);
+            v.visit_block(handler);
+        }
         Stmt::Return { value, .. } => {
             if let Some(value) = value {
                 v.visit_expr(value);

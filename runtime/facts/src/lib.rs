@@ -61,6 +61,16 @@ impl ErrorKind {
         }
     }
 
+    /// Whether `try ... catch` may handle an error of this kind. The limits (call depth, memory,
+    /// fuel and the deadline) are not catchable: they propagate through every `try`, so a
+    /// program cannot go on past them.
+    pub fn catchable(self) -> bool {
+        !matches!(
+            self,
+            ErrorKind::StackOverflow | ErrorKind::OutOfMemory | ErrorKind::OutOfFuel
+        )
+    }
+
     /// The kind's constant in the C runtime (`runtime/rt/aura_rt.h`), whose value is the kind's
     /// index in [`ErrorKind::ALL`]: what `aura_fail` passes to the host.
     pub fn c_name(self) -> &'static str {

@@ -79,6 +79,7 @@ def main():
     want_imports = {
         "aura_write": ([i32, i32, i32], []),
         "aura_fail": ([i32, i32, i32], []),
+        "aura_try": ([i64, i64], [i64]),
         "aura_cap_store": ([i32, i32, i32, i32], [i64]),
         "aura_cap_log": ([i32, i32, i32, i32], [i64]),
         "aura_cap_clock": ([i32, i32, i32, i32], [i64]),

@@ -24,6 +24,10 @@ const { instance } = await WebAssembly.instantiate(bytes, {
     aura_fail: (kind, p, n) => {
       throw new Fail(kind, text(p, n));
     },
+    // `try` needs compiled code; the runtime alone never calls it.
+    aura_try: () => {
+      throw new Error("aura_try without compiled code");
+    },
     aura_cap_store: nocap,
     aura_cap_log: nocap,
     aura_cap_clock: nocap,

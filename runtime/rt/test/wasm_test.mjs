@@ -31,6 +31,10 @@ const { instance } = await WebAssembly.instantiate(bytes, {
     aura_fail: (kind, p, n) => {
       throw new Fail(kind, text(p, n));
     },
+    // `try` needs compiled code; the runtime alone never calls it.
+    aura_try: () => {
+      throw new Error("aura_try without compiled code");
+    },
     aura_cap_store: cap,
     aura_cap_log: cap,
     aura_cap_clock: cap,

@@ -7,6 +7,8 @@
 //! - `aura_write(stream, ptr, len)`: standard output (buffered here, flushed at the end and before
 //!   anything reaches standard error) or standard error;
 //! - `aura_fail(kind, ptr, len)`: records the runtime error and ends the run with a trap;
+//! - `aura_try(body, self) -> val`: runs the body of a `try` through the export `rt_call`,
+//!   catching the trap of a catchable `aura_fail` (then it returns 0);
 //! - `aura_cap_store` / `aura_cap_log` / `aura_cap_clock(req, req_len, resp, resp_cap) -> len`:
 //!   the capability calls of `spec/abi.md`, checked by [`aura_host_api::call_capability`] and
 //!   answered by an [`aura_host_api::Host`] so that every host agrees on their semantics.
@@ -278,6 +280,7 @@ fn instantiate(
         match (import.module(), name) {
             ("aura", "aura_write") => linker.func_new("aura", name, ty, aura_write),
             ("aura", "aura_fail") => linker.func_new("aura", name, ty, aura_fail),
+            ("aura", "aura_try") => linker.func_new("aura", name, ty, aura_try),
             ("aura", "aura_cap_store") => {
                 linker.func_new("aura", name, ty, |c, p, r| capability(c, "store", p, r))
             }
@@ -469,6 +472,45 @@ fn aura_fail(mut caller: Caller<'_, State>, params: &[Val], _: &mut [Val]) -> wa
     let message = String::from_utf8_lossy(&message).into_owned();
     caller.data_mut().failure = Some(RuntimeError::new(kind, message));
     Err(wasmtime::Error::msg("aura_fail"))
+}
+
+/// `aura_try(body, self) -> val` (`spec/abi.md`, "Errors a program handles"): calls the body of
+/// a `try` back through the export `rt_call` and returns its result; when `aura_fail` trapped
+/// with a catchable kind, forgets that failure and returns 0 (the runtime builds the error's map
+/// and restores its C stack pointer). Any other trap (fuel, the wasm stack, an uncatchable kind)
+/// goes on.
+fn aura_try(
+    mut caller: Caller<'_, State>,
+    params: &[Val],
+    results: &mut [Val],
+) -> wasmtime::Result<()> {
+    let (body, this) = (arg(params, 0)?, arg(params, 1)?);
+    let Some(Extern::Func(call)) = caller.get_export("rt_call") else {
+        return Err(wasmtime::Error::msg("the module exports no rt_call"));
+    };
+    let mut out = [Val::I64(0)];
+    let args = [
+        Val::I64(body as i64),
+        Val::I64(this as i64),
+        Val::I64(0),
+        Val::I64(0),
+    ];
+    match call.call(&mut caller, &args, &mut out) {
+        Ok(()) => {}
+        Err(e) => {
+            let state = caller.data_mut();
+            if !state.failure.as_ref().is_some_and(|f| f.kind.catchable()) {
+                return Err(e);
+            }
+            state.failure = None;
+            out[0] = Val::I64(0);
+        }
+    }
+    match results.first_mut() {
+        Some(slot) => *slot = out[0],
+        None => return Err(wasmtime::Error::msg("aura_try returns nothing")),
+    }
+    Ok(())
 }
 
 /// `aura_cap_NAME(req, req_len, resp, resp_cap) -> resp_len` (`spec/abi.md`).

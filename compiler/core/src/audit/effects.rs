@@ -219,6 +219,9 @@ impl<'a> Visit<'a> for Locals<'a, '_> {
             Stmt::For { var, .. } => {
                 let _ = self.out.insert(&var.name);
             }
+            Stmt::Try { name, .. } => {
+                let _ = self.out.insert(&name.name);
+            }
             _ => {}
         }
         walk_stmt(self, stmt);
@@ -301,6 +304,18 @@ impl<'a> Walker<'a, '_> {
                 let kind = self.expr(iter, &Use::Harmless, emit);
                 self.raise(&var.name, kind.min(Kind::Part));
                 self.block(body, emit);
+            }
+            Stmt::Try {
+                body,
+                name,
+                handler,
+                ..
+            } => {
+                self.block(body, emit);
+                // The error's value may be anything the body passed to `error(v)`, the root
+                // included.
+                self.raise(&name.name, Kind::Whole);
+                self.block(handler, emit);
             }
             Stmt::Return { value, .. } => {
                 if let Some(value) = value {

@@ -178,6 +178,17 @@ impl<'a> Walker<'a, '_> {
                     let _ = w.scopes.pop();
                 });
             }
+            Stmt::Try {
+                body,
+                name,
+                handler,
+                ..
+            } => {
+                self.block(body);
+                self.scopes.push(vec![name.name.as_str()]);
+                self.block(handler);
+                let _ = self.scopes.pop();
+            }
             Stmt::Return { value, .. } => {
                 // Every statement of a UAST is inside a fn, method, route or fn literal, so a
                 // `return` is always inside a function.

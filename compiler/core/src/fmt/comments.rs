@@ -278,6 +278,10 @@ fn nested(node: Node) -> Vec<Seq> {
                 lambdas(iter, &mut out);
                 out.push(Seq::block(body));
             }
+            Stmt::Try { body, handler, .. } => {
+                out.push(Seq::block(body));
+                out.push(Seq::block(handler));
+            }
             Stmt::Return { value, .. } => {
                 if let Some(value) = value {
                     lambdas(value, &mut out);

@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 
 /// The reserved words of the language; a map key spelled like one of these is quoted.
 pub const KEYWORDS: &[&str] = &[
-    "fn", "let", "if", "else", "while", "for", "in", "return", "break", "continue", "true",
-    "false", "nil", "and", "or", "not", "object", "plugin", "route", "uses", "self",
+    "fn", "let", "if", "else", "try", "catch", "while", "for", "in", "return", "break", "continue",
+    "true", "false", "nil", "and", "or", "not", "object", "plugin", "route", "uses", "self",
 ];
 
 /// `[A-Za-z_][A-Za-z0-9_]*` and not a keyword.

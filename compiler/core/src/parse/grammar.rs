@@ -407,6 +407,18 @@ where
             body,
         });
 
+    let try_stmt = just(Token::Try)
+        .ignore_then(block.clone())
+        .then_ignore(just(Token::Catch))
+        .then(ident())
+        .then(block.clone())
+        .map_with(|((body, name), handler), e| Stmt::Try {
+            span: span(e.span()),
+            body,
+            name,
+            handler,
+        });
+
     let for_stmt = just(Token::For)
         .ignore_then(ident())
         .then_ignore(just(Token::In))
@@ -477,6 +489,7 @@ where
         if_stmt.map(Some).boxed(),
         while_stmt.map(Some).boxed(),
         for_stmt.map(Some).boxed(),
+        try_stmt.map(Some).boxed(),
         return_stmt.map(Some).boxed(),
         break_stmt.map(Some).boxed(),
         continue_stmt.map(Some).boxed(),

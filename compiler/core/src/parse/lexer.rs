@@ -444,13 +444,14 @@ fn layout(
                 }
                 continue;
             }
-            Lexeme::Tok(Token::Else) => {
-                // A newline before `else` is allowed: `}` on one line, `else {` on the next.
+            Lexeme::Tok(keyword @ (Token::Else | Token::Catch)) => {
+                // A newline before `else` (or `catch`) is allowed: `}` on one line, `else {` on
+                // the next.
                 while matches!(out.last(), Some((Token::Newline, _))) {
                     out.pop();
                 }
                 headers.push(open.len());
-                Token::Else
+                keyword
             }
             Lexeme::Tok(Token::Minus) => {
                 let prefix = !out.last().is_some_and(|(prev, _)| prev.ends_operand());

@@ -197,6 +197,10 @@ fn walk<'a>(roots: Vec<Work<'a>>, expr_depth: usize, block_depth: usize) -> Dept
                     stack.push((Work::Block(body), ed, bd));
                     stack.push((Work::Expr(iter), ed, bd));
                 }
+                Stmt::Try { body, handler, .. } => {
+                    stack.push((Work::Block(handler), ed, bd));
+                    stack.push((Work::Block(body), ed, bd));
+                }
                 Stmt::Return { value, .. } => {
                     if let Some(value) = value {
                         stack.push((Work::Expr(value), ed, bd));

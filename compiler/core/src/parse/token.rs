@@ -18,6 +18,8 @@ pub enum Token {
     Let,
     If,
     Else,
+    Try,
+    Catch,
     While,
     For,
     In,
@@ -94,6 +96,7 @@ impl Token {
                 | Token::Fn
                 | Token::Let
                 | Token::If
+                | Token::Try
                 | Token::While
                 | Token::For
                 | Token::Return
@@ -117,6 +120,8 @@ impl Token {
             self,
             Token::If
                 | Token::Else
+                | Token::Try
+                | Token::Catch
                 | Token::While
                 | Token::For
                 | Token::Fn
@@ -133,6 +138,8 @@ impl Token {
             "let" => Token::Let,
             "if" => Token::If,
             "else" => Token::Else,
+            "try" => Token::Try,
+            "catch" => Token::Catch,
             "while" => Token::While,
             "for" => Token::For,
             "in" => Token::In,
@@ -229,6 +236,8 @@ impl Token {
             Token::Let => "let",
             Token::If => "if",
             Token::Else => "else",
+            Token::Try => "try",
+            Token::Catch => "catch",
             Token::While => "while",
             Token::For => "for",
             Token::In => "in",

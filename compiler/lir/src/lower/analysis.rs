@@ -86,6 +86,10 @@ impl AssignWalk<'_> {
                     self.expr(v);
                 }
             }
+            uast::Stmt::Try { body, handler, .. } => {
+                self.block(body);
+                self.block(handler);
+            }
             uast::Stmt::Break { .. } | uast::Stmt::Continue { .. } => {}
             uast::Stmt::Fn(def) => self.block(&def.body),
             uast::Stmt::Expr { expr, .. } => self.expr(expr),

@@ -4,7 +4,8 @@ use super::{depth_down, err, var_read, var_write, FnIds, Global, Lowerer, Resolv
 use crate::ir::*;
 use crate::runtime::{
     imm_float_word, Core, RtFn, CELL_VALUE, CLOSURE_CAPTURES, FALSE, IMM_FLOAT_OFFSET,
-    IMM_FLOAT_TAG, LIST_ITEMS, LIST_LEN, LIST_TYPE, NIL, SMALL_MAX, SMALL_MIN, TRUE,
+    IMM_FLOAT_TAG, LIST_ITEMS, LIST_LEN, LIST_TYPE, NIL, SMALL_MAX, SMALL_MIN, TRUE, TRY_BREAK,
+    TRY_CONTINUE, TRY_NORMAL, TRY_RETURN,
 };
 use aura_uast as uast;
 use aura_uast::{BinaryOp, UnaryOp};
@@ -379,21 +380,16 @@ impl Lowerer {
                     }
                     None => c(NIL),
                 };
-                out.push(depth_down());
-                out.push(Stmt::Return(value));
+                self.return_value(value, out)?;
             }
-            uast::Stmt::Break { .. } => {
-                if self.ctx()?.loops == 0 {
-                    return err("`break` outside a loop");
-                }
-                out.push(Stmt::Break(0));
-            }
-            uast::Stmt::Continue { .. } => {
-                if self.ctx()?.loops == 0 {
-                    return err("`continue` outside a loop");
-                }
-                out.push(Stmt::Continue(0));
-            }
+            uast::Stmt::Try {
+                body,
+                name,
+                handler,
+                ..
+            } => self.try_catch(body, &name.name, handler, out)?,
+            uast::Stmt::Break { .. } => self.loop_exit(true, out)?,
+            uast::Stmt::Continue { .. } => self.loop_exit(false, out)?,
             uast::Stmt::Fn(def) => self.self_visible_fn(
                 &def.name.name,
                 Some(&def.name.name),
@@ -408,6 +404,138 @@ impl Lowerer {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// `return value` (already stable): from the function, or from the outlined body of a `try`
+    /// through its return cell.
+    fn return_value(&mut self, value: Expr, out: &mut Vec<Stmt>) -> R<()> {
+        let ctx = self.ctx()?;
+        match &mut ctx.try_exit {
+            Some(exit) => {
+                exit.used_return = true;
+                out.push(Stmt::Store {
+                    addr: Expr::load(Expr::Local(0), CLOSURE_CAPTURES + 8 * exit.ret_capture),
+                    offset: CELL_VALUE,
+                    value,
+                });
+                out.push(Stmt::Return(c(TRY_RETURN)));
+            }
+            None => {
+                out.push(depth_down());
+                out.push(Stmt::Return(value));
+            }
+        }
+        Ok(())
+    }
+
+    /// `break` (or `continue`): of the innermost loop of this function, or, in the outlined body
+    /// of a `try` with no loop of its own, of the loop around the `try`.
+    fn loop_exit(&mut self, is_break: bool, out: &mut Vec<Stmt>) -> R<()> {
+        let ctx = self.ctx()?;
+        if ctx.loops > 0 {
+            out.push(if is_break {
+                Stmt::Break(0)
+            } else {
+                Stmt::Continue(0)
+            });
+        } else if ctx.try_exit.is_some_and(|t| t.loops_outside) {
+            out.push(Stmt::Return(c(if is_break {
+                TRY_BREAK
+            } else {
+                TRY_CONTINUE
+            })));
+        } else if is_break {
+            return err("`break` outside a loop");
+        } else {
+            return err("`continue` outside a loop");
+        }
+        Ok(())
+    }
+
+    /// `try { body } catch name { handler }`: the body becomes a closure of no parameters that
+    /// `rt_try` calls with this function's `self`; its result says how it finished (`TRY_*`) or
+    /// is the map of a caught error, which `name` is bound to for the handler.
+    fn try_catch(
+        &mut self,
+        body: &uast::Block,
+        name: &str,
+        handler: &uast::Block,
+        out: &mut Vec<Stmt>,
+    ) -> R<()> {
+        let ctx = self.ctx()?;
+        if !ctx.is_fn {
+            return err("`try` outside a function");
+        }
+        let loops_outside = ctx.loops > 0 || ctx.try_exit.is_some_and(|t| t.loops_outside);
+        let ret_cell = self.temp()?;
+        let parent = match self.current_symbol.last() {
+            Some(n) => n.clone(),
+            None => "init".to_string(),
+        };
+        let ids = self.reserve_fn(&format!("{parent}_try"), 0);
+        let (captures, used_return) = self.try_body(ids, body, ret_cell, loops_outside)?;
+        out.push(Stmt::Set(
+            ret_cell,
+            if used_return {
+                rt(Core::CellNew, vec![c(NIL)])
+            } else {
+                c(NIL)
+            },
+        ));
+        let closure = self.temp()?;
+        out.push(Stmt::Set(
+            closure,
+            rt(
+                Core::ClosureNew,
+                vec![
+                    Expr::FnAddr(ids.generic),
+                    c(0),
+                    c(NIL),
+                    c(captures.len() as i64),
+                ],
+            ),
+        ));
+        for (i, source) in captures.iter().enumerate() {
+            out.push(Stmt::Store {
+                addr: Expr::Local(closure),
+                offset: CLOSURE_CAPTURES + 8 * i as u32,
+                value: Lowerer::source_expr(*source),
+            });
+        }
+        let result = self.temp()?;
+        out.push(Stmt::Set(
+            result,
+            rt(Core::Try, vec![Expr::Local(closure), Expr::Local(1)]),
+        ));
+        // The handler, when the result is an error's map.
+        let mark = self.ctx()?.bindings.len();
+        let var = self.declare(name)?;
+        let mut dispatch = vec![self.bind(var, Expr::Local(result))];
+        self.block(handler, &mut dispatch)?;
+        self.ctx()?.bindings.truncate(mark);
+        let arm = |code: i64, then: Vec<Stmt>, otherwise: Vec<Stmt>| {
+            vec![Stmt::If {
+                cond: bin(BinOp::Eq, Expr::Local(result), c(code)),
+                then,
+                otherwise,
+            }]
+        };
+        if loops_outside {
+            let mut exit = Vec::new();
+            self.loop_exit(false, &mut exit)?;
+            dispatch = arm(TRY_CONTINUE, exit, dispatch);
+            let mut exit = Vec::new();
+            self.loop_exit(true, &mut exit)?;
+            dispatch = arm(TRY_BREAK, exit, dispatch);
+        }
+        if used_return {
+            let t = self.temp()?;
+            let mut exit = vec![Stmt::Set(t, Expr::load(Expr::Local(ret_cell), CELL_VALUE))];
+            self.return_value(Expr::Local(t), &mut exit)?;
+            dispatch = arm(TRY_RETURN, exit, dispatch);
+        }
+        out.extend(arm(TRY_NORMAL, Vec::new(), dispatch));
         Ok(())
     }
 
