@@ -136,3 +136,53 @@ fn message_errors_are_runtime_errors() {
     let (reply, _) = send(&wasm, request("counter", "me", json!([])));
     assert_eq!(kind(reply), ErrorKind::Json);
 }
+
+/// `try` in a message (the host's `aura_try` re-enters the instance): a caught error keeps what
+/// the method did before it and the message succeeds; an uncaught one is the message's error.
+#[test]
+fn a_caught_error_in_a_message_keeps_the_changes() {
+    let wasm = compile(
+        r#"
+object parser {
+    good = 0
+    bad = []
+    fn feed(text) {
+        try {
+            let v = json_decode(text)
+            self.good = self.good + 1
+            return v
+        } catch e {
+            push(self.bad, e.kind)
+            return nil
+        }
+    }
+    fn strict(text) {
+        self.good = -1
+        return json_decode(text)
+    }
+}
+"#,
+    );
+    let (reply, _) = send(
+        &wasm,
+        json!({"target": "parser", "method": "feed", "args": ["{oops"],
+               "state": {"good": 2, "bad": []}}),
+    );
+    assert_eq!(
+        reply.expect("feed"),
+        json!({"result": null, "changed": true, "state": {"good": 2, "bad": ["json error"]}})
+    );
+    let (reply, _) = send(
+        &wasm,
+        json!({"target": "parser", "method": "feed", "args": ["[1]"], "state": {"good": 2}}),
+    );
+    assert_eq!(
+        reply.expect("feed"),
+        json!({"result": [1], "changed": true, "state": {"good": 3, "bad": []}})
+    );
+    let (reply, _) = send(
+        &wasm,
+        json!({"target": "parser", "method": "strict", "args": ["{oops"], "state": {}}),
+    );
+    assert_eq!(kind(reply), ErrorKind::Json);
+}

@@ -657,3 +657,38 @@ fn imports_resolve_from_disk() {
     close(client);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The catch name of a `try` is a local of its handler: definition, references and rename see
+/// it and leave the outer name of the same spelling alone.
+#[test]
+fn the_catch_name_is_a_local_for_definition_references_and_rename() {
+    const URI: &str = "file:///tmp/catching.aura";
+    const SOURCE: &str = "fn main() {
+    let e = 1
+    try {
+        print(e)
+    } catch e {
+        print(e.kind, e.message)
+    }
+    print(e)
+}
+";
+    let (mut client, diagnostics) = open(URI, SOURCE);
+    assert_eq!(diagnostics, Vec::<Value>::new());
+    let at = |line: u32, character: u32| json!({ "textDocument": { "uri": URI }, "position": { "line": line, "character": character } });
+    // `e.kind` in the handler goes to the catch name.
+    let definition = client.request("textDocument/definition", at(5, 14));
+    assert_eq!(
+        definition["range"]["start"],
+        json!({ "line": 4, "character": 12 })
+    );
+    let mut params = at(5, 14);
+    params["context"] = json!({ "includeDeclaration": true });
+    let found = client.request("textDocument/references", params);
+    assert_eq!(starts(&found), ["4:12", "5:14", "5:22"]);
+    let mut params = at(4, 12);
+    params["newName"] = json!("err");
+    let edit = client.request("textDocument/rename", params);
+    assert_eq!(starts(&edit["changes"][URI]), ["4:12", "5:14", "5:22"]);
+    close(client);
+}

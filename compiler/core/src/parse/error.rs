@@ -624,6 +624,9 @@ fn unexpected(span: Span, expected: &[Expected], found: &Option<Token>) -> Diagn
                  on after the `}}` of a block"
             ))
         }
+        _ if expects(&Token::Catch) => Some(
+            "a `try` block is followed by `catch NAME { }`, which runs when it fails".to_string(),
+        ),
         Some(Token::Not) if label("expression") => Some(
             "`not` binds looser than comparisons and arithmetic: put it in parentheses, \
              as in `a == (not b)`"
