@@ -258,7 +258,7 @@ fn compile_module(
     let no_plugin = HashMap::new();
     for item in &module.items {
         match item {
-            Item::Uses { .. } => {}
+            Item::Uses { .. } | Item::Import { .. } => {}
             Item::Let { span, name, value } => {
                 let global = global_slot(env, &name.name)?;
                 let thunk = compile_thunk(*span, value, env, &no_plugin, interner)?;

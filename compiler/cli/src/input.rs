@@ -1,5 +1,6 @@
 //! Reading FILE (source or UAST JSON) through the front end, and how each failure is reported.
 
+use aura_compiler::modules::Text;
 use aura_compiler::{render, Checked, Diagnostic};
 use aura_facts::RuntimeError;
 use aura_uast::{Document, Span};
@@ -85,15 +86,20 @@ impl Loaded {
         };
         let checked = if is_uast {
             match Document::from_json(&source) {
-                Ok(document) => aura_compiler::check_module(document.module),
+                Ok(document) => check_document(&path, document),
                 Err(e) => failed(vec![Diagnostic::new("E0001", e.to_string())
                     .with_label(Span::new(0, 0), "in this document")
                     .with_hint("produce UAST documents with `aura ast FILE`")]),
             }
         } else {
-            let mut checked = aura_compiler::check_source(&source);
-            // Runtime errors point into this file (`aura_uast::trace`).
-            checked.module.source = Some(aura_uast::trace::SourceFile::new(&path, &source));
+            let mut checked =
+                aura_compiler::check_program(&path, Text::Source(source.clone()), &mut read_module);
+            // Runtime errors point into this file (`aura_uast::trace`). A program of several
+            // modules has one module of all their items, from several files: its frames show no
+            // location until each item knows its file.
+            if checked.modules.len() <= 1 {
+                checked.module.source = Some(aura_uast::trace::SourceFile::new(&path, &source));
+            }
             checked
         };
         Ok(Loaded {
@@ -114,20 +120,71 @@ impl Loaded {
     }
 
     pub fn diagnostics_failure(&self) -> Failure {
-        Failure::Diagnostics(render::text_colored(
+        Failure::Diagnostics(render::text_program(
             &self.checked.diagnostics,
             &self.path,
             &self.source,
+            &|path| self.checked.module_source(path),
             crate::color(),
         ))
     }
+
+    /// The checked program as a UAST document: one module (version 1), or the entry with every
+    /// module it imports (version 2).
+    pub fn document(self) -> Document {
+        let mut modules = self.checked.modules;
+        let Some(entry) = modules.pop() else {
+            return Document::new(self.checked.module);
+        };
+        if modules.is_empty() && entry.imports.is_empty() {
+            return Document::new(entry.module);
+        }
+        let modules = modules
+            .into_iter()
+            .map(|m| aura_uast::ModuleEntry {
+                path: m.path,
+                content_hash: String::new(),
+                imports: m.imports,
+                module: m.module,
+            })
+            .collect();
+        Document::program(entry.module, Some(entry.path), entry.imports, modules)
+    }
+}
+
+/// Reads an imported module from disk (its path is relative to the working directory, as the
+/// entry's is).
+pub(crate) fn read_module(path: &str) -> Result<Text, String> {
+    let bytes = std::fs::read(path).map_err(|e| io_reason(&e))?;
+    let source = String::from_utf8(bytes).map_err(|_| "the file is not UTF-8 text".to_string())?;
+    Ok(Text::Source(source))
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// A UAST document: a version 2 document carries the modules its entry imports, so nothing
+/// is read from disk.
+fn check_document(file: &str, document: Document) -> Checked {
+    if document.modules.is_empty() && document.imports.is_empty() && document.path.is_none() {
+        return aura_compiler::check_module(document.module);
+    }
+    let entry = document.path.clone().unwrap_or_else(|| file.to_string());
+    let mut modules = document.modules;
+    let mut read = |path: &str| -> Result<Text, String> {
+        match modules.iter().position(|m| m.path == path) {
+            Some(at) => Ok(Text::Uast(modules.swap_remove(at).module)),
+            None => Err("the document does not contain this module".to_string()),
+        }
+    };
+    aura_compiler::check_program(&entry, Text::Uast(document.module), &mut read)
 }
 
 fn failed(diagnostics: Vec<Diagnostic>) -> Checked {
-    Checked {
-        module: Default::default(),
-        prelude: Default::default(),
-        diagnostics,
-        methods: Vec::new(),
-    }
+    Checked::failed(diagnostics)
 }

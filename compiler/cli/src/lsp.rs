@@ -12,13 +12,32 @@ mod rename;
 mod text;
 
 use crate::input::Failure;
-use aura_compiler::resolve::{resolve, Resolution};
+use aura_compiler::resolve::{resolve_with_imports, Resolution};
 use aura_compiler::Checked;
 use aura_uast::{Item, Module, Span};
 use lsp_server::{Connection, Message, Notification, Request, Response};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use text::{offset, range};
+
+/// Checks a document's text as `aura check` would check its file: a `file://` document's imports
+/// are read from disk relative to it (the other documents' unsaved edits are not seen).
+pub(crate) fn check(uri: &str, text: &str) -> Checked {
+    let Some(path) = uri.strip_prefix("file://") else {
+        return aura_compiler::check_source(text);
+    };
+    let path = path.replace("%20", " ");
+    aura_compiler::check_program(
+        &path,
+        aura_compiler::modules::Text::Source(text.to_string()),
+        &mut crate::input::read_module,
+    )
+}
+
+/// The resolution of a checked document: its own module, with the names it imports.
+pub(crate) fn resolution(checked: &Checked, prelude: &Module) -> Resolution {
+    resolve_with_imports(checked.entry_module(), prelude, &checked.entry_imports())
+}
 
 pub fn lsp() -> Result<(), Failure> {
     let (connection, threads) = Connection::stdio();
@@ -120,6 +139,7 @@ const REQUESTS: &[&str] = &[
 
 /// One open document: its text, what the front end made of it and what its names mean.
 struct Document {
+    uri: String,
     text: String,
     checked: Checked,
     resolution: Resolution,
@@ -152,18 +172,27 @@ impl Server {
         let Some(text) = text else {
             return Vec::new();
         };
-        let checked = aura_compiler::check_source(text);
+        let checked = check(&uri, text);
         let diagnostics = checked
             .diagnostics
             .iter()
             .map(|d| {
-                let mut message = d.title.clone();
+                let mut message = match &d.file {
+                    // A problem in an imported module: shown at the top of this one.
+                    Some(file) => format!("in imported module `{file}`: {}", d.title),
+                    None => d.title.clone(),
+                };
+                let span = if d.file.is_some() {
+                    Span::default()
+                } else {
+                    d.primary_span()
+                };
                 if let Some(hint) = &d.hint {
                     message.push_str("\nhint: ");
                     message.push_str(hint);
                 }
                 json!({
-                    "range": range(text, d.primary_span()),
+                    "range": range(text, span),
                     "severity": 1,
                     "code": d.code,
                     "source": "aura",
@@ -171,10 +200,11 @@ impl Server {
                 })
             })
             .collect();
-        let resolution = resolve(&checked.module, &self.prelude);
+        let resolution = resolution(&checked, &self.prelude);
         let _ = self.documents.insert(
             uri.clone(),
             Document {
+                uri: uri.clone(),
                 text: text.to_string(),
                 checked,
                 resolution,
@@ -231,8 +261,39 @@ fn publish(uri: &str, diagnostics: Vec<Value>) -> Notification {
 fn definition(document: &Document, uri: &str, at: usize) -> Option<Value> {
     let res = &document.resolution;
     let symbol = res.symbol(res.reference_at(at)?.symbol);
+    if symbol.kind == aura_compiler::resolve::SymbolKind::Imported {
+        return imported_definition(document, &symbol.name);
+    }
     (!symbol.span.is_empty())
         .then(|| json!({ "uri": uri, "range": range(&document.text, symbol.span) }))
+}
+
+/// Where an imported name is defined: its name in the file of the module the document imports
+/// it from (a standard module has no file to go to).
+fn imported_definition(document: &Document, name: &str) -> Option<Value> {
+    let checked = &document.checked;
+    let entry = checked.modules.last()?;
+    let module = entry.imports.iter().find_map(|path| {
+        let m = checked.modules.iter().find(|m| &m.path == path)?;
+        let defines = m
+            .module
+            .items
+            .iter()
+            .filter_map(|item| item.defined_name())
+            .find(|n| n.name == name)?;
+        Some((m, defines.span))
+    });
+    let (module, span) = module?;
+    if module.path.starts_with(aura_compiler::modules::STD_PREFIX)
+        && !module.path.ends_with(".aura")
+    {
+        return None;
+    }
+    let source = module.source.as_deref()?;
+    Some(json!({
+        "uri": format!("file://{}", module.path.replace(' ', "%20")),
+        "range": range(source, span),
+    }))
 }
 
 /// Every place the symbol under the cursor is named; its definition unless

@@ -607,10 +607,11 @@ fn check(file: &Path, format: Format) -> Result<(), Failure> {
             Ok(())
         }
         Format::Json => {
-            let diagnostics = aura_compiler::render::json_diagnostics(
+            let diagnostics = aura_compiler::render::json_program(
                 &loaded.checked.diagnostics,
                 &loaded.path,
                 &loaded.source,
+                &|path| loaded.checked.module_source(path),
             );
             let report = serde_json::json!({
                 "file": loaded.path,
@@ -632,8 +633,7 @@ fn check(file: &Path, format: Format) -> Result<(), Failure> {
 }
 
 fn ast(file: &Path, no_spans: bool) -> Result<(), Failure> {
-    let loaded = Loaded::checked(file)?;
-    let document = aura_uast::Document::new(loaded.checked.module);
+    let document = Loaded::checked(file)?.document();
     print_stdout(&format!("{}\n", document.to_json(!no_spans)))
 }
 
@@ -720,8 +720,7 @@ fn build(
             };
         }
     }
-    let loaded = Loaded::checked(file)?;
-    let document = aura_uast::Document::new(loaded.checked.module);
+    let document = Loaded::checked(file)?.document();
     std::fs::write(output, document.to_json(true) + "\n")
         .map_err(|e| Failure::Io(format!("cannot write {}: {e}", output.display())))
 }

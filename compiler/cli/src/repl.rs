@@ -172,9 +172,9 @@ impl Session {
         }
         let offset = program.len();
         program.push_str(input);
-        let checked = aura_compiler::check_source(&program);
+        let checked = check(&program);
         if !checked.is_ok() {
-            show(&checked.diagnostics, offset, input);
+            show(&checked, offset, input);
             return;
         }
         self.defs = kept;
@@ -197,9 +197,9 @@ impl Session {
         let body = with_value_printed(input);
         program.push_str(&body);
         program.push_str("\n}\n");
-        let checked = aura_compiler::check_source(&program);
+        let checked = check(&program);
         if !checked.is_ok() {
-            show(&checked.diagnostics, offset, &body);
+            show(&checked, offset, &body);
             return;
         }
         let mut host = aura_host_api::StdHost::new();
@@ -252,9 +252,34 @@ fn is_print_call(e: &Expr) -> bool {
 }
 
 /// Diagnostics of a program in which `input` starts at byte `offset`, drawn against `input`.
-fn show(diagnostics: &[Diagnostic], offset: usize, input: &str) {
-    let shifted: Vec<Diagnostic> = diagnostics
-        .iter()
+/// Checks the session's program; its `import`s are read relative to the working directory.
+fn check(program: &str) -> aura_compiler::Checked {
+    aura_compiler::check_program(
+        "repl.aura",
+        aura_compiler::modules::Text::Source(program.to_string()),
+        &mut crate::input::read_module,
+    )
+}
+
+fn show(checked: &aura_compiler::Checked, offset: usize, input: &str) {
+    // A problem inside an imported module is drawn against that module's file.
+    let (imported, own): (Vec<&Diagnostic>, Vec<&Diagnostic>) =
+        checked.diagnostics.iter().partition(|d| d.file.is_some());
+    let imported: Vec<Diagnostic> = imported.into_iter().cloned().collect();
+    if !imported.is_empty() {
+        eprint!(
+            "{}",
+            render::text_program(
+                &imported,
+                "<repl>",
+                input,
+                &|path| checked.module_source(path),
+                crate::color()
+            )
+        );
+    }
+    let shifted: Vec<Diagnostic> = own
+        .into_iter()
         .map(|d| {
             let mut d = d.clone();
             for label in &mut d.labels {

@@ -31,7 +31,8 @@ pub fn test(
                 continue;
             }
         };
-        for def in test_functions(&loaded.checked.module) {
+        // The file's own tests; a module it imports is tested when it is given itself.
+        for def in test_functions(loaded.checked.entry_module()) {
             let name = format!("{}::{}", loaded.path, def.name.name);
             let outcome = if def.params.is_empty() {
                 run_one(&loaded, &def.name.name, target, options)
@@ -46,7 +47,8 @@ pub fn test(
                 }
                 Outcome::Failed(why) => {
                     failed += 1;
-                    let at = failed_assert(&loaded.checked.module, &def, &why).unwrap_or(def.span);
+                    let at = failed_assert(loaded.checked.entry_module(), &def, &why)
+                        .unwrap_or(def.span);
                     let (line, column) = line_column(&loaded.source, at);
                     println!("test {name} ... FAILED");
                     println!("    {why}");

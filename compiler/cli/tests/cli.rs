@@ -492,3 +492,105 @@ fn builtins_on_shared_or_large_values_are_bounded_on_every_backend() {
     assert!(stderr.starts_with("runtime error: out of fuel"), "{stderr}");
     assert_eq!(text(&out.stdout), "hashed\nhashed\n");
 }
+
+/// A program of several modules: `aura ast` records the module graph (version 2), and the
+/// document runs with no file read, on every target; a diagnostic in an imported module names
+/// its file.
+#[test]
+fn programs_of_several_modules() {
+    let dir = std::env::temp_dir().join(format!("aura-cli-modules-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("lib")).expect("temp dir");
+    let write = |name: &str, source: &str| std::fs::write(dir.join(name), source).expect("write");
+    write(
+        "main.aura",
+        "import \"lib/twice.aura\"\nimport \"std/strings\"\n\nfn main() {\n    print(pad_left(twice(21), 4, \".\"))\n}\n",
+    );
+    write("lib/twice.aura", "fn twice(x) {\n    return x * 2\n}\n");
+    let main = dir.join("main.aura");
+    let main = main.to_str().expect("utf-8 temp path");
+    for target in ["interp", "wasm", "native"] {
+        let run = aura(&["run", main, "--target", target]);
+        assert_eq!(
+            text(&run.stdout),
+            "..42\n",
+            "{target}: {}",
+            text(&run.stderr)
+        );
+    }
+    let out = aura(&["ast", main, "--no-spans"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("uast json");
+    assert_eq!(doc["version"], 2);
+    assert_eq!(doc["path"], main);
+    let lib = dir.join("lib/twice.aura").to_str().map(str::to_string);
+    assert_eq!(doc["imports"], serde_json::json!([lib, "std/strings"]));
+    let modules = doc["modules"].as_array().expect("modules");
+    let paths: Vec<&str> = modules.iter().filter_map(|m| m["path"].as_str()).collect();
+    assert_eq!(paths, [lib.as_deref().unwrap_or(""), "std/strings"]);
+    assert!(modules
+        .iter()
+        .all(|m| m["content_hash"].as_str().is_some_and(|h| h.len() == 64)));
+    // The document runs with its modules: the library file is gone by then.
+    let built = dir.join("built.json");
+    let built = built.to_str().expect("utf-8 temp path");
+    let out = aura(&["build", main, "--target", "uast", "-o", built]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::fs::remove_file(dir.join("lib/twice.aura")).expect("remove");
+    let run = aura(&["run", built, "--target", "wasm"]);
+    assert_eq!(text(&run.stdout), "..42\n", "{}", text(&run.stderr));
+    // Now the source program misses its library: the error names the path that was tried.
+    let check = aura(&["check", main]);
+    assert_eq!(check.status.code(), Some(1));
+    let err = text(&check.stderr);
+    assert!(
+        err.contains("E0243") && err.contains("lib/twice.aura"),
+        "{err}"
+    );
+    // A diagnostic inside an imported module is drawn against that module's file.
+    write("lib/twice.aura", "fn twice(x) {\n    return x * nope\n}\n");
+    let check = aura(&["check", main]);
+    let err = text(&check.stderr);
+    assert!(err.contains("lib/twice.aura:2:16"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Version 1 documents are still read; a future version is refused with a clear error.
+#[test]
+fn uast_versions() {
+    let v1 = Scratch::new(
+        "v1.json",
+        br#"{"schema": "aura-uast", "version": 1, "module": {"items": [{"kind": "fn", "name": {"name": "main"}, "params": [], "body": {"stmts": [{"kind": "expr", "expr": {"kind": "call", "callee": {"kind": "var", "name": "print"}, "args": [{"kind": "int", "value": 1}]}}]}}]}}"#,
+    );
+    let run = aura(&["run", v1.path()]);
+    assert_eq!(text(&run.stdout), "1\n", "{}", text(&run.stderr));
+    let v3 = Scratch::new(
+        "v3.json",
+        br#"{"schema": "aura-uast", "version": 3, "module": {"items": []}}"#,
+    );
+    let run = aura(&["run", v3.path()]);
+    assert_eq!(run.status.code(), Some(1));
+    let err = text(&run.stderr);
+    assert!(
+        err.contains("E0001") && err.contains("versions 1 and 2"),
+        "{err}"
+    );
+}
+
+/// `examples/modules`: the output its README gives, on every target.
+#[test]
+fn modules_example_runs_as_documented() {
+    let main = repo().join("examples/modules/main.aura");
+    let main = main.to_str().expect("utf-8 path");
+    let expected =
+        "apple...  3 x  0.40\npear....  2 x  0.65\nfig..... 12 x  0.25\n              total 5.50\n";
+    for target in ["interp", "wasm", "native"] {
+        let run = aura(&["run", main, "--target", target]);
+        assert_eq!(
+            text(&run.stdout),
+            expected,
+            "{target}: {}",
+            text(&run.stderr)
+        );
+    }
+}

@@ -1,6 +1,8 @@
 //! The conformance suite: every program in `tests/conformance/` on every backend, compared with
 //! its expected standard output and (for failing programs) its expected runtime error kind.
-//! Adding a backend is one line in `BACKENDS`.
+//! Adding a backend is one line in `BACKENDS`. A case may import helper modules: those live in
+//! `tests/conformance/modules/` (a folder, so they are not cases themselves) and every `mod_*`
+//! case imports at least one module.
 
 use aura_facts::ErrorKind;
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -104,6 +106,12 @@ fn load_cases(dir: &Path) -> Result<Vec<Case>, String> {
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            if name.starts_with("mod_") {
+                let text = std::fs::read_to_string(&program).unwrap_or_default();
+                if !text.lines().any(|line| line.starts_with("import \"")) {
+                    return Err(format!("{name}: a mod_ case imports a module"));
+                }
+            }
             let stdout = std::fs::read_to_string(program.with_extension("stdout"))
                 .map_err(|e| format!("{name}: missing {name}.stdout: {e}"))?;
             let error = match std::fs::read_to_string(program.with_extension("error")) {

@@ -592,6 +592,72 @@ fn completion() {
     close(client);
 }
 
+/// A document that imports: its imports are read from disk relative to it, so imported names
+/// are not unknown; hover says where they come from; a problem in an imported module shows at
+/// the top of the document.
+#[test]
+fn imports_resolve_from_disk() {
+    let dir = std::env::temp_dir().join(format!("aura-lsp-imports-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("lib")).expect("temp dir");
+    std::fs::write(
+        dir.join("lib/geo.aura"),
+        "fn area(w, h) {\n    return w * h\n}\n",
+    )
+    .expect("write");
+    let uri = format!("file://{}", dir.join("main.aura").display());
+    let source = "import \"lib/geo.aura\"\nimport \"std/list\"\n\nfn main() {\n    print(area(2, 3), sum([1]))\n}\n";
+    let (mut client, diagnostics) = open(&uri, source);
+    assert_eq!(diagnostics, Vec::<Value>::new());
+    let at = |line: usize, character: usize| json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } });
+    let hover = client.request("textDocument/hover", at(4, 11));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("area(w, h)") && text.contains("imported"),
+        "{hover}"
+    );
+    // Definition goes to the imported file.
+    let definition = client.request("textDocument/definition", at(4, 11));
+    let lib = format!("file://{}", dir.join("lib/geo.aura").display());
+    assert_eq!(definition["uri"], json!(lib), "{definition}");
+    assert_eq!(
+        definition["range"]["start"],
+        json!({ "line": 0, "character": 3 })
+    );
+    // The wrong arity of an imported fn is the usual diagnostic.
+    let wrong = source.replace("area(2, 3)", "area(2)");
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": wrong }] }),
+    );
+    let diagnostics = client.diagnostics();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], json!("E0204"));
+    // A broken imported module: reported at the top, naming its file.
+    std::fs::write(
+        dir.join("lib/geo.aura"),
+        "fn area(w, h) {\n    return w * nope\n}\n",
+    )
+    .expect("write");
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 3 }, "contentChanges": [{ "text": source }] }),
+    );
+    let diagnostics = client.diagnostics();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let message = diagnostics[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("lib/geo.aura") && message.contains("nope"),
+        "{message}"
+    );
+    assert_eq!(
+        diagnostics[0]["range"]["start"],
+        json!({ "line": 0, "character": 0 })
+    );
+    close(client);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The catch name of a `try` is a local of its handler: definition, references and rename see
 /// it and leave the outer name of the same spelling alone.
 #[test]

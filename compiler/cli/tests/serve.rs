@@ -425,6 +425,111 @@ fn evolve_swaps_good_sources_and_rejects_bad_ones() {
     assert_eq!(host.get("/hello").1, json!("v2"));
 }
 
+/// A plugin file imports a library module of the directory; swapping the library re-checks and
+/// reloads the plugin with it, atomically: a library change that breaks the plugin is a 422 and
+/// changes nothing.
+#[test]
+fn swapping_a_library_reloads_its_dependants_atomically() {
+    let dir = temp_dir("library");
+    write(
+        &dir,
+        "text.aura",
+        "fn shout(s) {\n    return upper(s) + \"!\"\n}\n",
+    );
+    write(
+        &dir,
+        "greet.aura",
+        "import \"text.aura\"\n\nobject greeter {\n    count = 0\n    fn greeted() {\n        return self.count\n    }\n    fn greet(who) {\n        self.count = self.count + 1\n        return shout(\"hi \" + who)\n    }\n}\n\nplugin greet {\n    route GET \"/greet/:who\" (req) {\n        return shout(req.params.who)\n    }\n}\n",
+    );
+    let host = Host::start(&dir, &[]);
+    assert_eq!(host.get("/greet/bob").1, json!("BOB!"));
+    assert_eq!(
+        host.send("greeter", "greet", json!(["ann"])).1["result"],
+        json!("HI ANN!")
+    );
+    // A compatible change of the library: the dependant is reloaded with it, state kept.
+    let v2 = "fn shout(s) {\n    return upper(s) + \"!!\"\n}\n";
+    let (status, body) = host.post(
+        "/api/evolve_plugin",
+        &json!({ "module": "text", "source": v2 }),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["reloaded"], json!(["greet"]));
+    let status = host.get("/api/status").1;
+    let greet = status["modules"]
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["name"] == json!("greet")))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(greet["imports"], json!(["text.aura"]), "{status}");
+    assert_eq!(greet["objects"], json!(["greeter"]));
+    assert_eq!(host.get("/greet/bob").1, json!("BOB!!"));
+    assert_eq!(
+        host.send("greeter", "greet", json!(["ann"])).1["result"],
+        json!("HI ANN!!")
+    );
+    assert_eq!(
+        host.send("greeter", "greeted", json!([])).1["result"],
+        json!(2)
+    );
+    // A change that breaks the dependant (shout now takes two arguments): 422 naming the
+    // dependant and its diagnostic; neither module changes, on disk or serving.
+    let v3 = "fn shout(s, mark) {\n    return upper(s) + mark\n}\n";
+    let (status, body) = host.post(
+        "/api/evolve_plugin",
+        &json!({ "module": "text", "source": v3 }),
+    );
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["module"], json!("greet"));
+    let diagnostic = &body["diagnostics"][0];
+    assert_eq!(diagnostic["file"], json!("greet.aura"));
+    assert_eq!(diagnostic["code"], json!("E0204"));
+    assert_eq!(host.get("/greet/bob").1, json!("BOB!!"));
+    let on_disk = std::fs::read_to_string(dir.join("text.aura")).expect("text.aura");
+    assert_eq!(on_disk, v2, "the rejected library was not written");
+    // An import that leaves the served directory is refused.
+    let escape = "import \"../outside.aura\"\n\nfn f() {}\n";
+    let (status, body) = host.post(
+        "/api/evolve_plugin",
+        &json!({ "module": "sneaky", "source": escape }),
+    );
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["diagnostics"][0]["code"], json!("E0243"));
+    // After a restart the plugin loads with the accepted library.
+    drop(host);
+    let host = Host::start(&dir, &[]);
+    assert_eq!(host.get("/greet/bob").1, json!("BOB!!"));
+    assert_eq!(
+        host.send("greeter", "greeted", json!([])).1["result"],
+        json!(2)
+    );
+}
+
+/// The watcher sees a changed library file: its dependants reload with it; a library change
+/// that breaks a dependant is logged and listed under `rejected`, and nothing is swapped.
+#[test]
+fn a_changed_library_file_reloads_its_dependants() {
+    let dir = temp_dir("library-watch");
+    let lib = |mark: &str| format!("fn mark(s) {{\n    return s + \"{mark}\"\n}}\n");
+    write(&dir, "marks.aura", &lib("!"));
+    write(
+        &dir,
+        "web.aura",
+        "import \"marks.aura\"\n\nplugin web {\n    route GET \"/x\" (req) {\n        return mark(\"x\")\n    }\n}\n",
+    );
+    let host = Host::start(&dir, &["--watch", "50"]);
+    assert_eq!(host.get("/x").1, json!("x!"));
+    write(&dir, "marks.aura", &lib("?"));
+    assert!(eventually(|| host.get("/x").1 == json!("x?")));
+    write(&dir, "marks.aura", "fn mark() {\n    return \"\"\n}\n");
+    assert!(eventually(|| {
+        host.get("/api/status").1["rejected"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|m| m["name"] == json!("marks")))
+    }));
+    assert_eq!(host.get("/x").1, json!("x?"));
+}
+
 #[test]
 fn health_and_rejected_modules() {
     let dir = temp_dir("health");

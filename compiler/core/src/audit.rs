@@ -35,6 +35,10 @@ pub struct MethodFact {
     pub reason_spans: Vec<Span>,
     /// The method definition.
     pub span: Span,
+    /// In a program of several modules, the module the method is in when that is not the
+    /// checked file (its path; spans point into it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 /// Everything the audit found: the problems (the program must not run when there are any) and
@@ -72,6 +76,13 @@ pub fn audit(module: &Module, prelude: &Module) -> AuditReport {
     run(module, Some(prelude))
 }
 
+/// Audits one module of a program that imports `imports` (the imported modules, in import order):
+/// their top-level fns, objects and globals are visible to it like its own.
+pub fn audit_with_imports(module: &Module, prelude: &Module, imports: &[&Module]) -> AuditReport {
+    let env = env::Env::with_imports(module, Some(prelude), imports);
+    report(module, &env)
+}
+
 /// Audits the prelude itself (where `__type_error` is allowed).
 pub fn audit_prelude(prelude: &Module) -> AuditReport {
     run(prelude, None)
@@ -79,10 +90,14 @@ pub fn audit_prelude(prelude: &Module) -> AuditReport {
 
 fn run(module: &Module, prelude: Option<&Module>) -> AuditReport {
     let env = env::Env::new(module, prelude);
+    report(module, &env)
+}
+
+fn report(module: &Module, env: &env::Env<'_>) -> AuditReport {
     let mut errors = Vec::new();
-    items::check(module, &env, &mut errors);
-    scope::check(module, &env, &mut errors);
-    let methods = mutation::infer(module, &env);
+    items::check(module, env, &mut errors);
+    scope::check(module, env, &mut errors);
+    let methods = mutation::infer(module, env);
     let mut diagnostics: Vec<Diagnostic> = errors
         .into_iter()
         .map(AuditError::into_diagnostic)

@@ -15,6 +15,10 @@ pub struct Diagnostic {
     /// How to fix it, where a hint helps.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// The module the spans point into, for a program of several modules (its path as the
+    /// module graph names it); `None` is the file that was checked (the entry).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 #[derive(Serialize, Clone, Debug, PartialEq, Eq)]
@@ -30,6 +34,7 @@ impl Diagnostic {
             title: title.into(),
             labels: Vec::new(),
             hint: None,
+            file: None,
         }
     }
 
@@ -43,6 +48,11 @@ impl Diagnostic {
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
         self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn in_file(mut self, file: impl Into<String>) -> Diagnostic {
+        self.file = Some(file.into());
         self
     }
 

@@ -127,11 +127,11 @@ fn push_leading(out: &mut String, comments: &[Comment], indent: usize) {
     }
 }
 
-/// Consecutive `uses` lines, and consecutive one-line `let` globals, are not separated by a blank
+/// Consecutive `uses` lines, consecutive `import` lines, and consecutive one-line `let` globals, are not separated by a blank
 /// line; every other pair of items is.
 fn same_group(a: &Item, a_text: &str, b: &Item, b_text: &str) -> bool {
     match (a, b) {
-        (Item::Uses { .. }, Item::Uses { .. }) => true,
+        (Item::Uses { .. }, Item::Uses { .. }) | (Item::Import { .. }, Item::Import { .. }) => true,
         (Item::Let { .. }, Item::Let { .. }) => !a_text.contains('\n') && !b_text.contains('\n'),
         _ => false,
     }
@@ -140,6 +140,7 @@ fn same_group(a: &Item, a_text: &str, b: &Item, b_text: &str) -> bool {
 fn item_text(item: &Item) -> String {
     match item {
         Item::Uses { names, .. } => format!("uses {}", expr::names(names)),
+        Item::Import { path, .. } => format!("import {}", lit::string(path)),
         Item::Let { name, value, .. } => let_text(&name.name, value, 0),
         Item::Fn(def) => fn_text(def, 0),
         Item::Object(def) => {

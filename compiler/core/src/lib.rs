@@ -6,10 +6,11 @@
 pub mod audit;
 pub mod diagnostic;
 pub mod fmt;
+pub mod modules;
 pub mod parse;
 pub mod pipeline;
 pub mod render;
 pub mod resolve;
 
 pub use diagnostic::{Diagnostic, Label};
-pub use pipeline::{check_module, check_source, prelude, Checked};
+pub use pipeline::{check_module, check_program, check_source, prelude, Checked};

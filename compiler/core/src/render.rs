@@ -58,6 +58,30 @@ pub fn text_colored(diagnostics: &[Diagnostic], path: &str, source: &str, color:
     }
 }
 
+/// [`text_colored`] for a program of several modules: a diagnostic whose `file` is set is drawn
+/// against that module's source (`sources` maps a module's path to its text); the others against
+/// `path` and `source`, the entry.
+pub fn text_program(
+    diagnostics: &[Diagnostic],
+    path: &str,
+    source: &str,
+    sources: &dyn Fn(&str) -> Option<String>,
+    color: bool,
+) -> String {
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let one = std::slice::from_ref(diagnostic);
+        match &diagnostic.file {
+            Some(file) => {
+                let text = sources(file).unwrap_or_default();
+                out.push_str(&text_colored(one, file, &text, color));
+            }
+            None => out.push_str(&text_colored(one, path, source, color)),
+        }
+    }
+    out
+}
+
 /// Ariadne marks a one-character span with its connector `|` only; a user looks for a caret.
 /// In the row under a source line, a lone `|` (no `^` beside it) under a non-blank character is
 /// such a span, and becomes `^`.
@@ -115,12 +139,29 @@ pub fn json_diagnostics<'a>(
     path: &'a str,
     source: &str,
 ) -> Vec<JsonDiagnostic<'a>> {
+    json_program(diagnostics, path, source, &|_| None)
+}
+
+/// [`json_diagnostics`] for a program of several modules (see [`text_program`]).
+pub fn json_program<'a>(
+    diagnostics: &'a [Diagnostic],
+    path: &'a str,
+    source: &str,
+    sources: &dyn Fn(&str) -> Option<String>,
+) -> Vec<JsonDiagnostic<'a>> {
     diagnostics
         .iter()
         .map(|diagnostic| {
-            let (line, column) = line_column(source, diagnostic.primary_span().start as usize);
+            let offset = diagnostic.primary_span().start as usize;
+            let (file, (line, column)) = match &diagnostic.file {
+                Some(file) => (
+                    file.as_str(),
+                    line_column(&sources(file).unwrap_or_default(), offset),
+                ),
+                None => (path, line_column(source, offset)),
+            };
             JsonDiagnostic {
-                file: path,
+                file,
                 line,
                 column,
                 diagnostic,

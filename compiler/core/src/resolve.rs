@@ -15,7 +15,7 @@
 //! one slot, method or plugin fn of the module with that name, if there is exactly one.
 //! See `spec/lsp.md`.
 
-use crate::audit::env::{Env, Global};
+use crate::audit::env::{Env, Global, TopDef};
 use aura_facts::CapabilityMethod;
 use aura_uast::visit::{walk_block, walk_expr, walk_stmt, walk_target, Visit};
 use aura_uast::{
@@ -56,6 +56,8 @@ pub enum SymbolKind {
     Local,
     /// A function of the stdlib prelude (defined outside the module).
     Prelude,
+    /// A fn, object or global another module defines, brought in by `import`.
+    Imported,
     Builtin,
     Capability,
     /// `store.get` and the like; its name is the method's.
@@ -234,8 +236,14 @@ impl Resolution {
 
 /// Resolves every name of `module`; `prelude` is the stdlib (its fns are visible like builtins).
 pub fn resolve(module: &Module, prelude: &Module) -> Resolution {
+    resolve_with_imports(module, prelude, &[])
+}
+
+/// [`resolve`] for a module that imports `imports` (in import order): the names it imports
+/// resolve to [`SymbolKind::Imported`] symbols, defined outside the module.
+pub fn resolve_with_imports(module: &Module, prelude: &Module, imports: &[&Module]) -> Resolution {
     let mut resolver = Resolver {
-        env: Env::new(module, Some(prelude)),
+        env: Env::with_imports(module, Some(prelude), imports),
         res: Resolution::default(),
         defs: HashMap::new(),
         externals: HashMap::new(),
@@ -353,7 +361,7 @@ impl<'a> Resolver<'a> {
     fn declare(&mut self, module: &'a Module) {
         for item in &module.items {
             match item {
-                Item::Uses { .. } => {}
+                Item::Uses { .. } | Item::Import { .. } => {}
                 Item::Let { span, name, .. } => {
                     let _ = self.define(name, SymbolKind::Global, *span);
                 }
@@ -434,6 +442,13 @@ impl<'a> Resolver<'a> {
         }
         match self.env.resolve(name, self.plugin) {
             Some(Global::PluginFn(def)) => self.defs.get(&key(&def.name)).copied(),
+            Some(Global::Top(def)) if self.env.is_imported(name) => {
+                let params = match def {
+                    TopDef::Fn(f) => param_names(&f.params),
+                    _ => Vec::new(),
+                };
+                Some(self.external(format!("import:{name}"), name, SymbolKind::Imported, params))
+            }
             Some(Global::Top(def)) => self.defs.get(&key(def.name())).copied(),
             Some(Global::Capability) => Some(self.capability(name)),
             Some(Global::Prelude(def)) => Some(self.external(
@@ -566,6 +581,7 @@ impl<'a> Visit<'a> for Resolver<'a> {
                     }
                 }
             }
+            Item::Import { .. } => {}
             Item::Let { value, .. } => self.visit_expr(value),
             Item::Fn(def) => self.function(&def.params, &def.body, None),
             Item::Object(def) => {

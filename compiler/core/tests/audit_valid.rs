@@ -25,10 +25,26 @@ fn assert_clean(dir: &str) -> usize {
     let mut failures = String::new();
     for path in &files {
         let source = std::fs::read_to_string(path).unwrap_or_default();
-        let report = support::report(&source);
-        if !report.diagnostics.is_empty() {
-            let name = path.display().to_string();
-            failures += &aura_compiler::render::text(&report.diagnostics, &name, &source);
+        // Checked as `aura check` does: its imports read from disk, relative to it.
+        let name = path.display().to_string();
+        let mut read = |p: &str| {
+            std::fs::read_to_string(p)
+                .map(aura_compiler::modules::Text::Source)
+                .map_err(|e| e.to_string())
+        };
+        let checked = aura_compiler::check_program(
+            &name,
+            aura_compiler::modules::Text::Source(source.clone()),
+            &mut read,
+        );
+        if !checked.diagnostics.is_empty() {
+            failures += &aura_compiler::render::text_program(
+                &checked.diagnostics,
+                &name,
+                &source,
+                &|p| checked.module_source(p),
+                false,
+            );
         }
     }
     assert!(

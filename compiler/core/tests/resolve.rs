@@ -4,7 +4,7 @@
 
 #[path = "support/programs.rs"]
 mod programs;
-use aura_compiler::resolve::{resolve, Resolution, SymbolKind};
+use aura_compiler::resolve::{resolve, resolve_with_imports, Resolution, SymbolKind};
 use aura_uast::visit::{walk_expr, walk_target, Visit};
 use aura_uast::{Expr, Span, Target};
 use programs::{aura_files, repo_root};
@@ -236,14 +236,25 @@ fn every_variable_of_the_repository_resolves() {
     let mut failures = Vec::new();
     for path in &files {
         let source = std::fs::read_to_string(path).unwrap_or_default();
-        let checked = aura_compiler::check_source(&source);
+        // As `aura check` reads it: its imports from disk, relative to it.
+        let mut read = |p: &str| {
+            std::fs::read_to_string(p)
+                .map(aura_compiler::modules::Text::Source)
+                .map_err(|e| e.to_string())
+        };
+        let checked = aura_compiler::check_program(
+            &path.display().to_string(),
+            aura_compiler::modules::Text::Source(source),
+            &mut read,
+        );
         if !checked.is_ok() {
             continue; // error cases: the audit reports their unknown names
         }
         checked_files += 1;
-        let res = resolve(&checked.module, &checked.prelude);
+        let entry = checked.entry_module();
+        let res = resolve_with_imports(entry, &checked.prelude, &checked.entry_imports());
         let mut vars = Vars::default();
-        vars.visit_module(&checked.module);
+        vars.visit_module(entry);
         for (span, name) in vars.0 {
             let found = res
                 .reference_at(span.start as usize)

@@ -464,7 +464,7 @@ impl Lowerer {
         };
         for item in &module.items {
             match item {
-                Item::Uses { .. } => {}
+                Item::Uses { .. } | Item::Import { .. } => {}
                 Item::Let { span, name, value } => {
                     let (g, _) = slot(&name.name)?;
                     let mut out = Vec::new();

@@ -5,7 +5,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub const SCHEMA_NAME: &str = "aura-uast";
-pub const SCHEMA_VERSION: u32 = 1;
+/// The newest version: 2 adds the module graph (`path`, `content_hash`, `imports`, `modules`).
+/// A document of one module without imports is still written as version 1, which it is.
+pub const SCHEMA_VERSION: u32 = 2;
+/// The versions this build reads.
+const READS: [u32; 2] = [1, 2];
 
 /// JSON nested deeper than this is refused before serde sees it (the parser's own nesting limits
 /// keep real programs far below it).
@@ -20,6 +24,35 @@ pub struct Document {
     /// recomputed, not trusted, when a document is read.
     #[serde(default)]
     pub definitions: Vec<Definition>,
+    /// The entry module (the only one in a version 1 document).
+    pub module: Module,
+    /// Version 2: the entry module's path, against which its imports were resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Version 2: the hash of the entry module's canonical (span-free) form; recomputed, not
+    /// trusted, when a document is read.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub content_hash: String,
+    /// Version 2: the paths of the modules the entry imports, one per `import` item, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub imports: Vec<String>,
+    /// Version 2: every module the entry imports directly or further down, in initialisation
+    /// order (each once).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modules: Vec<ModuleEntry>,
+}
+
+/// One imported module of a program document.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct ModuleEntry {
+    /// The path the module graph names it by (`lib/util.aura`, `std/strings`).
+    pub path: String,
+    /// Recomputed, not trusted, when a document is read.
+    #[serde(default)]
+    pub content_hash: String,
+    /// The paths of the modules it imports, one per `import` item, in order.
+    #[serde(default)]
+    pub imports: Vec<String>,
     pub module: Module,
 }
 
@@ -49,7 +82,7 @@ impl std::fmt::Display for DocumentError {
             DocumentError::Invalid(msg) => write!(f, "not a valid UAST document: {msg}"),
             DocumentError::Version { found } => write!(
                 f,
-                "unsupported UAST schema {found}; this aura reads {SCHEMA_NAME} version {SCHEMA_VERSION}"
+                "unsupported UAST schema {found}; this aura reads {SCHEMA_NAME} versions 1 and {SCHEMA_VERSION}"
             ),
             DocumentError::TooDeep => {
                 write!(f, "UAST document is nested more than {MAX_JSON_DEPTH} levels deep")
@@ -61,13 +94,42 @@ impl std::fmt::Display for DocumentError {
 impl std::error::Error for DocumentError {}
 
 impl Document {
+    /// The document of one module (version 1 unless it has `import` items).
     pub fn new(module: Module) -> Document {
-        let definitions = definitions(&module);
+        Document::program(module, None, Vec::new(), Vec::new())
+    }
+
+    /// The document of a program: the entry module (at `path`, importing `imports`) and every
+    /// module it imports, in initialisation order.
+    pub fn program(
+        module: Module,
+        path: Option<String>,
+        imports: Vec<String>,
+        mut modules: Vec<ModuleEntry>,
+    ) -> Document {
+        let graph = path.is_some()
+            || !imports.is_empty()
+            || !modules.is_empty()
+            || module
+                .items
+                .iter()
+                .any(|item| matches!(item, Item::Import { .. }));
+        for entry in &mut modules {
+            entry.content_hash = module_hash(&entry.module);
+        }
         Document {
             schema: SCHEMA_NAME.to_string(),
-            version: SCHEMA_VERSION,
-            definitions,
+            version: if graph { SCHEMA_VERSION } else { 1 },
+            definitions: definitions(&module),
+            content_hash: if graph {
+                module_hash(&module)
+            } else {
+                String::new()
+            },
             module,
+            path,
+            imports,
+            modules,
         }
     }
 
@@ -87,7 +149,8 @@ impl Document {
         let raw: serde_json::Value = deserialize(text)?;
         let schema = raw.get("schema").and_then(|s| s.as_str()).unwrap_or("");
         let version = raw.get("version").and_then(|v| v.as_u64());
-        if schema != SCHEMA_NAME || version != Some(u64::from(SCHEMA_VERSION)) {
+        let known = version.is_some_and(|v| READS.iter().any(|r| u64::from(*r) == v));
+        if schema != SCHEMA_NAME || !known {
             let found = match (schema, version) {
                 ("", _) => "(none)".to_string(),
                 (s, Some(v)) => format!("{s} version {v}"),
@@ -98,6 +161,12 @@ impl Document {
         let mut doc: Document =
             Document::deserialize(raw).map_err(|e| DocumentError::Invalid(e.to_string()))?;
         doc.definitions = definitions(&doc.module);
+        if doc.version >= 2 {
+            doc.content_hash = module_hash(&doc.module);
+        }
+        for entry in &mut doc.modules {
+            entry.content_hash = module_hash(&entry.module);
+        }
         Ok(doc)
     }
 }
@@ -140,7 +209,16 @@ pub fn canonical(module: &Module) -> serde_json::Value {
 
 /// Hex sha256 of the canonical compact JSON of one item.
 pub fn content_hash(item: &Item) -> String {
-    let mut value = to_value(item);
+    hash_canonical(to_value(item))
+}
+
+/// Hex sha256 of the canonical compact JSON of a whole module: equal for two modules that
+/// differ only in spans (layout, comments).
+pub fn module_hash(module: &Module) -> String {
+    hash_canonical(to_value(module))
+}
+
+fn hash_canonical(mut value: serde_json::Value) -> String {
     strip_spans(&mut value);
     let text = serde_json::to_string(&value).unwrap_or_default();
     let digest = Sha256::digest(text.as_bytes());
@@ -156,7 +234,7 @@ fn definitions(module: &Module) -> Vec<Definition> {
                 Item::Fn(def) => ("fn", &def.name.name),
                 Item::Object(def) => ("object", &def.name.name),
                 Item::Plugin(def) => ("plugin", &def.name.name),
-                Item::Uses { .. } | Item::Let { .. } => return None,
+                Item::Uses { .. } | Item::Import { .. } | Item::Let { .. } => return None,
             };
             Some(Definition {
                 kind: kind.to_string(),

@@ -12,8 +12,8 @@ pub mod visit;
 
 pub use builtins::{Builtin, BUILTINS, CAPABILITIES};
 pub use document::{
-    canonical, content_hash, strip_spans, Definition, Document, DocumentError, SCHEMA_NAME,
-    SCHEMA_VERSION,
+    canonical, content_hash, module_hash, strip_spans, Definition, Document, DocumentError,
+    ModuleEntry, SCHEMA_NAME, SCHEMA_VERSION,
 };
 pub use range::{range_loop, RangeArgs};
 
@@ -75,6 +75,13 @@ pub enum Item {
         #[serde(default, skip_serializing_if = "Span::is_empty")]
         span: Span,
         names: Vec<Ident>,
+    },
+    /// `import "PATH"`: brings another module's top-level fns, objects and globals into scope.
+    /// `path` is as written (relative to the importing file, or `std/NAME`).
+    Import {
+        #[serde(default, skip_serializing_if = "Span::is_empty")]
+        span: Span,
+        path: String,
     },
     /// `let name = value` at top level: a global.
     Let {
@@ -506,17 +513,17 @@ impl Target {
 impl Item {
     pub fn span(&self) -> Span {
         match self {
-            Item::Uses { span, .. } | Item::Let { span, .. } => *span,
+            Item::Uses { span, .. } | Item::Import { span, .. } | Item::Let { span, .. } => *span,
             Item::Fn(def) => def.span,
             Item::Object(def) => def.span,
             Item::Plugin(def) => def.span,
         }
     }
 
-    /// The name this item defines at top level (`uses` defines none).
+    /// The name this item defines at top level (`uses` and `import` define none).
     pub fn defined_name(&self) -> Option<&Ident> {
         match self {
-            Item::Uses { .. } => None,
+            Item::Uses { .. } | Item::Import { .. } => None,
             Item::Let { name, .. } => Some(name),
             Item::Fn(def) => Some(&def.name),
             Item::Object(def) => Some(&def.name),

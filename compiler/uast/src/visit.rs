@@ -49,7 +49,7 @@ pub fn walk_module<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, module: &'ast Modul
 
 pub fn walk_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast Item) {
     match item {
-        Item::Uses { .. } => {}
+        Item::Uses { .. } | Item::Import { .. } => {}
         Item::Let { value, .. } => v.visit_expr(value),
         Item::Fn(def) => v.visit_fn(def),
         Item::Object(object) => {

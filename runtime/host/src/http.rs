@@ -264,6 +264,7 @@ async fn status(State(state): State<AppState>) -> Response {
                         "routes": m.routes,
                         "objects": m.objects,
                         "definitions": m.definitions,
+                        "imports": m.imports,
                     })
                 })
                 .collect()

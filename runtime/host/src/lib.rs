@@ -118,6 +118,9 @@ pub struct ModuleInfo {
     pub routes: Vec<String>,
     pub objects: Vec<String>,
     pub definitions: Vec<aura_uast::Definition>,
+    /// The modules it imports, directly or further down (paths relative to the directory, or
+    /// `std/NAME`).
+    pub imports: Vec<String>,
 }
 
 /// State shared by the HTTP side and the interpreter thread (never any Aura value).

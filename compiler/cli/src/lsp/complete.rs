@@ -64,6 +64,7 @@ impl Items {
             SymbolKind::Local if !symbol.params.is_empty() => (FUNCTION, signature()),
             SymbolKind::Local => (VARIABLE, "local".to_string()),
             SymbolKind::Prelude => (FUNCTION, format!("{} (stdlib)", signature())),
+            SymbolKind::Imported => (FUNCTION, format!("{} (imported)", signature())),
             SymbolKind::Builtin => (FUNCTION, "builtin".to_string()),
             SymbolKind::Capability => (MODULE, "capability".to_string()),
             SymbolKind::CapabilityMethod { .. } => (METHOD, "capability method".to_string()),

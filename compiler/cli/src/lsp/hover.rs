@@ -53,6 +53,7 @@ fn describe(document: &Document, reference: &Reference) -> String {
         SymbolKind::Local if !symbol.params.is_empty() => code(&signature(res, id)) + "local fn",
         SymbolKind::Local => format!("local `{name}`{}", holds(res, id)),
         SymbolKind::Prelude => code(&signature(res, id)) + "from the stdlib prelude",
+        SymbolKind::Imported => code(&signature(res, id)) + "imported from another module",
         SymbolKind::Builtin => {
             let builtin = aura_uast::Builtin::lookup(name);
             let mut text = String::new();

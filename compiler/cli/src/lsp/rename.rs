@@ -7,7 +7,7 @@
 
 use super::text::{line, range};
 use super::Document;
-use aura_compiler::resolve::{resolve, Resolution, SymbolId, SymbolKind};
+use aura_compiler::resolve::{Resolution, SymbolId, SymbolKind};
 use aura_uast::{Module, Span};
 use lsp_server::ErrorCode;
 use serde_json::{json, Value};
@@ -38,6 +38,7 @@ fn target(document: &Document, at: usize) -> Result<(SymbolId, Span), Refusal> {
     let what = match symbol.kind {
         SymbolKind::Builtin => Some("a builtin"),
         SymbolKind::Prelude => Some("a stdlib prelude function"),
+        SymbolKind::Imported => Some("imported from another module"),
         SymbolKind::Capability => Some("a capability"),
         SymbolKind::CapabilityMethod { .. } => Some("a capability method"),
         _ => None,
@@ -162,6 +163,7 @@ fn kind_name(kind: SymbolKind) -> &'static str {
     match kind {
         SymbolKind::Builtin => "builtin",
         SymbolKind::Prelude => "prelude",
+        SymbolKind::Imported => "imported",
         SymbolKind::Capability => "capability",
         SymbolKind::CapabilityMethod { .. } => "capability method",
         _ => "module",
@@ -183,7 +185,7 @@ fn check(
     renamed: &Renamed,
     new_text: &str,
 ) -> Result<(), String> {
-    let checked = aura_compiler::check_source(new_text);
+    let checked = super::check(&document.uri, new_text);
     let count = |diagnostics: &[aura_compiler::Diagnostic]| {
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         for d in diagnostics {
@@ -203,7 +205,7 @@ fn check(
         ));
     }
     let old = bindings(&document.resolution, &|at| renamed.map(at));
-    let new = bindings(&resolve(&checked.module, prelude), &|at| at);
+    let new = bindings(&super::resolution(&checked, prelude), &|at| at);
     if let Some((at, _)) = old
         .iter()
         .find(|(at, meaning)| new.get(at) != Some(meaning))

@@ -61,10 +61,24 @@ pub struct Env<'a> {
     pub objects: HashMap<&'a str, &'a ObjectDef>,
     /// Auditing the prelude: stdlib-only builtins may be named.
     pub stdlib: bool,
+    /// Names brought in by `import` (fns, objects, globals of the imported modules), in import
+    /// order; a name the module defines itself is not among them.
+    pub imported: Vec<TopDef<'a>>,
 }
 
 impl<'a> Env<'a> {
     pub fn new(module: &'a Module, prelude: Option<&'a Module>) -> Env<'a> {
+        Env::with_imports(module, prelude, &[])
+    }
+
+    /// The environment of a module that imports `imports` (the imported modules, in import
+    /// order): their top-level fns, objects and `let` globals are visible by their own names.
+    /// Clashes are the module graph's check (`modules.rs`); here the first definition wins.
+    pub fn with_imports(
+        module: &'a Module,
+        prelude: Option<&'a Module>,
+        imports: &[&'a Module],
+    ) -> Env<'a> {
         let mut env = Env {
             defs: Vec::new(),
             top: HashMap::new(),
@@ -73,6 +87,7 @@ impl<'a> Env<'a> {
             prelude_all: Vec::new(),
             objects: HashMap::new(),
             stdlib: prelude.is_none(),
+            imported: Vec::new(),
         };
         for item in &module.items {
             let def = match item {
@@ -85,6 +100,7 @@ impl<'a> Env<'a> {
                     }
                     continue;
                 }
+                Item::Import { .. } => continue,
                 Item::Let { name, .. } => TopDef::Let(name),
                 Item::Fn(def) => TopDef::Fn(def),
                 Item::Object(def) => TopDef::Object(def),
@@ -96,6 +112,24 @@ impl<'a> Env<'a> {
                 let _ = env.top.insert(name, def);
                 if let TopDef::Object(object) = def {
                     let _ = env.objects.insert(name, object);
+                }
+            }
+        }
+        for import in imports {
+            for item in &import.items {
+                let def = match item {
+                    Item::Let { name, .. } => TopDef::Let(name),
+                    Item::Fn(def) => TopDef::Fn(def),
+                    Item::Object(def) => TopDef::Object(def),
+                    _ => continue,
+                };
+                let name = def.name().name.as_str();
+                if !env.top.contains_key(name) {
+                    let _ = env.top.insert(name, def);
+                    if let TopDef::Object(object) = def {
+                        let _ = env.objects.insert(name, object);
+                    }
+                    env.imported.push(def);
                 }
             }
         }
@@ -111,6 +145,11 @@ impl<'a> Env<'a> {
             }
         }
         env
+    }
+
+    /// Whether `name` is one the module imports (rather than defines).
+    pub fn is_imported(&self, name: &str) -> bool {
+        self.imported.iter().any(|def| def.name().name == name)
     }
 
     pub fn capability(&self, name: &str) -> Option<Span> {
@@ -156,6 +195,7 @@ impl<'a> Env<'a> {
             names.extend(plugin_fns(plugin).map(|def| def.name.name.as_str()));
         }
         names.extend(self.defs.iter().map(|def| def.name().name.as_str()));
+        names.extend(self.imported.iter().map(|def| def.name().name.as_str()));
         names.extend(self.capabilities.iter().map(|(name, _)| *name));
         names.extend(self.prelude.iter().map(|def| def.name.name.as_str()));
         names.extend(

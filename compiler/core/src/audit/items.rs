@@ -27,7 +27,7 @@ pub fn check(module: &Module, env: &Env<'_>, errors: &mut Vec<AuditError>) {
                 check_members(names, "plugin", &def.name.name, errors);
                 check_routes(def, errors);
             }
-            Item::Uses { .. } | Item::Let { .. } | Item::Fn(_) => {}
+            Item::Uses { .. } | Item::Import { .. } | Item::Let { .. } | Item::Fn(_) => {}
         }
     }
     check_prototypes(module, env, errors);
@@ -72,7 +72,7 @@ fn check_hooks(module: &Module, errors: &mut Vec<AuditError>) {
                     })
                     .collect(),
             ),
-            Item::Uses { .. } | Item::Let { .. } | Item::Fn(_) => continue,
+            Item::Uses { .. } | Item::Import { .. } | Item::Let { .. } | Item::Fn(_) => continue,
         };
         for (name, found) in members {
             let Some((hook, expected, call)) = HOOKS.iter().find(|(h, _, _)| *h == name.name)

@@ -278,6 +278,7 @@ pub fn infer(module: &Module, env: &Env<'_>) -> Vec<MethodFact> {
                         }
                     }
                     facts.push(MethodFact {
+                        file: None,
                         owner: def.name.name.clone(),
                         method: unit.name.to_string(),
                         mutates: mutates.get(u).copied().unwrap_or(true),
@@ -294,6 +295,7 @@ pub fn infer(module: &Module, env: &Env<'_>) -> Vec<MethodFact> {
                         PluginMember::Route(r) => (format!("{} {}", r.method.name, r.path), r.span),
                     };
                     facts.push(MethodFact {
+                        file: None,
                         owner: def.name.name.clone(),
                         method,
                         mutates: false,
@@ -303,7 +305,7 @@ pub fn infer(module: &Module, env: &Env<'_>) -> Vec<MethodFact> {
                     });
                 }
             }
-            Item::Uses { .. } | Item::Let { .. } | Item::Fn(_) => {}
+            Item::Uses { .. } | Item::Import { .. } | Item::Let { .. } | Item::Fn(_) => {}
         }
     }
     facts

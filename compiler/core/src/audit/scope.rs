@@ -25,7 +25,7 @@ pub fn check(module: &Module, env: &Env<'_>, errors: &mut Vec<AuditError>) {
     };
     for item in &module.items {
         match item {
-            Item::Uses { .. } => {}
+            Item::Uses { .. } | Item::Import { .. } => {}
             Item::Let { value, .. } => walker.expr(value),
             Item::Fn(def) => walker.function(&def.params, &def.body),
             Item::Object(def) => walker.object(def),
@@ -403,7 +403,8 @@ impl<'a> Walker<'a, '_> {
             return;
         }
         let (def, kind, in_module) = match self.env.resolve(name, self.plugin) {
-            Some(Global::Top(TopDef::Fn(def))) => (def, "function", true),
+            // An imported fn is defined in another file: no label can point there.
+            Some(Global::Top(TopDef::Fn(def))) => (def, "function", !self.env.is_imported(name)),
             Some(Global::PluginFn(def)) => (def, "plugin fn", true),
             Some(Global::Prelude(def)) => (def, "builtin", false),
             Some(Global::Builtin(builtin)) => {

@@ -216,7 +216,7 @@ fn nested(node: Node) -> Vec<Seq> {
     let mut out = Vec::new();
     match node {
         Node::Item(item) => match item {
-            Item::Uses { .. } => {}
+            Item::Uses { .. } | Item::Import { .. } => {}
             Item::Let { value, .. } => lambdas(value, &mut out),
             Item::Fn(def) => out.push(Seq::block(&def.body)),
             Item::Object(def) => out.push(Seq {

@@ -82,6 +82,10 @@ pub enum ParseError {
         keyword: &'static str,
         found: Span,
     },
+    /// `import "PATH"` inside a block: imports are top-level items. `span` is the `import`.
+    NestedImport {
+        span: Span,
+    },
     /// Two entries of a map literal on separate lines with no `,` between them: `span` is the
     /// end of the first entry's line, `next` the key of the second entry.
     MissingMapComma {
@@ -149,6 +153,7 @@ impl ParseError {
             | ParseError::ExpressionTooDeep { span }
             | ParseError::MissingMapComma { span, .. }
             | ParseError::MisspelledKeyword { span, .. }
+            | ParseError::NestedImport { span }
             | ParseError::Unclosed { span, .. } => *span,
         }
     }
@@ -295,6 +300,14 @@ impl ParseError {
                 .with_label(*span, "read as a name, so what follows it is unexpected")
                 .with_label(*found, "expected end of line")
                 .with_hint(format!("did you mean `{keyword}`?")),
+            ParseError::NestedImport { span } => {
+                Diagnostic::new(UNEXPECTED_TOKEN, "`import` inside a block")
+                    .with_label(*span, "an import cannot be here")
+                    .with_hint(
+                        "an import is a top-level item: move it to the top level of the file, \
+                         outside every fn, object and plugin",
+                    )
+            }
             ParseError::MissingMapComma { span, next } => {
                 Diagnostic::new(UNEXPECTED_TOKEN, "missing `,` between map entries")
                     .with_label(*span, "expected `,` after this entry")
@@ -422,6 +435,9 @@ impl ParseError {
         };
         if !starts_statement {
             return self;
+        }
+        if word == "import" && matches!(found, Token::Str(_)) {
+            return ParseError::NestedImport { span: *word_span };
         }
         let guess = match STATEMENT_KEYWORDS.iter().find(|(w, _)| w == word) {
             Some((_, keyword)) => Some(*keyword),
@@ -577,6 +593,11 @@ fn unexpected(span: Span, expected: &[Expected], found: &Option<Token>) -> Diagn
     };
     let between_lines = BETWEEN_LINES.iter().any(|name| label(name));
     let hint = match found {
+        _ if label("module path string") => Some(
+            "an import names its module with a string: `import \"util.aura\"` (a file, relative \
+             to this one) or `import \"std/NAME\"`"
+                .to_string(),
+        ),
         _ if label("object member") => {
             Some("an object holds slots `name = value` and methods `fn name() { }`".to_string())
         }

@@ -245,6 +245,15 @@ where
             names,
         });
 
+    // `import "PATH"`: `import` is not reserved (it is read as a keyword only at the start of a
+    // top-level line before a string), so programs that name a variable `import` keep working.
+    let import = select! { Token::Ident(word) if word == "import" => () }
+        .ignore_then(select! { Token::Str(path) => path }.labelled("module path string"))
+        .map_with(|path, e| Item::Import {
+            span: span(e.span()),
+            path,
+        });
+
     let global = just(Token::Let)
         .ignore_then(ident())
         .then_ignore(just(Token::Assign))
@@ -309,7 +318,7 @@ where
             })
         });
 
-    let item = choice((uses, global, fn_def.map(Item::Fn), object, plugin)).map(Some);
+    let item = choice((uses, import, global, fn_def.map(Item::Fn), object, plugin)).map(Some);
     // Statements are parsed at the top level only to say where they belong (`fn (` is taken for
     // a function without its name rather than for a `fn` literal).
     let misplaced = just(Token::Fn).not().ignore_then(stmt).map_with(|_, e| {

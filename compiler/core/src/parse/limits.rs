@@ -293,7 +293,7 @@ pub fn module_errors(module: &Module) -> Vec<ParseError> {
     let mut errors = Vec::new();
     for item in &module.items {
         let roots: Vec<Work<'_>> = match item {
-            Item::Uses { .. } => Vec::new(),
+            Item::Uses { .. } | Item::Import { .. } => Vec::new(),
             Item::Let { value, .. } => vec![Work::Expr(value)],
             Item::Fn(def) => vec![Work::Block(&def.body)],
             Item::Object(def) => def

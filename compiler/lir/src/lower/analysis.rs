@@ -11,7 +11,7 @@ pub(crate) fn assigned_names(module: &uast::Module, out: &mut HashSet<String>) {
     let mut walk = AssignWalk { out };
     for item in &module.items {
         match item {
-            uast::Item::Uses { .. } => {}
+            uast::Item::Uses { .. } | uast::Item::Import { .. } => {}
             uast::Item::Let { value, .. } => walk.expr(value),
             uast::Item::Fn(def) => walk.block(&def.body),
             uast::Item::Object(def) => {

@@ -11,18 +11,17 @@ use crate::db::Batch;
 use crate::routes;
 use crate::watch;
 use crate::ModuleInfo;
+use aura_compiler::modules::Text;
+use aura_compiler::Checked;
 use aura_interp::{from_json, Instance, RuntimeError, Value};
 use serde_json::Value as Json;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
-/// A rejected module's diagnostics as the log shows them: rendered like `aura check` does (the
-/// JSON form goes to `/api/status` and to the evolve reply).
-pub(super) fn rendered_diagnostics(name: &str, source: &str) -> String {
-    let checked = aura_compiler::check_source(source);
-    aura_compiler::render::text(&checked.diagnostics, &format!("{name}.aura"), source)
-}
+/// A module source that replaces the file at a path while a swap is staged: (path relative to
+/// the directory, source).
+pub(super) type Swapped<'a> = Option<(&'a str, &'a str)>;
 
 /// Why a module could not be loaded.
 pub(super) enum LoadError {
@@ -83,7 +82,10 @@ impl Actor {
                 return;
             }
         };
-        match self.load(&name, &source) {
+        match self.load(&name, &source, None).and_then(|(loaded, batch)| {
+            self.commit_initial(&name, &batch)?;
+            Ok(loaded)
+        }) {
             Ok(loaded) => {
                 eprintln!(
                     "aura serve: loaded {name} ({} routes, {} objects)",
@@ -106,7 +108,7 @@ impl Actor {
         match error {
             LoadError::Diagnostics(_) => eprint!(
                 "aura serve: not loading {name}:\n{}",
-                rendered_diagnostics(&name, source)
+                self.rendered_diagnostics(&name, source, None)
             ),
             _ => eprintln!("aura serve: not loading {name}: {detail}"),
         }
@@ -115,18 +117,74 @@ impl Actor {
         }
     }
 
-    /// Checks, loads and initialises a module, then lays its persisted slots over the initial ones.
-    pub(super) fn load(&self, name: &str, source: &str) -> Result<Loaded, LoadError> {
-        let mut checked = aura_compiler::check_source(source);
-        // Runtime errors point into `NAME.aura`, as its diagnostics do.
-        checked.module.source = Some(aura_uast::trace::SourceFile::new(
-            format!("{name}.aura"),
+    /// Checks `DIR/NAME.aura` with `source` as its text, as `aura check` would: its imports read
+    /// from the directory (never outside it), the `swapped` module's path read as its new source.
+    pub(super) fn check(&self, name: &str, source: &str, swapped: Swapped<'_>) -> Checked {
+        let dir = self.dir.clone();
+        let mut read = |path: &str| -> Result<Text, String> {
+            if let Some((swapped_path, text)) = swapped {
+                if swapped_path == path {
+                    return Ok(Text::Source(text.to_string()));
+                }
+            }
+            if path.starts_with('/') || path.starts_with("..") {
+                return Err("outside the served directory".to_string());
+            }
+            std::fs::read_to_string(dir.join(path))
+                .map(Text::Source)
+                .map_err(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => "no such file".to_string(),
+                    _ => e.to_string(),
+                })
+        };
+        aura_compiler::check_program(
+            &format!("{name}.aura"),
+            Text::Source(source.to_string()),
+            &mut read,
+        )
+    }
+
+    /// A rejected module's diagnostics as the log shows them: rendered like `aura check` does
+    /// (the JSON form goes to `/api/status` and to the evolve reply).
+    pub(super) fn rendered_diagnostics(
+        &self,
+        name: &str,
+        source: &str,
+        swapped: Swapped<'_>,
+    ) -> String {
+        let checked = self.check(name, source, swapped);
+        aura_compiler::render::text_program(
+            &checked.diagnostics,
+            &format!("{name}.aura"),
             source,
-        ));
+            &|path| checked.module_source(path),
+            false,
+        )
+    }
+
+    /// Checks, loads and initialises a module, then lays its persisted slots over the initial
+    /// ones. The store writes its initialisers made are returned, not yet committed.
+    pub(super) fn load(
+        &self,
+        name: &str,
+        source: &str,
+        swapped: Swapped<'_>,
+    ) -> Result<(Loaded, Batch), LoadError> {
+        let mut checked = self.check(name, source, swapped);
+        // Runtime errors point into `NAME.aura`, as its diagnostics do (a module that imports
+        // others: no location yet, see `compiler/cli/src/input.rs`).
+        if checked.modules.len() <= 1 {
+            checked.module.source = Some(aura_uast::trace::SourceFile::new(
+                format!("{name}.aura"),
+                source,
+            ));
+        }
         if !checked.is_ok() {
             let file = format!("{name}.aura");
             let diagnostics =
-                aura_compiler::render::json_diagnostics(&checked.diagnostics, &file, source);
+                aura_compiler::render::json_program(&checked.diagnostics, &file, source, &|path| {
+                    checked.module_source(path)
+                });
             return Err(LoadError::Diagnostics(
                 serde_json::to_value(diagnostics).unwrap_or(Json::Null),
             ));
@@ -135,27 +193,40 @@ impl Actor {
         let instance = Instance::load(&checked.module, &checked.prelude, &self.options, &mut caps)
             .map_err(LoadError::Runtime)?;
         let pending = std::mem::take(&mut caps.pending);
-        let objects = object_names(&checked.module);
-        let routes = route_table(&instance);
+        let entry = checked.entry_module();
+        let objects = object_names(entry);
+        let routes = route_table(&instance, entry);
         let image = self.restore_persisted(name, &instance, &objects)?;
         // Store writes made by initialisers are kept, like any successful job's.
         let batch = Batch {
             slots: Vec::new(),
             store: pending.into_iter().collect(),
         };
+        let definitions = aura_uast::Document::new(entry.clone()).definitions;
+        let deps = checked.modules[..checked.modules.len().saturating_sub(1)]
+            .iter()
+            .map(|m| m.path.clone())
+            .collect();
+        Ok((
+            Loaded {
+                definitions,
+                instance,
+                routes,
+                objects,
+                deps,
+                methods: checked.methods,
+                source: source.to_string(),
+                image,
+            },
+            batch,
+        ))
+    }
+
+    /// Commits the store writes of a module's initialisers.
+    pub(super) fn commit_initial(&self, name: &str, batch: &Batch) -> Result<(), LoadError> {
         self.db
-            .commit(name, &batch)
-            .map_err(|e| LoadError::Store(e.to_string()))?;
-        let definitions = aura_uast::Document::new(checked.module).definitions;
-        Ok(Loaded {
-            definitions,
-            instance,
-            routes,
-            objects,
-            methods: checked.methods,
-            source: source.to_string(),
-            image,
-        })
+            .commit(name, batch)
+            .map_err(|e| LoadError::Store(e.to_string()))
     }
 
     /// Sets each named object's persisted slots from the store over the values its initialiser
@@ -196,9 +267,10 @@ impl Actor {
             .iter()
             .map(|(name, m)| ModuleInfo {
                 name: name.clone(),
-                routes: m.routes.iter().map(|(_, _, r)| r.clone()).collect(),
+                routes: m.routes.iter().map(|(_, _, r, _)| r.clone()).collect(),
                 objects: m.objects.clone(),
                 definitions: m.definitions.clone(),
+                imports: m.deps.clone(),
             })
             .collect();
         self.shared
@@ -230,16 +302,31 @@ fn object_names(module: &aura_uast::Module) -> Vec<String> {
         .collect()
 }
 
-/// (HTTP method, pattern, `METHOD PATH` as written) per route of the instance.
-fn route_table(instance: &Instance) -> Vec<(String, Vec<routes::Segment>, String)> {
+/// (HTTP method, pattern, `METHOD PATH` as written, index in the instance) per route of the
+/// module's own plugins.
+fn route_table(
+    instance: &Instance,
+    module: &aura_uast::Module,
+) -> Vec<(String, Vec<routes::Segment>, String, usize)> {
+    let own: Vec<&str> = module
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            aura_uast::Item::Plugin(def) => Some(def.name.name.as_str()),
+            _ => None,
+        })
+        .collect();
     instance
         .routes()
         .iter()
-        .map(|r| {
+        .enumerate()
+        .filter(|(_, r)| own.contains(&r.plugin.as_str()))
+        .map(|(index, r)| {
             (
                 r.method.to_ascii_uppercase(),
                 routes::pattern(&r.path),
                 format!("{} {}", r.method, r.path),
+                index,
             )
         })
         .collect()

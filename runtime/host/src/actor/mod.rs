@@ -66,10 +66,15 @@ pub enum Job {
 /// A module loaded on the interpreter.
 struct Loaded {
     instance: Instance,
-    /// (HTTP method, pattern, `METHOD PATH` as written) per route, in `instance.routes()` order.
-    routes: Vec<(String, Vec<Segment>, String)>,
-    /// Named objects, in source order.
+    /// (HTTP method, pattern, `METHOD PATH` as written, index in `instance.routes()`) per route
+    /// of the module's own plugins, in source order (an imported module's routes belong to it).
+    routes: Vec<(String, Vec<Segment>, String, usize)>,
+    /// The module's own named objects, in source order (an imported module's objects are the
+    /// importer's prototypes: neither message targets nor persisted here).
     objects: Vec<String>,
+    /// The paths (relative to the directory) of every module it imports, directly or further
+    /// down: swapping one of them reloads this module too.
+    deps: Vec<String>,
     methods: Vec<MethodFact>,
     /// Each top-level definition's content hash, for `/api/status`.
     definitions: Vec<aura_uast::Definition>,

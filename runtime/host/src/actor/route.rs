@@ -30,9 +30,10 @@ impl Actor {
         }
         let snapshot = snapshot(module);
         let mut caps = Caps::new(&name, &self.db);
+        let route = module.routes[index].3;
         let result = module
             .instance
-            .call_route(index, from_json(&req), &mut caps)
+            .call_route(route, from_json(&req), &mut caps)
             .and_then(|value| to_json_bounded(&value, &self.options));
         let pending = std::mem::take(&mut caps.pending);
         match result {
@@ -55,7 +56,7 @@ impl Actor {
     fn find_route(&self, request: &HttpRequest) -> Result<Found, Reply> {
         let mut other_method = false;
         for (name, module) in &self.modules {
-            for (index, (method, pattern, _)) in module.routes.iter().enumerate() {
+            for (index, (method, pattern, _, _)) in module.routes.iter().enumerate() {
                 if let Some(params) = routes::matches(pattern, &request.path) {
                     if *method == request.method {
                         return Ok((name.clone(), index, params));

@@ -2,9 +2,12 @@
 //! The new version is checked and loaded off to the side, its source written to disk (for an
 //! evolve), and only then does it replace the old one, between two jobs. Invariant: a version
 //! that does not check or initialise never replaces the one serving; it is reported (the
-//! reply, or the log and `rejected`).
+//! reply, or the log and `rejected`). A module that others import swaps together with every
+//! module that imports it (directly or further down): all are re-checked and loaded off to the
+//! side with the new source, and either all are replaced in one job or, if one of them no
+//! longer checks or initialises, none is.
 
-use super::load::{rendered_diagnostics, LoadError};
+use super::load::LoadError;
 use super::{error_reply, valid_module_name, Actor, Loaded, MAX_MODULE_NAME};
 use crate::Reply;
 use serde_json::{json, Value as Json};
@@ -37,10 +40,19 @@ impl Actor {
         if reply.status != 200 {
             let why = match reply.body.get("diagnostics") {
                 Some(Json::Array(d)) if !d.is_empty() => {
-                    eprint!(
-                        "aura serve: not reloading {name}:\n{}",
-                        rendered_diagnostics(name, &source)
-                    );
+                    let culprit = reply.body["module"].as_str().unwrap_or(name).to_string();
+                    let text = if culprit == name {
+                        self.rendered_diagnostics(name, &source, None)
+                    } else {
+                        let path = format!("{name}.aura");
+                        let culprit_source = self
+                            .modules
+                            .get(&culprit)
+                            .map(|m| m.source.clone())
+                            .unwrap_or_default();
+                        self.rendered_diagnostics(&culprit, &culprit_source, Some((&path, &source)))
+                    };
+                    eprint!("aura serve: not reloading {name}:\n{text}");
                     Json::Array(d.clone()).to_string()
                 }
                 _ => {
@@ -58,28 +70,71 @@ impl Actor {
         }
     }
 
-    /// Checks and loads `source` into a new instance off to the side, then (when `write` is set,
-    /// after writing it to `DIR/NAME.aura`) replaces the module between two jobs.
+    /// Checks and loads `source` into a new instance off to the side, with every loaded module
+    /// that imports it; then (when `write` is set, after writing it to `DIR/NAME.aura`) replaces
+    /// them all between two jobs.
     pub(super) fn stage_and_swap(&mut self, name: &str, source: &str, write: bool) -> Reply {
-        let loaded = match self.load(name, source) {
-            Ok(loaded) => loaded,
-            Err(error) => return rejected_reply(name, error),
+        let (loaded, batch) = match self.load(name, source, None) {
+            Ok(staged) => staged,
+            Err(error) => return rejected_reply(name, name, error),
         };
+        let path = format!("{name}.aura");
+        let dependants: Vec<String> = self
+            .modules
+            .iter()
+            .filter(|(other, m)| other.as_str() != name && m.deps.contains(&path))
+            .map(|(other, _)| other.clone())
+            .collect();
+        let mut staged = vec![(name.to_string(), loaded, batch)];
+        for dependant in &dependants {
+            let Some(current) = self.modules.get(dependant) else {
+                continue;
+            };
+            let text = current.source.clone();
+            match self.load(dependant, &text, Some((&path, source))) {
+                Ok((loaded, batch)) => staged.push((dependant.clone(), loaded, batch)),
+                Err(error) => return rejected_reply(name, dependant, error),
+            }
+        }
+        for (module, _, batch) in &staged {
+            if let Err(error) = self.commit_initial(module, batch) {
+                return rejected_reply(name, module, error);
+            }
+        }
         // Persist the source first: a swap that would not survive a restart is not made.
         if write {
             if let Err(reply) = self.write_source(name, source) {
                 return reply;
             }
         }
-        let routes = loaded.routes.len();
-        let replaced = self.install(name, loaded);
+        let routes = staged
+            .first()
+            .map_or(0, |(_, loaded, _)| loaded.routes.len());
+        let mut replaced = false;
+        for (module, loaded, _) in staged {
+            let was = self.install(&module, loaded);
+            if module == name {
+                replaced = was;
+            }
+        }
         eprintln!(
-            "aura serve: {} {name}",
-            if write { "evolved" } else { "reloaded" }
+            "aura serve: {} {name}{}",
+            if write { "evolved" } else { "reloaded" },
+            if dependants.is_empty() {
+                String::new()
+            } else {
+                format!(" and its dependants {}", dependants.join(", "))
+            }
         );
         Reply {
             status: 200,
-            body: json!({ "status": "ok", "module": name, "replaced": replaced, "routes": routes }),
+            body: json!({
+                "status": "ok",
+                "module": name,
+                "replaced": replaced,
+                "routes": routes,
+                "reloaded": dependants,
+            }),
         }
     }
 
@@ -114,14 +169,23 @@ impl Actor {
 }
 
 /// The answer to a version that did not load: 422 with its diagnostics (none when its
-/// initialisers failed), 500 when the store failed.
-fn rejected_reply(name: &str, error: LoadError) -> Reply {
+/// initialisers failed), 500 when the store failed. `module` is the one that failed: `name`
+/// itself, or a module that imports it and no longer checks or initialises with the new source.
+fn rejected_reply(name: &str, module: &str, error: LoadError) -> Reply {
+    let why = if module == name {
+        format!("{name} has diagnostics; the old version keeps serving")
+    } else {
+        format!(
+            "{module} imports {name} and no longer checks with the new version; nothing was changed"
+        )
+    };
     match error {
         LoadError::Diagnostics(diagnostics) => Reply {
             status: 422,
             body: json!({
                 "error": "rejected",
-                "message": format!("{name} has diagnostics; the old version keeps serving"),
+                "message": why,
+                "module": module,
                 "diagnostics": diagnostics,
             }),
         },
@@ -129,7 +193,12 @@ fn rejected_reply(name: &str, error: LoadError) -> Reply {
             status: 422,
             body: json!({
                 "error": "rejected",
-                "message": format!("{name} failed to initialise: {e}"),
+                "message": if module == name {
+                    format!("{name} failed to initialise: {e}")
+                } else {
+                    format!("{module} imports {name} and fails to initialise with the new version: {e}; nothing was changed")
+                },
+                "module": module,
                 "diagnostics": [],
             }),
         },
