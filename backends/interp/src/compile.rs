@@ -256,7 +256,19 @@ fn compile_module(
     program: &mut Program,
 ) -> R<()> {
     let no_plugin = HashMap::new();
-    for item in &module.items {
+    for (index, item) in module.items.iter().enumerate() {
+        // Each item's frames point into its own file (a program of several modules).
+        let item_env = Env {
+            module: env.module,
+            fallback: env.fallback,
+            stdlib: env.stdlib,
+            source: if env.stdlib {
+                None
+            } else {
+                module.source_of(index)
+            },
+        };
+        let env = &item_env;
         match item {
             Item::Uses { .. } | Item::Import { .. } => {}
             Item::Let { span, name, value } => {

@@ -94,12 +94,8 @@ impl Loaded {
         } else {
             let mut checked =
                 aura_compiler::check_program(&path, Text::Source(source.clone()), &mut read_module);
-            // Runtime errors point into this file (`aura_uast::trace`). A program of several
-            // modules has one module of all their items, from several files: its frames show no
-            // location until each item knows its file.
-            if checked.modules.len() <= 1 {
-                checked.module.source = Some(aura_uast::trace::SourceFile::new(&path, &source));
-            }
+            // Runtime errors point into the file of each item (`aura_uast::trace`).
+            checked.attach_sources(&path, &source);
             checked
         };
         Ok(Loaded {

@@ -233,16 +233,24 @@ fn with_main_calling(module: &Module, name: &str) -> Module {
             }],
         },
     };
-    let mut items: Vec<Item> = module
+    // Each kept item keeps its file (for the locations of runtime traces).
+    let (mut items, mut item_sources): (Vec<Item>, Vec<_>) = module
         .items
         .iter()
-        .filter(|item| !matches!(item, Item::Fn(def) if def.name.name == "main"))
-        .cloned()
-        .collect();
+        .enumerate()
+        .filter(|(_, item)| !matches!(item, Item::Fn(def) if def.name.name == "main"))
+        .map(|(i, item)| (item.clone(), module.source_of(i)))
+        .unzip();
     items.push(Item::Fn(main));
+    item_sources.push(module.source.clone());
     Module {
         items,
         source: module.source.clone(),
+        item_sources: if module.item_sources.is_empty() {
+            Vec::new()
+        } else {
+            item_sources
+        },
     }
 }
 

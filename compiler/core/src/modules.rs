@@ -441,6 +441,7 @@ pub fn flatten(modules: &[ProgramModule]) -> (Module, Vec<usize>) {
         Module {
             items,
             source: None,
+            item_sources: Vec::new(),
         },
         origins,
     )

@@ -48,6 +48,33 @@ impl Checked {
         self.modules.get(*module).map(|m| m.path.as_str())
     }
 
+    /// Tells runtime traces (`aura_uast::trace`) where each item comes from: the entry is the
+    /// file at `entry_path` with text `entry_source`; an imported module is its own path and text.
+    pub fn attach_sources(&mut self, entry_path: &str, entry_source: &str) {
+        use aura_uast::trace::SourceFile;
+        let entry = SourceFile::new(entry_path, entry_source);
+        if self.modules.len() <= 1 {
+            self.module.source = Some(entry);
+            return;
+        }
+        let last = self.modules.len() - 1;
+        let files: Vec<_> = self
+            .modules
+            .iter()
+            .enumerate()
+            .map(|(k, m)| match (k == last, &m.source) {
+                (true, _) => Some(entry.clone()),
+                (false, Some(text)) => Some(SourceFile::new(m.path.as_str(), text.as_str())),
+                (false, None) => None,
+            })
+            .collect();
+        self.module.item_sources = self
+            .item_modules
+            .iter()
+            .map(|k| files.get(*k).cloned().flatten())
+            .collect();
+    }
+
     /// The module of the file that was checked (the entry, without the modules it imports).
     pub fn entry_module(&self) -> &Module {
         self.modules.last().map_or(&self.module, |m| &m.module)

@@ -453,6 +453,7 @@ fn deep_trees_do_not_overflow() {
     let module = Module {
         items: vec![Item::Fn(main)],
         source: None,
+        item_sources: Vec::new(),
     };
     let start = std::time::Instant::now();
     let text = format(&module);

@@ -485,6 +485,7 @@ fn random_expressions_round_trip() {
         let module = Module {
             items: vec![Item::Fn(main)],
             source: None,
+            item_sources: Vec::new(),
         };
         if let Err(message) = check_module(&format!("random expression case {case}"), &module) {
             failures.push(message);
@@ -504,6 +505,7 @@ fn random_modules_round_trip() {
         let module = Module {
             items: (0..rng.below(6)).map(|n| item(&mut rng, n)).collect(),
             source: None,
+            item_sources: Vec::new(),
         };
         if let Err(message) = check_module(&format!("random module case {case}"), &module) {
             failures.push(message);

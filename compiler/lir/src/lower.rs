@@ -462,7 +462,11 @@ impl Lowerer {
                 _ => err(format!("`{name}` is not a global of its module")),
             }
         };
-        for item in &module.items {
+        for (index, item) in module.items.iter().enumerate() {
+            // Each item's frames point into its own file (a program of several modules).
+            if !self.stdlib {
+                self.source = module.source_of(index);
+            }
             match item {
                 Item::Uses { .. } | Item::Import { .. } => {}
                 Item::Let { span, name, value } => {

@@ -65,6 +65,20 @@ pub struct Module {
     /// ([`trace`]); not part of the UAST document (a document run as is has none).
     #[serde(skip)]
     pub source: Option<std::sync::Arc<trace::SourceFile>>,
+    /// For a program of several modules flattened into one: the file of each item (parallel to
+    /// `items`), which wins over `source`. Empty for a single module.
+    #[serde(skip)]
+    pub item_sources: Vec<Option<std::sync::Arc<trace::SourceFile>>>,
+}
+
+impl Module {
+    /// The file the `index`-th item comes from, for the locations of its frames.
+    pub fn source_of(&self, index: usize) -> Option<std::sync::Arc<trace::SourceFile>> {
+        match self.item_sources.get(index) {
+            Some(file) => file.clone(),
+            None => self.source.clone(),
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]

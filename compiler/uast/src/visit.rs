@@ -291,6 +291,7 @@ mod tests {
                 },
             ],
             source: None,
+            item_sources: Vec::new(),
         };
         let mut reads = Reads::default();
         reads.visit_module(&module);

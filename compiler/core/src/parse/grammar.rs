@@ -337,6 +337,7 @@ where
         .map(|items| Module {
             items: items.into_iter().flatten().collect(),
             source: None,
+            item_sources: Vec::new(),
         })
 }
 

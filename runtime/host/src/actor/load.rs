@@ -171,14 +171,9 @@ impl Actor {
         swapped: Swapped<'_>,
     ) -> Result<(Loaded, Batch), LoadError> {
         let mut checked = self.check(name, source, swapped);
-        // Runtime errors point into `NAME.aura`, as its diagnostics do (a module that imports
-        // others: no location yet, see `compiler/cli/src/input.rs`).
-        if checked.modules.len() <= 1 {
-            checked.module.source = Some(aura_uast::trace::SourceFile::new(
-                format!("{name}.aura"),
-                source,
-            ));
-        }
+        // Runtime errors point into `NAME.aura`, as its diagnostics do, and into each imported
+        // module's own file.
+        checked.attach_sources(&format!("{name}.aura"), source);
         if !checked.is_ok() {
             let file = format!("{name}.aura");
             let diagnostics =
