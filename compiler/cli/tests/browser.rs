@@ -143,6 +143,20 @@ impl Drop for Browser {
     }
 }
 
+/// /usr/bin/node, or `None` to skip a Node test — except on CI (CI=true), where a missing Node
+/// is a failure.
+fn node() -> Option<&'static Path> {
+    let node = Path::new("/usr/bin/node");
+    if node.is_file() {
+        return Some(node);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "node is missing (/usr/bin/node) and CI=true"
+    );
+    None
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -258,11 +272,10 @@ fn main() {
 
 #[test]
 fn aura_js_under_node_matches_the_interpreter() {
-    let node = Path::new("/usr/bin/node");
-    if !node.is_file() {
+    let Some(node) = node() else {
         eprintln!("note: skipping the aura.js test under Node: no /usr/bin/node");
         return;
-    }
+    };
     let dir = temp_dir("node");
     let source = dir.join("caps.aura");
     std::fs::write(&source, CAPABILITIES).expect("write the program");
@@ -289,11 +302,10 @@ fn aura_js_under_node_matches_the_interpreter() {
 /// conformance programs print under Node what the interpreter prints, and fail the same way.
 #[test]
 fn aura_js_catches_errors_like_the_interpreter() {
-    let node = Path::new("/usr/bin/node");
-    if !node.is_file() {
+    let Some(node) = node() else {
         eprintln!("note: skipping the aura.js try test under Node: no /usr/bin/node");
         return;
-    }
+    };
     let dir = temp_dir("try");
     let mut cases: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/conformance"))
         .expect("tests/conformance")
@@ -343,11 +355,10 @@ fn aura_js_catches_errors_like_the_interpreter() {
 /// takes bytes, an ArrayBuffer or a compiled module (runtime/browser/test/paths.mjs).
 #[test]
 fn aura_js_loads_paths_and_bytes_under_node() {
-    let node = Path::new("/usr/bin/node");
-    if !node.is_file() {
+    let Some(node) = node() else {
         eprintln!("note: skipping the aura.js test under Node: no /usr/bin/node");
         return;
-    }
+    };
     let dir = temp_dir("paths");
     let wasm = dir.join("hello.wasm");
     aura_build(&repo().join("examples/browser/hello.aura"), &wasm);

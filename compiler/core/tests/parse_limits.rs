@@ -182,6 +182,7 @@ fn module_with(stmts: Vec<Stmt>) -> Module {
             body,
         })],
         source: None,
+        item_sources: Vec::new(),
     }
 }
 
